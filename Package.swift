@@ -1,0 +1,62 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let nio: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
+let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
+let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+
+let package = Package(
+    name: "iec61850-gateway",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "IEC61850Server", targets: ["IEC61850Server"]),
+        .library(name: "IEC61850Model", targets: ["IEC61850Model"]),
+        .executable(name: "iec61850-gateway", targets: ["iec61850-gateway"]),
+        .executable(name: "fuzz-framing", targets: ["FuzzFraming"]),
+        .executable(name: "fuzz-mms", targets: ["FuzzMMS"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+    ],
+    targets: [
+        // Codecs: pure, bytes in and values out.
+        .target(name: "BERCodec", dependencies: [nio]),
+        .target(name: "ISOTransport", dependencies: [nio]),
+        .target(name: "OSIUpperLayers", dependencies: ["BERCodec", nio]),
+        .target(name: "MMS", dependencies: ["BERCodec", nio]),
+        // The IEC 61850 data model: no MMS knowledge inside.
+        .target(name: "IEC61850Model", dependencies: [logging]),
+        // The server: association state machine, MMS mapping, NIO pipeline, public API.
+        .target(
+            name: "IEC61850Server",
+            dependencies: ["ISOTransport", "OSIUpperLayers", "MMS", "BERCodec", "IEC61850Model", nio, nioPosix, logging]
+        ),
+        .executableTarget(
+            name: "iec61850-gateway",
+            dependencies: [
+                "IEC61850Server", "IEC61850Model", logging,
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        // Examples that mirror the libIEC61850 server tutorial.
+        .executableTarget(name: "example-simple-server", dependencies: ["IEC61850Server", "IEC61850Model"], path: "Sources/Examples/SimpleServer"),
+        .executableTarget(name: "example-process-values", dependencies: ["IEC61850Server", "IEC61850Model"], path: "Sources/Examples/ProcessValues"),
+        .executableTarget(name: "example-authentication", dependencies: ["IEC61850Server", "IEC61850Model"], path: "Sources/Examples/Authentication"),
+        .executableTarget(name: "example-write-handler", dependencies: ["IEC61850Server", "IEC61850Model"], path: "Sources/Examples/WriteHandler"),
+        // libFuzzer targets: build one at a time with --sanitize=fuzzer --product NAME.
+        .executableTarget(name: "FuzzFraming", dependencies: ["IEC61850Server", "ISOTransport", nio], path: "Sources/Fuzz/Framing"),
+        .executableTarget(name: "FuzzMMS", dependencies: ["MMS", nio], path: "Sources/Fuzz/MMS"),
+        .testTarget(name: "BERCodecTests", dependencies: ["BERCodec", nio]),
+        .testTarget(name: "ISOTransportTests", dependencies: ["ISOTransport", nio]),
+        .testTarget(name: "OSIUpperLayersTests", dependencies: ["OSIUpperLayers", "BERCodec", nio]),
+        .testTarget(name: "MMSTests", dependencies: ["MMS", "BERCodec", nio]),
+        .testTarget(name: "IEC61850ModelTests", dependencies: ["IEC61850Model"], resources: [.copy("Fixtures")]),
+        .testTarget(
+            name: "IEC61850ServerTests",
+            dependencies: ["IEC61850Server", "IEC61850Model", "MMS", "OSIUpperLayers", "ISOTransport", "BERCodec", nio, .product(name: "NIOEmbedded", package: "swift-nio"), nioPosix]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

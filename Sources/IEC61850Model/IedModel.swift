@@ -1,0 +1,106 @@
+/// An IED's data model: its logical devices and the values of every basic attribute, by slot.
+///
+/// A model is a value: build it in code with ``IedModelBuilder`` or load it from SCL with ``SCLLoader``,
+/// then hand it to a server. Every basic attribute owns one slot; `slotTypes[slot]` is its type and
+/// `initialValues[slot]` its value at start.
+public struct IedModel: Sendable, Equatable {
+    public var name: String
+    public var logicalDevices: [LogicalDevice]
+    public var slotTypes: [BasicType]
+    public var initialValues: [DataValue]
+
+    public init(name: String, logicalDevices: [LogicalDevice], slotTypes: [BasicType], initialValues: [DataValue]) {
+        self.name = name
+        self.logicalDevices = logicalDevices
+        self.slotTypes = slotTypes
+        self.initialValues = initialValues
+    }
+
+    /// The same model under another IED name: every LD name and reference follows.
+    public func renamed(to newName: String) -> IedModel {
+        var copy = self
+        copy.name = newName
+        return copy
+    }
+
+    public func logicalDevice(named ldName: Substring) -> LogicalDevice? {
+        logicalDevices.first { $0.name(iedName: name) == ldName || $0.inst == ldName }
+    }
+
+    /// Resolves an object reference `LD/LN.DO[.SDO].DA[.BDA]` to a data attribute.
+    ///
+    /// The LD part may be the full LD name (`DEMOGenericIO`) or the LD instance (`GenericIO`).
+    public func attribute(at reference: String) -> DataAttribute? {
+        guard case .attribute(let attribute)? = node(at: reference) else { return nil }
+        return attribute
+    }
+
+    /// Resolves an object reference to a basic attribute's handle (for typed value updates).
+    public func handle(for reference: String) -> AttributeHandle? {
+        guard let attribute = attribute(at: reference), case .basic(let type, let slot) = attribute.content else { return nil }
+        return AttributeHandle(slot: slot, type: type, fc: attribute.fc, reference: reference)
+    }
+
+    /// Resolves an object reference to a data object.
+    public func dataObject(at reference: String) -> DataObject? {
+        guard case .object(let object)? = node(at: reference) else { return nil }
+        return object
+    }
+
+    private func node(at reference: String) -> DataObject.Child? {
+        guard let slash = reference.firstIndex(of: "/") else { return nil }
+        guard let device = logicalDevice(named: reference[..<slash]) else { return nil }
+        var parts = reference[reference.index(after: slash)...].split(separator: ".", omittingEmptySubsequences: false)[...]
+        guard let lnName = parts.popFirst(), let node = device.logicalNode(named: lnName), let doName = parts.popFirst(),
+            var current = node.dataObject(named: doName).map(DataObject.Child.object)
+        else { return nil }
+        while let part = parts.popFirst() {
+            let (name, index) = Self.splitIndex(part)
+            switch current {
+            case .object(let object):
+                guard let child = object.child(named: name) else { return nil }
+                current = child
+            case .attribute(let attribute):
+                guard case .constructed(let components) = attribute.content,
+                    let component = components.first(where: { $0.name == name })
+                else { return nil }
+                current = .attribute(component)
+            }
+            guard let index else { continue }
+            switch current {
+            case .attribute(let attribute):
+                guard case .array(let elements) = attribute.content, index < elements.count else { return nil }
+                current = .attribute(elements[index])
+            case .object(let object):
+                guard let elements = object.elements, index < elements.count else { return nil }
+                current = .object(elements[index])
+            }
+        }
+        return current
+    }
+
+    /// `name(3)` → (`name`, 3).
+    private static func splitIndex(_ part: Substring) -> (Substring, Int?) {
+        guard part.hasSuffix(")"), let open = part.firstIndex(of: "(") else { return (part, nil) }
+        let number = Int(part[part.index(after: open)..<part.index(before: part.endIndex)])
+        return (part[..<open], number)
+    }
+}
+
+/// A resolved basic attribute: where its value lives and what type it has.
+public struct AttributeHandle: Sendable, Hashable, CustomStringConvertible {
+    public let slot: Int
+    public let type: BasicType
+    public let fc: FunctionalConstraint
+    /// The reference it was resolved from, for messages.
+    public let reference: String
+
+    public init(slot: Int, type: BasicType, fc: FunctionalConstraint, reference: String) {
+        self.slot = slot
+        self.type = type
+        self.fc = fc
+        self.reference = reference
+    }
+
+    public var description: String { "\(reference) [\(fc.rawValue)]" }
+}

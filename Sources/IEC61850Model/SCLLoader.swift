@@ -1,0 +1,284 @@
+import Foundation
+
+/// Loads an IED model from an SCL file (ICD, CID, IID or SCD) at run time.
+///
+/// The loader reads `DataTypeTemplates` (LNodeType, DOType, DAType, EnumType), the IED's
+/// `AccessPoint/Server/LDevice` tree with instance values (`DOI`/`SDI`/`DAI`/`Val`), and the
+/// definitions in each LN (`DataSet`, `ReportControl`, `LogControl`, `Log`, `SettingControl`).
+public struct SCLLoader: Sendable {
+    /// Which IED of the file to load (nil = the first one).
+    public var iedName: String?
+    /// Serve the IED under this name instead of the one in the file.
+    public var renameTo: String?
+
+    public init(iedName: String? = nil, renameTo: String? = nil) {
+        self.iedName = iedName
+        self.renameTo = renameTo
+    }
+
+    /// Loads the model from a file.
+    public func load(file path: String) throws(SCLError) -> IedModel {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SCLError(.unreadable, file: path, line: 0, element: "SCL", message: "cannot read the file")
+        }
+        return try load(data: data, fileName: path)
+    }
+
+    /// Loads the model from SCL text; `fileName` appears in error messages.
+    public func load(data: Data, fileName: String) throws(SCLError) -> IedModel {
+        let root: XMLElementNode
+        do {
+            root = try XMLElementNode.parse(data: data)
+        } catch let failure as XMLParseFailure {
+            throw SCLError(.malformedXML, file: fileName, line: failure.line, element: "SCL", message: failure.message)
+        } catch {
+            throw SCLError(.malformedXML, file: fileName, line: 0, element: "SCL", message: "\(error)")
+        }
+        var context = SCLContext(file: fileName)
+        return try context.model(from: root, iedName: iedName, renameTo: renameTo)
+    }
+}
+
+/// The state of one load: the file name and the type templates, indexed by id.
+struct SCLContext {
+    let file: String
+    var lNodeTypes: [String: XMLElementNode] = [:]
+    var doTypes: [String: XMLElementNode] = [:]
+    var daTypes: [String: XMLElementNode] = [:]
+    var enumTypes: [String: [String: Int64]] = [:]
+    private var doTypeCache: [String: DataObjectSpec] = [:]
+
+    init(file: String) {
+        self.file = file
+    }
+
+    func error(_ kind: SCLError.Kind, _ node: XMLElementNode, _ message: String) -> SCLError {
+        SCLError(kind, file: file, line: node.line, element: node.name, message: message)
+    }
+
+    func required(_ node: XMLElementNode, _ attribute: String) throws(SCLError) -> String {
+        guard let value = node[attribute] else { throw error(.missing, node, "attribute '\(attribute)' is missing") }
+        return value
+    }
+
+    mutating func model(from root: XMLElementNode, iedName: String?, renameTo: String?) throws(SCLError) -> IedModel {
+        guard root.name == "SCL" else { throw error(.missing, root, "the root element is not <SCL>") }
+        if let templates = root.child(named: "DataTypeTemplates") { try index(templates) }
+        let ieds = root.children(named: "IED")
+        guard let ied = iedName.map({ name in ieds.first { $0["name"] == name } }) ?? ieds.first else {
+            if let iedName { throw error(.unresolvedReference, root, "no IED named '\(iedName)' (the file has: \(ieds.compactMap { $0["name"] }.joined(separator: ", ")))") }
+            throw error(.missing, root, "the file has no <IED>")
+        }
+        let name = try required(ied, "name")
+        var builder = IedModelBuilder(iedName: renameTo ?? name)
+        for accessPoint in ied.children(named: "AccessPoint") {
+            guard let server = accessPoint.child(named: "Server") else { continue }
+            for device in server.children(named: "LDevice") {
+                builder.addLogicalDevice(try logicalDevice(device))
+            }
+        }
+        guard !builder.logicalDevices.isEmpty else { throw error(.missing, ied, "IED '\(name)' has no <LDevice> under AccessPoint/Server") }
+        return builder.build()
+    }
+
+    mutating func index(_ templates: XMLElementNode) throws(SCLError) {
+        for node in templates.children {
+            switch node.name {
+            case "LNodeType": lNodeTypes[try required(node, "id")] = node
+            case "DOType": doTypes[try required(node, "id")] = node
+            case "DAType": daTypes[try required(node, "id")] = node
+            case "EnumType":
+                var values: [String: Int64] = [:]
+                for value in node.children(named: "EnumVal") {
+                    guard let ord = Int64(try required(value, "ord")) else { throw error(.invalidValue, value, "ord is not an integer") }
+                    values[value.text.trimmingCharacters(in: .whitespacesAndNewlines)] = ord
+                }
+                enumTypes[try required(node, "id")] = values
+            default: continue
+            }
+        }
+    }
+
+    mutating func logicalDevice(_ node: XMLElementNode) throws(SCLError) -> LogicalDeviceSpec {
+        let inst = try required(node, "inst")
+        var nodes: [LogicalNodeSpec] = []
+        for child in node.children where child.name == "LN0" || child.name == "LN" {
+            nodes.append(try logicalNode(child, ldInst: inst))
+        }
+        guard nodes.contains(where: { $0.lnClass == "LLN0" }) else { throw error(.missing, node, "LDevice '\(inst)' has no <LN0>") }
+        return LogicalDeviceSpec(inst: inst, ldName: node["ldName"], logicalNodes: nodes)
+    }
+
+    mutating func logicalNode(_ node: XMLElementNode, ldInst: String) throws(SCLError) -> LogicalNodeSpec {
+        let lnClass = try required(node, "lnClass")
+        let lnType = try required(node, "lnType")
+        guard let type = lNodeTypes[lnType] else {
+            throw error(.unresolvedReference, node, "lnType '\(lnType)' is not defined in DataTypeTemplates")
+        }
+        var objects: [DataObjectSpec] = []
+        for object in type.children(named: "DO") {
+            var spec = try dataObject(typeID: try required(object, "type"), name: try required(object, "name"), at: object, depth: 0)
+            spec.count = Int(object["count"] ?? "0") ?? 0
+            objects.append(spec)
+        }
+        var spec = LogicalNodeSpec(prefix: node["prefix"] ?? "", lnClass: lnClass, inst: node["inst"] ?? "", lnType: lnType, dataObjects: objects)
+        for instance in node.children(named: "DOI") {
+            try applyInstanceValues(instance, path: [], to: &spec)
+        }
+        for child in node.children {
+            switch child.name {
+            case "DataSet": spec.dataSets.append(try dataSet(child, ldInst: ldInst))
+            case "ReportControl": spec.reportControls.append(try reportControl(child))
+            case "LogControl": spec.logControls.append(try logControl(child))
+            case "Log": spec.logs.append(LogDefinition(name: child["name"] ?? ""))
+            case "SettingControl":
+                guard let count = Int(try required(child, "numOfSGs")) else { throw error(.invalidValue, child, "numOfSGs is not an integer") }
+                spec.settingControl = SettingControlDefinition(numberOfSettingGroups: count, activeSettingGroup: Int(child["actSG"] ?? "1") ?? 1)
+            default: continue
+            }
+        }
+        return spec
+    }
+
+    /// Expands a DOType into a data object spec, SDOs and DAs in SCL order.
+    mutating func dataObject(typeID: String, name: String, at reference: XMLElementNode, depth: Int) throws(SCLError) -> DataObjectSpec {
+        guard depth < 12 else { throw error(.recursiveType, reference, "DOType '\(typeID)' nests too deep (a type refers to itself?)") }
+        if var cached = doTypeCache[typeID] {
+            cached.name = name
+            return cached
+        }
+        guard let type = doTypes[typeID] else { throw error(.unresolvedReference, reference, "DOType '\(typeID)' is not defined") }
+        var children: [DataObjectSpec.Child] = []
+        for child in type.children {
+            switch child.name {
+            case "SDO":
+                var sub = try dataObject(typeID: try required(child, "type"), name: try required(child, "name"), at: child, depth: depth + 1)
+                sub.count = Int(child["count"] ?? "0") ?? 0
+                children.append(.object(sub))
+            case "DA":
+                guard let fc = FunctionalConstraint(rawValue: try required(child, "fc")) else {
+                    throw error(.invalidValue, child, "unknown functional constraint '\(child["fc"] ?? "")'")
+                }
+                var triggers: TriggerOptions = []
+                if child["dchg"] == "true" { triggers.insert(.dataChange) }
+                if child["qchg"] == "true" { triggers.insert(.qualityChange) }
+                if child["dupd"] == "true" { triggers.insert(.dataUpdate) }
+                children.append(.attribute(try attribute(child, fc: fc, triggers: triggers, depth: depth)))
+            default: continue
+            }
+        }
+        let spec = DataObjectSpec(name: name, cdc: type["cdc"] ?? "", children: children)
+        doTypeCache[typeID] = spec
+        return spec
+    }
+
+    /// A DA or BDA: basic, or constructed from a DAType.
+    func attribute(_ node: XMLElementNode, fc: FunctionalConstraint, triggers: TriggerOptions, depth: Int) throws(SCLError) -> DataAttributeSpec {
+        guard depth < 12 else { throw error(.recursiveType, node, "DAType nests too deep (a type refers to itself?)") }
+        let name = try required(node, "name")
+        let bType = try required(node, "bType")
+        let count = Int(node["count"] ?? "0") ?? 0
+        if bType == "Struct" {
+            let typeID = try required(node, "type")
+            guard let type = daTypes[typeID] else { throw error(.unresolvedReference, node, "DAType '\(typeID)' is not defined") }
+            var components: [DataAttributeSpec] = []
+            for component in type.children(named: "BDA") {
+                components.append(try attribute(component, fc: fc, triggers: [], depth: depth + 1))
+            }
+            return DataAttributeSpec(name: name, fc: fc, kind: .constructed(components), count: count, triggers: triggers)
+        }
+        if bType == "Enum" {
+            guard let typeID = node["type"], enumTypes[typeID] != nil else {
+                throw error(.unresolvedReference, node, "EnumType '\(node["type"] ?? "")' is not defined")
+            }
+        }
+        guard let type = BasicType(sclName: bType, enumType: node["type"]) else {
+            throw error(.invalidValue, node, "unknown bType '\(bType)'")
+        }
+        var initial: DataValue?
+        if let value = node.child(named: "Val") { initial = try self.value(value, type: type) }
+        return DataAttributeSpec(name: name, fc: fc, kind: .basic(type, initial: initial), count: count, triggers: triggers)
+    }
+
+    /// Applies `DOI`/`SDI`/`DAI` values to the LN's data objects.
+    func applyInstanceValues(_ node: XMLElementNode, path: [String], to spec: inout LogicalNodeSpec) throws(SCLError) {
+        let name = try required(node, "name")
+        let here = path + [name]
+        if node.name == "DAI" {
+            let values = node.children(named: "Val")
+            guard let chosen = values.first(where: { $0["sGroup"] == nil || $0["sGroup"] == "1" }) else { return }
+            guard let objectIndex = spec.dataObjects.firstIndex(where: { $0.name == here[0] }),
+                let type = spec.dataObjects[objectIndex].basicType(at: here.dropFirst())
+            else {
+                throw error(.unresolvedReference, node, "'\(here.joined(separator: "."))' is not a basic attribute of LN type '\(spec.lnType)'")
+            }
+            let value = try self.value(chosen, type: type)
+            let index = node["ix"].flatMap { Int($0) }
+            _ = spec.dataObjects[objectIndex].setInitialValue(value, at: here.dropFirst(), index: index)
+            return
+        }
+        for child in node.children where child.name == "SDI" || child.name == "DAI" {
+            try applyInstanceValues(child, path: here, to: &spec)
+        }
+    }
+
+    /// Parses a `<Val>` for a basic type.
+    func value(_ node: XMLElementNode, type: BasicType) throws(SCLError) -> DataValue {
+        let text = node.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let parsed = SCLValueParser(enumTypes: enumTypes).parse(text, as: type)
+        guard let parsed, parsed.conforms(to: type) else {
+            throw error(.invalidValue, node, "'\(text)' is not a valid \(type) value")
+        }
+        return parsed
+    }
+
+    func dataSet(_ node: XMLElementNode, ldInst: String) throws(SCLError) -> DataSetDefinition {
+        var members: [DataSetMember] = []
+        for member in node.children(named: "FCDA") {
+            guard let fc = FunctionalConstraint(rawValue: try required(member, "fc")) else {
+                throw error(.invalidValue, member, "unknown functional constraint '\(member["fc"] ?? "")'")
+            }
+            members.append(
+                DataSetMember(
+                    ldInst: member["ldInst"] ?? ldInst, prefix: member["prefix"] ?? "", lnClass: try required(member, "lnClass"),
+                    lnInst: member["lnInst"] ?? "", doName: try required(member, "doName"), daName: member["daName"] ?? "", fc: fc))
+        }
+        return DataSetDefinition(name: try required(node, "name"), members: members)
+    }
+
+    func reportControl(_ node: XMLElementNode) throws(SCLError) -> ReportControlDefinition {
+        var definition = ReportControlDefinition(name: try required(node, "name"))
+        definition.rptID = node["rptID"] ?? ""
+        definition.dataSet = node["datSet"] ?? ""
+        definition.confRev = UInt32(node["confRev"] ?? "0") ?? 0
+        definition.buffered = node["buffered"] == "true"
+        definition.bufferTime = UInt32(node["bufTime"] ?? "0") ?? 0
+        definition.integrityPeriod = UInt32(node["intgPd"] ?? "0") ?? 0
+        definition.indexed = node["indexed"] != "false"
+        definition.maxInstances = Int(node.child(named: "RptEnabled")?["max"] ?? "1") ?? 1
+        definition.triggerOptions = triggerOptions(node.child(named: "TrgOps"))
+        if let fields = node.child(named: "OptFields") {
+            let names = ["", "seqNum", "timeStamp", "reasonCode", "dataSet", "dataRef", "bufOvfl", "entryID", "configRef", "segmentation"]
+            for (bit, name) in names.enumerated() where !name.isEmpty && fields[name] == "true" {
+                definition.optionalFields |= 1 << UInt32(bit)
+            }
+        }
+        return definition
+    }
+
+    func logControl(_ node: XMLElementNode) throws(SCLError) -> LogControlDefinition {
+        LogControlDefinition(
+            name: try required(node, "name"), dataSet: node["datSet"] ?? "", logName: try required(node, "logName"),
+            logEnabled: node["logEna"] != "false", integrityPeriod: UInt32(node["intgPd"] ?? "0") ?? 0,
+            reasonCode: node["reasonCode"] != "false", triggerOptions: triggerOptions(node.child(named: "TrgOps")))
+    }
+
+    func triggerOptions(_ node: XMLElementNode?) -> UInt32 {
+        guard let node else { return 0 }
+        var bits: UInt32 = 0
+        for (bit, name) in ["", "dchg", "qchg", "dupd", "period", "gi"].enumerated() where !name.isEmpty && node[name] == "true" {
+            bits |= 1 << UInt32(bit)
+        }
+        return bits
+    }
+}

@@ -1,0 +1,151 @@
+import ISOTransport
+import Logging
+import MMS
+import NIOCore
+import OSIUpperLayers
+
+/// The channel handler of one association: runs the state machine's actions and hands MMS requests to the
+/// backend. It holds no protocol rules of its own.
+final class AssociationHandler: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private var machine: AssociationStateMachine
+    private let backend: MMSServiceBackend
+    private let connection: ClientConnection
+    private let refuse: Bool
+    private var logger: Logger
+    private var session: SessionContext
+    private var concluded = false
+
+    /// - Parameter refuse: answer the transport connect with a DR (the association limit is reached).
+    init(backend: MMSServiceBackend, connection: ClientConnection, refuse: Bool, logger: Logger) {
+        let configuration = backend.configuration
+        machine = AssociationStateMachine(
+            maximumTPDUSizeExponent: configuration.maximumTPDUSizeExponent, maximumTSDUSize: configuration.maximumMMSPDUSize + 4096)
+        self.backend = backend
+        self.connection = connection
+        self.refuse = refuse
+        self.logger = logger
+        self.logger[metadataKey: "association"] = "\(connection.id)"
+        self.logger[metadataKey: "peer"] = "\(connection.peerAddress ?? "?")"
+        session = SessionContext(connection: connection, maximumPDUSize: configuration.maximumMMSPDUSize)
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let frame = unwrapInboundIn(data)
+        if refuse {
+            refuseTransport(frame, context: context)
+            return
+        }
+        run(machine.frameReceived(frame, allocator: context.channel.allocator), context: context)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        context.flush()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        logger.info("closing: \(error)")
+        context.close(promise: nil)
+    }
+
+    private func run(_ action: AssociationStateMachine.Action, context: ChannelHandlerContext) {
+        switch action {
+        case .none: break
+        case .send(let bytes): context.write(wrapOutboundOut(bytes), promise: nil)
+        case .sendAndClose(let bytes):
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(bytes)).whenComplete { _ in channel.close(promise: nil) }
+        case .close: context.close(promise: nil)
+        case .associate(let attempt): associate(attempt, context: context)
+        case .mms(let pdu): mmsReceived(pdu, context: context)
+        }
+    }
+
+    private func associate(_ attempt: AssociationStateMachine.Attempt, context: ChannelHandlerContext) {
+        let allocator = context.channel.allocator
+        let request = attempt.request
+        guard request.applicationContextName == AssociationRequest.mmsApplicationContext else {
+            logger.info("association refused: application context is not MMS")
+            run(machine.reject(.rejectedPermanent(diagnostic: 2), allocator: allocator), context: context)
+            return
+        }
+        let mechanism: AuthenticationRequest.Mechanism =
+            switch request.mechanismName {
+            case nil: request.authenticationValue == nil ? .none : .password
+            case AssociationRequest.passwordMechanism?: .password
+            case let other?: .other(other)
+            }
+        let credentials = AuthenticationRequest(
+            mechanism: mechanism, password: request.authenticationValue.map { String(decoding: $0, as: UTF8.self) },
+            peerAddress: connection.peerAddress, callingAPTitle: request.callingAPTitle, callingAEQualifier: request.callingAEQualifier)
+        guard backend.configuration.authenticator.admits(credentials) else {
+            let result: AssociationResult = mechanism == .none ? .authenticationRequired : .authenticationFailure
+            logger.notice("association refused: authentication failed", metadata: ["mechanism": "\(mechanism)"])
+            run(machine.reject(result, allocator: allocator), context: context)
+            return
+        }
+        guard let initiatePDU = request.userInformation, case .initiateRequest(let initiate)? = try? MMSRequestPDU.decode(initiatePDU) else {
+            logger.info("association refused: no valid MMS initiate request")
+            run(machine.reject(.rejectedPermanent(diagnostic: 1), allocator: allocator), context: context)
+            return
+        }
+        switch backend.negotiate(initiate) {
+        case .success(let response):
+            session = SessionContext(connection: connection, maximumPDUSize: Int(response.localDetailCalled))
+            logger.debug("associated", metadata: ["pduSize": "\(response.localDetailCalled)"])
+            run(machine.accept({ response.encode(into: &$0) }, allocator: allocator), context: context)
+        case .failure(let failure):
+            run(
+                machine.reject(
+                    .rejectedPermanent(diagnostic: 1), initiateError: { MMSResponseEncoder.writeInitiateError(code: failure.code, into: &$0) },
+                    allocator: allocator), context: context)
+        }
+    }
+
+    private func mmsReceived(_ pdu: ByteBuffer, context: ChannelHandlerContext) {
+        var out = context.channel.allocator.buffer(capacity: 256)
+        do {
+            switch try MMSRequestPDU.decode(pdu) {
+            case .confirmedRequest(let invokeID, let request):
+                guard !concluded else { return }
+                respond(invokeID: invokeID, into: &out) { backend.respond(to: request, invokeID: invokeID, session: session, into: &$0) }
+            case .concludeRequest:
+                concluded = true
+                machine.writeMMS(into: &out) { MMSResponseEncoder.writeConcludeResponse(into: &$0) }
+            case .initiateRequest, .cancelRequest:
+                machine.writeMMS(into: &out) { MMSResponseEncoder.writeReject(invokeID: nil, reason: .pduError(.unknownPDUType), into: &$0) }
+            case .reject, .ignored:
+                return
+            }
+        } catch {
+            logger.info("rejecting an undecodable MMS PDU: \(error.error)")
+            machine.writeMMS(into: &out) { MMSResponseEncoder.writeReject(invokeID: error.invokeID, reason: error.rejectReason, into: &$0) }
+        }
+        context.write(wrapOutboundOut(out), promise: nil)
+    }
+
+    /// Writes a confirmed response; one that exceeds the negotiated PDU size becomes a pdu-size error.
+    private func respond(invokeID: UInt32, into out: inout ByteBuffer, _ body: (inout ByteBuffer) -> Void) {
+        var size = 0
+        machine.writeMMS(into: &out) { buffer in
+            let start = buffer.writerIndex
+            body(&buffer)
+            size = buffer.writerIndex - start
+        }
+        guard size > session.maximumPDUSize else { return }
+        out.clear()
+        machine.writeMMS(into: &out) { MMSResponseEncoder.writeConfirmedError(invokeID: invokeID, error: ServiceError(.service, 3), into: &$0) }
+    }
+
+    /// Answers a CR with a DR (reason 1, congestion at TSAP) when the association limit is reached.
+    private func refuseTransport(_ frame: ByteBuffer, context: ChannelHandlerContext) {
+        var out = context.channel.allocator.buffer(capacity: 11)
+        if case .connectionRequest(let request)? = try? COTPPDU.parse(frame) {
+            COTPPDU.disconnectRequest(destinationReference: request.sourceReference, sourceReference: 1, reason: 1).write(to: &out)
+        }
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in channel.close(promise: nil) }
+    }
+}

@@ -1,0 +1,206 @@
+import BERCodec
+import ISOTransport
+import MMS
+import NIOCore
+import OSIUpperLayers
+
+/// One connection's protocol state from COTP up to ACSE, as a value: frames in, actions out.
+///
+/// It knows the layers' rules and encodings but no policy: when a client asks to associate it hands the
+/// request out (``Action/associate(_:)``) and waits for ``accept(_:allocator:)`` or ``reject(_:allocator:)``.
+struct AssociationStateMachine {
+    /// What the ACSE/presentation layers agreed on at connect.
+    struct Contexts: Sendable, Equatable {
+        var acse: Int64
+        var mms: Int64
+    }
+
+    /// A client's association request, decoded.
+    struct Attempt: Sendable {
+        var session: SessionConnectParameters
+        var presentation: PresentationConnect
+        var contexts: Contexts
+        var request: AssociationRequest
+    }
+
+    enum State {
+        case awaitingTransport
+        case awaitingConnect
+        case awaitingDecision(Attempt)
+        case associated(Contexts)
+        case closed
+    }
+
+    enum Action {
+        case none
+        case send(ByteBuffer)
+        case sendAndClose(ByteBuffer)
+        case close
+        /// Decide whether to admit this association.
+        case associate(Attempt)
+        /// An MMS PDU arrived in the data phase.
+        case mms(ByteBuffer)
+    }
+
+    private(set) var state: State = .awaitingTransport
+    private(set) var transport: COTPConnection
+
+    init(maximumTPDUSizeExponent: UInt8, maximumTSDUSize: Int) {
+        transport = COTPConnection(maximumTPDUSizeExponent: maximumTPDUSizeExponent, maximumTSDUSize: maximumTSDUSize)
+    }
+
+    var isAssociated: Bool {
+        if case .associated = state { return true }
+        return false
+    }
+
+    /// A TPKT frame's TPDU arrived.
+    mutating func frameReceived(_ frame: ByteBuffer, allocator: ByteBufferAllocator) -> Action {
+        if case .closed = state { return .none }
+        switch transport.tpduReceived(frame, allocator: allocator) {
+        case .none: return .none
+        case .send(let bytes):
+            if case .awaitingTransport = state { state = .awaitingConnect }
+            return .send(bytes)
+        case .close(let bytes):
+            state = .closed
+            return bytes.map(Action.sendAndClose) ?? .close
+        case .deliver(let tsdu):
+            return tsduReceived(tsdu, allocator: allocator)
+        }
+    }
+
+    private mutating func tsduReceived(_ tsdu: ByteBuffer, allocator: ByteBufferAllocator) -> Action {
+        let spdu: SessionPDU
+        do {
+            spdu = try SessionPDU.parse(tsdu)
+        } catch {
+            return closeWithDisconnect(allocator: allocator)
+        }
+        switch (state, spdu) {
+        case (.awaitingConnect, .connect(let session, let userData)):
+            do {
+                let presentation = try PresentationConnect.parse(userData)
+                guard let acse = presentation.contexts.first(where: { $0.abstractSyntax == PresentationContext.acseAbstractSyntax })?.identifier,
+                    let mms = presentation.contexts.first(where: { $0.abstractSyntax == PresentationContext.mmsAbstractSyntax })?.identifier,
+                    let pdv = presentation.userData.first(where: { $0.contextIdentifier == acse })
+                else { return closeWithDisconnect(allocator: allocator) }
+                let request = try AssociationRequest.parse(pdv.data)
+                let attempt = Attempt(session: session, presentation: presentation, contexts: Contexts(acse: acse, mms: mms), request: request)
+                state = .awaitingDecision(attempt)
+                return .associate(attempt)
+            } catch {
+                return closeWithDisconnect(allocator: allocator)
+            }
+        case (.associated(let contexts), .data(let userData)):
+            guard let values = try? PresentationConnect.parseUserData(userData) else { return abort(contexts, allocator: allocator) }
+            // User data of another context is ignored, as libIEC61850 does.
+            guard let pdv = values.first(where: { $0.contextIdentifier == contexts.mms }) else { return .none }
+            return .mms(pdv.data)
+        case (.associated(let contexts), .finish(let userData)):
+            guard let values = try? PresentationConnect.parseUserData(userData),
+                let pdv = values.first(where: { $0.contextIdentifier == contexts.acse }),
+                (try? ACSEReleasePDU.parse(pdv.data)) == .releaseRequest
+            else { return abort(contexts, allocator: allocator) }
+            var rlre = allocator.buffer(capacity: 8)
+            ACSEEncoder.writeReleaseResponse(into: &rlre)
+            var presentation = allocator.buffer(capacity: 24)
+            PresentationEncoder.writeFullyEncoded(PresentationDataValue(contextIdentifier: contexts.acse, data: rlre), into: &presentation)
+            var spdu = allocator.buffer(capacity: 32)
+            SessionEncoder.writeDisconnect(userData: presentation, into: &spdu)
+            state = .closed
+            return .sendAndClose(segment(spdu, allocator: allocator))
+        case (_, .abort):
+            state = .closed
+            return .close
+        default:
+            return closeWithDisconnect(allocator: allocator)
+        }
+    }
+
+    /// Admits the association: AC + CPA + AARE carrying the initiate response that `initiate` writes.
+    mutating func accept(_ initiate: @escaping (inout ByteBuffer) -> Void, allocator: ByteBufferAllocator) -> Action {
+        guard case .awaitingDecision(let attempt) = state else { return .none }
+        state = .associated(attempt.contexts)
+        return .send(connectResponse(attempt, result: .accepted, userInformation: initiate, allocator: allocator))
+    }
+
+    /// Refuses the association with an AARE carrying `result`, then closes.
+    mutating func reject(_ result: AssociationResult, initiateError: ((inout ByteBuffer) -> Void)? = nil, allocator: ByteBufferAllocator) -> Action {
+        guard case .awaitingDecision(let attempt) = state else { return .none }
+        state = .closed
+        return .sendAndClose(connectResponse(attempt, result: result, userInformation: initiateError, allocator: allocator))
+    }
+
+    private func connectResponse(
+        _ attempt: Attempt, result: AssociationResult, userInformation: ((inout ByteBuffer) -> Void)?, allocator: ByteBufferAllocator
+    ) -> ByteBuffer {
+        var aare = allocator.buffer(capacity: 128)
+        ACSEEncoder.writeAssociationResponse(result: result, mmsContextIdentifier: attempt.contexts.mms, into: &aare, userInformation: userInformation)
+        let results = attempt.presentation.contexts.map { context -> PresentationEncoder.ContextResult in
+            guard context.transferSyntaxes.contains(PresentationContext.berTransferSyntax) else { return .providerRejection(reason: 3) }
+            let known = context.abstractSyntax == PresentationContext.acseAbstractSyntax || context.abstractSyntax == PresentationContext.mmsAbstractSyntax
+            return known ? .acceptance : .providerRejection(reason: 2)
+        }
+        var cpa = allocator.buffer(capacity: 192)
+        PresentationEncoder.writeAccept(
+            respondingSelector: attempt.presentation.calledSelector, results: results,
+            userData: PresentationDataValue(contextIdentifier: attempt.contexts.acse, data: aare), into: &cpa)
+        var spdu = allocator.buffer(capacity: 224)
+        SessionEncoder.writeAccept(attempt.session, userData: cpa, into: &spdu)
+        return segment(spdu, allocator: allocator)
+    }
+
+    /// Writes one data-phase MMS PDU, framed down to TPKT, whose body `body` writes in place.
+    ///
+    /// The common case (the TSDU fits one TPDU) costs no copy; a longer TSDU is segmented into DTs.
+    func writeMMS(into buffer: inout ByteBuffer, _ body: (inout ByteBuffer) -> Void) {
+        guard case .associated(let contexts) = state else { return }
+        let frameStart = buffer.writerIndex
+        buffer.writeBytes([0x03, 0x00, 0x00, 0x00, 0x02, 0xF0, 0x80])
+        buffer.writeBytes(SessionEncoder.dataPrefix)
+        PresentationEncoder.writeFullyEncoded(contextIdentifier: contexts.mms, into: &buffer, body)
+        let frameLength = buffer.writerIndex - frameStart
+        if frameLength - 4 <= transport.tpduSize {
+            buffer.setInteger(UInt16(frameLength), at: frameStart + 2)
+            return
+        }
+        let tsdu = buffer.getSlice(at: frameStart + 7, length: frameLength - 7)!
+        buffer.moveWriterIndex(to: frameStart)
+        transport.segment(tsdu, into: &buffer)
+    }
+
+    /// Aborts the association (AB with an ACSE ABRT) and closes.
+    mutating func abortAssociation(allocator: ByteBufferAllocator) -> Action {
+        guard case .associated(let contexts) = state else {
+            state = .closed
+            return .close
+        }
+        return abort(contexts, allocator: allocator)
+    }
+
+    private mutating func abort(_ contexts: Contexts, allocator: ByteBufferAllocator) -> Action {
+        var abrt = allocator.buffer(capacity: 8)
+        ACSEEncoder.writeAbort(into: &abrt)
+        var presentation = allocator.buffer(capacity: 24)
+        PresentationEncoder.writeAbort(userData: PresentationDataValue(contextIdentifier: contexts.acse, data: abrt), into: &presentation)
+        var spdu = allocator.buffer(capacity: 32)
+        SessionEncoder.writeAbort(userData: presentation, into: &spdu)
+        state = .closed
+        return .sendAndClose(segment(spdu, allocator: allocator))
+    }
+
+    private mutating func closeWithDisconnect(allocator: ByteBufferAllocator) -> Action {
+        state = .closed
+        switch transport.disconnect(allocator: allocator) {
+        case .close(let bytes?): return .sendAndClose(bytes)
+        default: return .close
+        }
+    }
+
+    private func segment(_ tsdu: ByteBuffer, allocator: ByteBufferAllocator) -> ByteBuffer {
+        var out = allocator.buffer(capacity: tsdu.readableBytes + 16)
+        transport.segment(tsdu, into: &out)
+        return out
+    }
+}

@@ -1,0 +1,97 @@
+import IEC61850Model
+
+extension IedServer {
+    /// The handle of a basic attribute, by reference (`GenericIO/GGIO1.AnIn1.mag.f`).
+    public func handle(for reference: String) throws(ServerError) -> AttributeHandle {
+        guard let handle = model.handle(for: reference) else {
+            if model.attribute(at: reference) != nil || model.dataObject(at: reference) != nil {
+                throw .notABasicAttribute(reference)
+            }
+            throw .unknownReference(reference)
+        }
+        return handle
+    }
+
+    /// The current value of a basic attribute.
+    public func value(of handle: AttributeHandle) -> DataValue {
+        backend.store[handle.slot]
+    }
+
+    /// Sets a basic attribute's value.
+    public func update(_ handle: AttributeHandle, to value: DataValue) throws(ServerError) {
+        guard value.conforms(to: handle.type) else { throw .typeMismatch(reference: handle.reference, expected: "\(handle.type)") }
+        backend.store.update { $0[handle.slot] = value }
+    }
+
+    /// Sets a basic attribute's value, by reference.
+    public func update(_ reference: String, to value: DataValue) throws(ServerError) {
+        try update(handle(for: reference), to: value)
+    }
+
+    /// Sets several values at once: clients never see some of them changed and others not.
+    ///
+    /// ```swift
+    /// try server.batch { batch in
+    ///     try batch.set(magnitude, .float32(230.1))
+    ///     try batch.set(quality, .quality(.good))
+    ///     try batch.set(time, .timestamp(.now()))
+    /// }
+    /// ```
+    public func batch(_ body: (inout ValueBatch) throws -> Void) throws {
+        var batch = ValueBatch()
+        try body(&batch)
+        backend.store.update { values in
+            for (slot, value) in batch.changes { values[slot] = value }
+        }
+    }
+
+    /// Installs a handler that decides on client writes to a basic attribute (nil removes it).
+    ///
+    /// The handler runs on the association's event loop before the value changes; keep it short.
+    public func setWriteAccessHandler(for handle: AttributeHandle, _ handler: WriteAccessHandler?) {
+        backend.writeHandlers.withLock { $0[handle.slot] = handler }
+    }
+
+    /// Installs a handler for every basic attribute below a reference (a DA, a DO or an LN).
+    public func setWriteAccessHandler(below reference: String, _ handler: WriteAccessHandler?) throws(ServerError) {
+        var slots: [Int] = []
+        if let attribute = model.attribute(at: reference) {
+            attribute.forEachLeaf { _, slot in slots.append(slot) }
+        } else if let object = model.dataObject(at: reference) {
+            Self.collectSlots(object, into: &slots)
+        } else {
+            throw .unknownReference(reference)
+        }
+        backend.writeHandlers.withLock { handlers in
+            for slot in slots { handlers[slot] = handler }
+        }
+    }
+
+    private static func collectSlots(_ object: DataObject, into slots: inout [Int]) {
+        for child in object.children {
+            switch child {
+            case .object(let sub): collectSlots(sub, into: &slots)
+            case .attribute(let attribute): attribute.forEachLeaf { _, slot in slots.append(slot) }
+            }
+        }
+    }
+
+    // Typed conveniences, as the tutorial's IedServer_updateFloatAttributeValue and friends.
+
+    public func update(_ handle: AttributeHandle, float value: Float) throws(ServerError) { try update(handle, to: .float32(value)) }
+    public func update(_ handle: AttributeHandle, bool value: Bool) throws(ServerError) { try update(handle, to: .boolean(value)) }
+    public func update(_ handle: AttributeHandle, int value: Int64) throws(ServerError) { try update(handle, to: .integer(value)) }
+    public func update(_ handle: AttributeHandle, quality value: Quality) throws(ServerError) { try update(handle, to: .quality(value)) }
+    public func update(_ handle: AttributeHandle, timestamp value: Timestamp) throws(ServerError) { try update(handle, to: .timestamp(value)) }
+}
+
+/// Values collected for one atomic ``IedServer/batch(_:)``.
+public struct ValueBatch: Sendable {
+    fileprivate var changes: [(Int, DataValue)] = []
+
+    /// Adds a change; the value must fit the attribute's type.
+    public mutating func set(_ handle: AttributeHandle, _ value: DataValue) throws(ServerError) {
+        guard value.conforms(to: handle.type) else { throw .typeMismatch(reference: handle.reference, expected: "\(handle.type)") }
+        changes.append((handle.slot, value))
+    }
+}

@@ -1,0 +1,109 @@
+import IEC61850Model
+import ISOTransport
+import Logging
+import NIOCore
+import NIOPosix
+import Synchronization
+
+/// An IEC 61850 server (MMS over ISO on TCP) serving one IED model.
+///
+/// The counterpart of libIEC61850's `IedServer`: create it from a model, start it, feed it process values,
+/// and stop it. Every association runs on one event loop thread; value updates take a short lock.
+///
+/// ```swift
+/// let model = try SCLLoader().load(file: "demo.icd")
+/// let server = IedServer(model: model)
+/// try await server.start()
+/// let power = model.handle(for: "Measurement/MMXU1.TotW.mag.f")!
+/// try server.update(power, to: .float32(1520))
+/// ```
+public final class IedServer: Sendable {
+    /// The model served (with the IED name it was created with).
+    public let model: IedModel
+    public let configuration: IedServerConfiguration
+    let backend: MMSServiceBackend
+    private let logger: Logger
+    private let running = Mutex<Running?>(nil)
+    private let associationCount = Atomic<Int>(0)
+    private let nextConnectionID = Atomic<UInt64>(1)
+    private let openChannels = Mutex<[ObjectIdentifier: any Channel]>([:])
+
+    private struct Running: @unchecked Sendable {
+        // Channel and the group are thread-safe NIO types; the struct only carries them.
+        let group: MultiThreadedEventLoopGroup
+        let channel: any Channel
+    }
+
+    /// Creates a server for `model`. Nothing listens until ``start()``.
+    public init(model: IedModel, configuration: IedServerConfiguration = IedServerConfiguration(), logger: Logger = Logger(label: "iec61850.server")) {
+        self.model = model
+        self.configuration = configuration
+        self.logger = logger
+        self.backend = MMSServiceBackend(model: model, configuration: configuration, logger: logger)
+    }
+
+    /// Whether the server is listening.
+    public var isRunning: Bool { running.withLock { $0 != nil } }
+
+    /// The port the server listens on (useful with port 0), or nil when stopped.
+    public var localPort: Int? { running.withLock { $0?.channel.localAddress?.port } }
+
+    /// The number of open associations (transport connections).
+    public var associationCountNow: Int { associationCount.load(ordering: .relaxed) }
+
+    /// Starts listening on the configured address and port.
+    public func start() async throws {
+        guard !isRunning else { throw ServerError.alreadyRunning }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let bootstrap = ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 64)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.socketOption(.so_keepalive), value: 1)
+            .childChannelInitializer { [self] channel in
+                channel.eventLoop.makeCompletedFuture { try self.setUp(channel) }
+            }
+        let channel: any Channel
+        do {
+            channel = try await bootstrap.bind(host: configuration.bindAddress, port: configuration.port).get()
+        } catch {
+            try? await group.shutdownGracefully()
+            throw ServerError.bindFailed("\(configuration.bindAddress):\(configuration.port): \(error)")
+        }
+        running.withLock { $0 = Running(group: group, channel: channel) }
+        logger.info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")", "ied": "\(model.name)"])
+    }
+
+    /// Stops listening and closes every association.
+    public func stop() async {
+        guard let current = running.withLock({ state -> Running? in
+            defer { state = nil }
+            return state
+        }) else { return }
+        try? await current.channel.close()
+        let channels = openChannels.withLock { Array($0.values) }
+        for channel in channels { try? await channel.close() }
+        try? await current.group.shutdownGracefully()
+        logger.info("stopped")
+    }
+
+    private func setUp(_ channel: any Channel) throws {
+        let count = associationCount.wrappingAdd(1, ordering: .relaxed).newValue
+        let refuse = count > configuration.maximumAssociations
+        let connection = ClientConnection(
+            id: nextConnectionID.wrappingAdd(1, ordering: .relaxed).oldValue,
+            peerAddress: channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" })
+        if refuse {
+            logger.warning("association limit reached; refusing", metadata: ["peer": "\(connection.peerAddress ?? "?")", "limit": "\(configuration.maximumAssociations)"])
+        }
+        let key = ObjectIdentifier(channel)
+        openChannels.withLock { $0[key] = channel }
+        channel.closeFuture.whenComplete { [self] _ in
+            associationCount.wrappingSubtract(1, ordering: .relaxed)
+            openChannels.withLock { _ = $0.removeValue(forKey: key) }
+        }
+        let sync = channel.pipeline.syncOperations
+        try sync.addHandler(ByteToMessageHandler(TPKTFrameDecoder(maximumFrameSize: 65535)))
+        try sync.addHandler(AssociationHandler(backend: backend, connection: connection, refuse: refuse, logger: logger))
+    }
+}

@@ -1,0 +1,104 @@
+import IEC61850Model
+
+/// How an ``IedServer`` listens, whom it admits and what it allows.
+public struct IedServerConfiguration: Sendable {
+    /// Address to bind (`0.0.0.0` for every IPv4 interface, `127.0.0.1` for loopback only).
+    public var bindAddress: String = "0.0.0.0"
+    /// TCP port; 102 is the IEC 61850 / ISO-on-TCP port. 0 picks a free port (see ``IedServer/localPort``).
+    public var port: Int = 102
+    /// The most associations served at once; one more is refused at the transport (COTP DR) and closed.
+    public var maximumAssociations: Int = 10
+    /// The largest MMS PDU the server negotiates (`localDetailCalled`).
+    public var maximumMMSPDUSize: Int = 65_000
+    /// The largest COTP TPDU size offered, as a power of two (13 = 8192 octets, as libIEC61850).
+    public var maximumTPDUSizeExponent: UInt8 = 13
+    /// The most confirmed requests a client may have outstanding.
+    public var maximumServicesOutstanding: Int = 10
+    /// The MMS structure nesting level offered in the initiate response.
+    public var dataStructureNestingLevel: Int = 10
+    /// What identify answers.
+    public var identity = Identity()
+    /// Who may associate.
+    public var authenticator: Authenticator = .none
+    /// Which functional constraints clients may write (besides control blocks and controls).
+    public var writableFunctionalConstraints: Set<FunctionalConstraint> = [.sp, .sv, .se]
+
+    public init() {}
+
+    /// The vendor, model and revision a client reads with identify.
+    public struct Identity: Sendable, Equatable {
+        public var vendor: String
+        public var model: String
+        public var revision: String
+
+        public init(vendor: String = "iec61850-gateway", model: String = "Swift IEC 61850 server", revision: String = "0.1.0") {
+            self.vendor = vendor
+            self.model = model
+            self.revision = revision
+        }
+    }
+}
+
+/// Decides whether an association is admitted (ACSE authentication, IEC 62351-4 password mechanism 2.2.3.1).
+public enum Authenticator: Sendable {
+    /// Every association is admitted.
+    case none
+    /// Only associations that present this password are admitted.
+    case password(String)
+    /// A closure decides, seeing the credentials and the peer.
+    case custom(@Sendable (AuthenticationRequest) -> Bool)
+
+    func admits(_ request: AuthenticationRequest) -> Bool {
+        switch self {
+        case .none: return true
+        case .password(let expected):
+            guard request.mechanism == .password, let offered = request.password else { return false }
+            return Self.constantTimeEquals(Array(offered.utf8), Array(expected.utf8))
+        case .custom(let decide): return decide(request)
+        }
+    }
+
+    private static func constantTimeEquals(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+        var difference = UInt8(lhs.count == rhs.count ? 0 : 1)
+        for index in 0..<max(lhs.count, rhs.count) {
+            difference |= (index < lhs.count ? lhs[index] : 0) ^ (index < rhs.count ? rhs[index] : 0xFF)
+        }
+        return difference == 0
+    }
+}
+
+/// What a client presented when it asked to associate.
+public struct AuthenticationRequest: Sendable {
+    public enum Mechanism: Sendable, Equatable {
+        /// No authentication value was sent.
+        case none
+        /// The password mechanism (2.2.3.1).
+        case password
+        /// Another mechanism (for example a certificate); its OID octets.
+        case other([UInt8])
+    }
+
+    public var mechanism: Mechanism
+    /// The password, for the password mechanism.
+    public var password: String?
+    /// The remote address, `ip:port`.
+    public var peerAddress: String?
+    /// The calling AP title's OID octets, when sent.
+    public var callingAPTitle: [UInt8]?
+    public var callingAEQualifier: Int64?
+}
+
+/// The association a request came from, as handlers see it.
+public struct ClientConnection: Sendable, Hashable, CustomStringConvertible {
+    /// A number unique for the server's lifetime.
+    public let id: UInt64
+    /// The remote address, `ip:port`.
+    public let peerAddress: String?
+
+    public init(id: UInt64, peerAddress: String?) {
+        self.id = id
+        self.peerAddress = peerAddress
+    }
+
+    public var description: String { "association #\(id) from \(peerAddress ?? "?")" }
+}

@@ -1,0 +1,86 @@
+import BERCodec
+import IEC61850Model
+import MMS
+import NIOCore
+
+extension MMSServiceBackend {
+    func getNameList(_ request: GetNameListRequest, invokeID: UInt32, session: SessionContext, into buffer: inout ByteBuffer) {
+        let names: [String]
+        switch (request.scope, request.objectClass) {
+        case (.vmd, .domain):
+            names = namespace.domains.map(\.name)
+        case (.domain(let domainName), let objectClass):
+            guard let domain = namespace.domain(named: domainName) else {
+                MMSResponseEncoder.writeConfirmedError(invokeID: invokeID, error: .objectNonExistent, into: &buffer)
+                return
+            }
+            switch objectClass {
+            case .namedVariable: names = domain.sortedNames
+            case .namedVariableList: names = domain.dataSets.keys.sorted(by: MMSNamespace.mmsOrder)
+            case .journal: names = domain.journals
+            default: names = []
+            }
+        default:
+            names = []
+        }
+        var start = 0
+        if let after = request.continueAfter {
+            start = Self.partitionIndex(names) { !MMSNamespace.mmsOrder(after, $0) }
+        }
+        // Fill the response up to the negotiated PDU size, keeping room for the headers.
+        var budget = session.maximumPDUSize - 24
+        var end = start
+        while end < names.count {
+            let cost = names[end].utf8.count + (names[end].utf8.count < 128 ? 2 : 4)
+            guard cost <= budget else { break }
+            budget -= cost
+            end += 1
+        }
+        MMSResponseEncoder.writeConfirmedResponse(invokeID: invokeID, into: &buffer) {
+            MMSResponseEncoder.writeGetNameListResponse(names: names[start..<end], moreFollows: end < names.count, into: &$0)
+        }
+    }
+
+    /// The first index whose element does not satisfy `belongsBefore` (the list is sorted).
+    static func partitionIndex(_ names: [String], _ belongsBefore: (String) -> Bool) -> Int {
+        var low = 0
+        var high = names.count
+        while low < high {
+            let middle = (low + high) / 2
+            if belongsBefore(names[middle]) { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
+
+    func getVariableAccessAttributes(_ name: ObjectName, invokeID: UInt32, into buffer: inout ByteBuffer) {
+        guard let variable = resolve(name) else {
+            MMSResponseEncoder.writeConfirmedError(invokeID: invokeID, error: .objectNonExistent, into: &buffer)
+            return
+        }
+        MMSResponseEncoder.writeConfirmedResponse(invokeID: invokeID, into: &buffer) {
+            MMSResponseEncoder.writeGetVariableAccessAttributesResponse(type: variable.typeSpecification, into: &$0)
+        }
+    }
+
+    func getNamedVariableListAttributes(_ name: ObjectName, invokeID: UInt32, into buffer: inout ByteBuffer) {
+        guard case .domainSpecific(let domain, let item) = name, let definition = namespace.domain(named: domain)?.dataSets[item] else {
+            MMSResponseEncoder.writeConfirmedError(invokeID: invokeID, error: .objectNonExistent, into: &buffer)
+            return
+        }
+        MMSResponseEncoder.writeConfirmedResponse(invokeID: invokeID, into: &buffer) { body in
+            body.writeBERElement(.contextConstructed(12)) { response in
+                response.writeBERBoolean(.context(0), false)  // SCL data sets are not deletable
+                response.writeBERElement(.contextConstructed(1)) { list in
+                    for member in definition.members {
+                        let (memberDomain, memberItem) = mmsName(of: member)
+                        list.writeBERElement(.sequence) { entry in
+                            entry.writeBERElement(.contextConstructed(0)) {
+                                ObjectName.domainSpecific(domain: memberDomain, item: memberItem).encode(into: &$0)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

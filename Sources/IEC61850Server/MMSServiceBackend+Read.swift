@@ -1,0 +1,119 @@
+import BERCodec
+import IEC61850Model
+import MMS
+import NIOCore
+
+extension MMSServiceBackend {
+    /// What an alternate access selects: one variable, or a range of array elements.
+    enum AccessTarget {
+        case variable(MMSVariable)
+        case elements([MMSVariable])
+    }
+
+    func read(_ specification: VariableAccessSpecification, withResult: Bool, invokeID: UInt32, into buffer: inout ByteBuffer) {
+        let targets: [AccessTarget?]
+        switch specification {
+        case .listOfVariable(let variables):
+            targets = variables.map { variable in resolve(variable.name).flatMap { select($0, variable.alternateAccess) } }
+        case .variableListName(let name):
+            guard let members = dataSetMembers(name) else {
+                MMSResponseEncoder.writeConfirmedError(invokeID: invokeID, error: .objectNonExistent, into: &buffer)
+                return
+            }
+            targets = members.map { $0.map(AccessTarget.variable) }
+        }
+        MMSResponseEncoder.writeConfirmedResponse(invokeID: invokeID, into: &buffer) { body in
+            body.writeBERElement(.contextConstructed(4)) { response in
+                if withResult {
+                    response.writeBERElement(.contextConstructed(0)) { specification.encode(into: &$0) }
+                }
+                response.writeBERElement(.contextConstructed(1)) { results in
+                    store.withValues { values in
+                        for target in targets {
+                            switch target {
+                            case .variable(let variable)?: encode(variable, values: values, into: &results)
+                            case .elements(let elements)?:
+                                results.writeBERElement(.contextConstructed(1)) { array in
+                                    for element in elements { encode(element, values: values, into: &array) }
+                                }
+                            case nil: MMSResponseEncoder.writeAccessFailure(.objectNonExistent, into: &results)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Resolves a domain-specific name to a variable.
+    func resolve(_ name: ObjectName) -> MMSVariable? {
+        guard case .domainSpecific(let domain, let item) = name else { return nil }
+        return namespace.variable(domain: domain, item: item)
+    }
+
+    /// Applies an alternate access to a variable.
+    func select(_ variable: MMSVariable, _ selections: [AlternateAccessSelection]) -> AccessTarget? {
+        guard let selection = selections.first else { return .variable(variable) }
+        guard selections.count == 1 else { return nil }  // several unnamed selections at one level are not meaningful here
+        switch selection {
+        case .component(let name, let rest):
+            guard let child = variable.child(named: name[...]) else { return nil }
+            return select(child, rest)
+        case .index(let index, let rest):
+            guard case .array(let elements) = variable.content, index < elements.count else { return nil }
+            return select(elements[index], rest)
+        case .indexRange(let low, let count, let rest):
+            guard case .array(let elements) = variable.content, count > 0, low + count <= elements.count else { return nil }
+            var selected: [MMSVariable] = []
+            for element in elements[low..<(low + count)] {
+                guard case .variable(let inner)? = select(element, rest) else { return nil }
+                selected.append(inner)
+            }
+            return .elements(selected)
+        case .allElements(let rest):
+            guard case .array(let elements) = variable.content else { return nil }
+            var selected: [MMSVariable] = []
+            for element in elements {
+                guard case .variable(let inner)? = select(element, rest) else { return nil }
+                selected.append(inner)
+            }
+            return .elements(selected)
+        }
+    }
+
+    /// Encodes a variable's current value from the slots.
+    func encode(_ variable: MMSVariable, values: borrowing [DataValue], into buffer: inout ByteBuffer) {
+        switch variable.content {
+        case .leaf(let type, let slot):
+            MMSValueCodec.encode(values[slot], as: type, into: &buffer)
+        case .structure(let children):
+            buffer.writeBERElement(.contextConstructed(2)) { structure in
+                for child in children { encode(child, values: values, into: &structure) }
+            }
+        case .array(let elements):
+            buffer.writeBERElement(.contextConstructed(1)) { array in
+                for element in elements { encode(element, values: values, into: &array) }
+            }
+        }
+    }
+
+    /// The variables of a data set's members, in order (nil for a member that does not resolve).
+    func dataSetMembers(_ name: ObjectName) -> [MMSVariable?]? {
+        guard case .domainSpecific(let domain, let item) = name, let definition = namespace.domain(named: domain)?.dataSets[item] else {
+            return nil
+        }
+        return definition.members.map { member in
+            let (domain, item) = mmsName(of: member)
+            return namespace.variable(domain: domain, item: item)
+        }
+    }
+
+    /// The MMS domain and item of a data set member (`DEMOGenericIO`, `GGIO1$ST$Ind1$stVal`).
+    func mmsName(of member: DataSetMember) -> (String, String) {
+        let device = model.logicalDevices.first { $0.inst == member.ldInst }
+        let domain = device?.name(iedName: model.name) ?? model.name + member.ldInst
+        var item = "\(member.lnName)$\(member.fc.rawValue)$" + member.doName.replacingOccurrences(of: ".", with: "$")
+        if !member.daName.isEmpty { item += "$" + member.daName.replacingOccurrences(of: ".", with: "$") }
+        return (domain, item)
+    }
+}

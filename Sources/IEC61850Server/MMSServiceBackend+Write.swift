@@ -1,0 +1,77 @@
+import IEC61850Model
+import MMS
+import NIOCore
+
+extension MMSServiceBackend {
+    func write(_ specification: VariableAccessSpecification, data: [MMSData], invokeID: UInt32, session: SessionContext, into buffer: inout ByteBuffer) {
+        let targets: [AccessTarget?]
+        switch specification {
+        case .listOfVariable(let variables):
+            targets = variables.map { variable in resolve(variable.name).flatMap { select($0, variable.alternateAccess) } }
+        case .variableListName(let name):
+            guard let members = dataSetMembers(name) else {
+                MMSResponseEncoder.writeConfirmedError(invokeID: invokeID, error: .objectNonExistent, into: &buffer)
+                return
+            }
+            targets = members.map { $0.map(AccessTarget.variable) }
+        }
+        guard targets.count == data.count else {
+            MMSResponseEncoder.writeReject(invokeID: invokeID, reason: .confirmedRequest(.invalidArgument), into: &buffer)
+            return
+        }
+        let results = zip(targets, data).map { target, value -> DataAccessError? in
+            guard case .variable(let variable)? = target else { return .objectNonExistent }
+            return write(value, to: variable, session: session)
+        }
+        MMSResponseEncoder.writeConfirmedResponse(invokeID: invokeID, into: &buffer) {
+            MMSResponseEncoder.writeWriteResponse(results: results, into: &$0)
+        }
+    }
+
+    /// Writes one variable; nil on success.
+    func write(_ data: MMSData, to variable: MMSVariable, session: SessionContext) -> DataAccessError? {
+        guard let fc = variable.fc, configuration.writableFunctionalConstraints.contains(fc) else { return .objectAccessDenied }
+        var changes: [(variable: MMSVariable, type: BasicType, slot: Int, value: DataValue)] = []
+        if let error = collect(data, for: variable, into: &changes) { return error }
+        let handlers = writeHandlers.withLock { $0 }
+        if !handlers.isEmpty {
+            for change in changes {
+                guard let handler = handlers[change.slot] else { continue }
+                let access = WriteAccess(
+                    attribute: AttributeHandle(slot: change.slot, type: change.type, fc: fc, reference: change.variable.reference),
+                    currentValue: store[change.slot], newValue: change.value, connection: session.connection)
+                if case .deny(let refusal) = handler(access) { return refusal.dataAccessError }
+            }
+        }
+        store.update { values in
+            for change in changes { values[change.slot] = change.value }
+        }
+        return nil
+    }
+
+    /// Converts written data against the variable's shape, leaf by leaf.
+    private func collect(
+        _ data: MMSData, for variable: MMSVariable, into changes: inout [(variable: MMSVariable, type: BasicType, slot: Int, value: DataValue)]
+    ) -> DataAccessError? {
+        switch (variable.content, data) {
+        case (.leaf(let type, let slot), _):
+            switch MMSValueCodec.decode(data, as: type) {
+            case .success(let value): changes.append((variable, type, slot, value))
+            case .failure(let error): return error
+            }
+        case (.structure(let children), .structure(let values)):
+            guard children.count == values.count else { return .typeInconsistent }
+            for (child, value) in zip(children, values) {
+                if let error = collect(value, for: child, into: &changes) { return error }
+            }
+        case (.array(let elements), .array(let values)):
+            guard elements.count == values.count else { return .typeInconsistent }
+            for (element, value) in zip(elements, values) {
+                if let error = collect(value, for: element, into: &changes) { return error }
+            }
+        default:
+            return .typeInconsistent
+        }
+        return nil
+    }
+}

@@ -1,0 +1,86 @@
+import IEC61850Model
+import Logging
+import MMS
+import NIOCore
+import Synchronization
+
+/// Answers MMS confirmed requests from the model: the MMS side of the server, shared by every association.
+///
+/// It runs on the association's event loop and writes each response straight into the outbound buffer.
+final class MMSServiceBackend: Sendable {
+    let model: IedModel
+    let namespace: MMSNamespace
+    let store: ValueStore
+    let configuration: IedServerConfiguration
+    let writeHandlers = Mutex<[Int: WriteAccessHandler]>([:])
+    let logger: Logger
+
+    /// The services this server answers, for the initiate response.
+    static let servicesSupported = ServicesSupported([
+        ServicesSupported.status, ServicesSupported.getNameList, ServicesSupported.identify, ServicesSupported.read,
+        ServicesSupported.write, ServicesSupported.getVariableAccessAttributes, ServicesSupported.getNamedVariableListAttributes,
+        ServicesSupported.conclude,
+    ])
+
+    init(model: IedModel, configuration: IedServerConfiguration, logger: Logger) {
+        self.model = model
+        self.namespace = MMSNamespace(model: model)
+        self.store = ValueStore(model: model)
+        self.configuration = configuration
+        self.logger = logger
+    }
+
+    /// Negotiates an initiate request: the response values, or the initiate error code.
+    func negotiate(_ request: InitiateRequest) -> Result<InitiateResponse, InitiateFailure> {
+        let proposed = request.localDetailCalling ?? Int64(configuration.maximumMMSPDUSize)
+        guard proposed >= 64 else { return .failure(InitiateFailure(code: 2)) }  // max-segment-insufficient
+        let pduSize = min(proposed, Int64(configuration.maximumMMSPDUSize))
+        let outstanding = Int64(configuration.maximumServicesOutstanding)
+        let offeredCBB = MMSBitString(bytes: [0xF1, 0x00], bitCount: 11)  // str1, str2, vnam, valt, vlis
+        var cbb = offeredCBB
+        for index in cbb.bytes.indices where index < request.parameterCBB.bytes.count { cbb.bytes[index] &= request.parameterCBB.bytes[index] }
+        return .success(
+            InitiateResponse(
+                localDetailCalled: pduSize,
+                maxServicesOutstandingCalling: max(1, min(request.maxServicesOutstandingCalling, outstanding)),
+                maxServicesOutstandingCalled: max(1, min(request.maxServicesOutstandingCalled, outstanding)),
+                dataStructureNestingLevel: min(request.dataStructureNestingLevel ?? Int64(configuration.dataStructureNestingLevel), Int64(configuration.dataStructureNestingLevel)),
+                parameterCBB: cbb, servicesSupportedCalled: Self.servicesSupported.bitString))
+    }
+
+    struct InitiateFailure: Error {
+        let code: Int64
+    }
+
+    /// Writes the response PDU (confirmed response, confirmed error or reject) for one request.
+    func respond(to request: ConfirmedServiceRequest, invokeID: UInt32, session: SessionContext, into buffer: inout ByteBuffer) {
+        switch request {
+        case .identify:
+            MMSResponseEncoder.writeConfirmedResponse(invokeID: invokeID, into: &buffer) {
+                MMSResponseEncoder.writeIdentifyResponse(
+                    vendor: configuration.identity.vendor, model: configuration.identity.model, revision: configuration.identity.revision, into: &$0)
+            }
+        case .status:
+            MMSResponseEncoder.writeConfirmedResponse(invokeID: invokeID, into: &buffer) { MMSResponseEncoder.writeStatusResponse(into: &$0) }
+        case .read(let withResult, let specification):
+            read(specification, withResult: withResult, invokeID: invokeID, into: &buffer)
+        case .write(let specification, let data):
+            write(specification, data: data, invokeID: invokeID, session: session, into: &buffer)
+        case .getNameList(let request):
+            getNameList(request, invokeID: invokeID, session: session, into: &buffer)
+        case .getVariableAccessAttributes(let name):
+            getVariableAccessAttributes(name, invokeID: invokeID, into: &buffer)
+        case .getNamedVariableListAttributes(let name):
+            getNamedVariableListAttributes(name, invokeID: invokeID, into: &buffer)
+        case .defineNamedVariableList, .deleteNamedVariableList, .unsupported:
+            MMSResponseEncoder.writeReject(invokeID: invokeID, reason: .confirmedRequest(.unrecognizedService), into: &buffer)
+        }
+    }
+}
+
+/// Per-association facts the services need.
+struct SessionContext: Sendable {
+    let connection: ClientConnection
+    /// The negotiated maximum MMS PDU size.
+    let maximumPDUSize: Int
+}

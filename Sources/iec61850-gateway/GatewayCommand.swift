@@ -1,0 +1,17 @@
+import ArgumentParser
+
+@main
+struct GatewayCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "iec61850-gateway",
+        abstract: "An IEC 61850 (MMS) server and gateway.",
+        discussion: """
+            Serves an IEC 61850 data model, described by an SCL file (ICD, CID, IID or SCD), to SCADA and \
+            other IEC 61850 clients over MMS on TCP port 102.
+
+            Start with:  iec61850-gateway run --scl mappings/demo/demo.icd --port 10102
+            """,
+        subcommands: [RunCommand.self],
+        defaultSubcommand: nil
+    )
+}

@@ -1,0 +1,127 @@
+import ArgumentParser
+import Dispatch
+import Foundation
+import IEC61850Model
+import IEC61850Server
+import Logging
+
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Serve an SCL model to IEC 61850 clients until Ctrl-C or SIGTERM.",
+        discussion: """
+            Values start as the SCL file's initial values (<Val> in the templates and instances). \
+            Clients may read everything and write settings (FCs SP, SV, SE). Port 102 needs root or \
+            CAP_NET_BIND_SERVICE; use --port 10102 to try it as a normal user.
+
+            Examples:
+              iec61850-gateway run --scl mappings/demo/demo.icd --port 10102
+              DEMO_PASSWORD=secret iec61850-gateway run --scl plant.scd --ied IED3 --password-env DEMO_PASSWORD
+            """
+    )
+
+    @Option(name: .long, help: ArgumentHelp("The SCL file to serve (ICD, CID, IID or SCD).", valueName: "file"))
+    var scl: String
+
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The IED to serve: picks the IED of that name in a file with several (an SCD); in a file with one IED, serves it under this name.",
+            valueName: "name"))
+    var ied: String?
+
+    @Option(name: .long, help: ArgumentHelp("TCP port to listen on.", valueName: "n"))
+    var port: Int = 102
+
+    @Option(name: .long, help: ArgumentHelp("Address to listen on (0.0.0.0 = every interface, 127.0.0.1 = this machine only).", valueName: "addr"))
+    var bind: String = "0.0.0.0"
+
+    @Option(
+        name: .customLong("password-env"),
+        help: ArgumentHelp("Require clients to authenticate with the password held in this environment variable.", valueName: "var"))
+    var passwordEnvironmentVariable: String?
+
+    @Option(name: .customLong("max-associations"), help: ArgumentHelp("The most clients connected at once.", valueName: "n"))
+    var maximumAssociations: Int = 10
+
+    @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "level"))
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level '\(logLevel)' is not one of trace, debug, info, notice, warning, error, critical") }
+        guard maximumAssociations >= 1 else { throw ValidationError("--max-associations must be at least 1") }
+    }
+
+    func run() async throws {
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "iec61850-gateway")
+
+        var configuration = IedServerConfiguration()
+        configuration.port = port
+        configuration.bindAddress = bind
+        configuration.maximumAssociations = maximumAssociations
+        if let variable = passwordEnvironmentVariable {
+            guard let password = ProcessInfo.processInfo.environment[variable], !password.isEmpty else {
+                throw ValidationError("--password-env \(variable): the environment variable \(variable) is not set or empty")
+            }
+            configuration.authenticator = .password(password)
+        }
+
+        let model = try loadModel()
+        let server = IedServer(model: model, configuration: configuration, logger: Logger(label: "iec61850.server"))
+        try await server.start()
+        logger.notice(
+            "serving IED \(model.name) from \(scl) on \(bind):\(server.localPort ?? port)",
+            metadata: ["logicalDevices": "\(model.logicalDevices.map { $0.name(iedName: model.name) }.joined(separator: ","))"])
+        let signal = await Self.waitForTermination()
+        logger.notice("\(signal) received; stopping")
+        await server.stop()
+    }
+
+    private func loadModel() throws -> IedModel {
+        // --ied selects an IED when the file has it; otherwise it renames the (only) IED.
+        do {
+            return try SCLLoader(iedName: ied).load(file: scl)
+        } catch let error where error.kind == .unresolvedReference && ied != nil && error.element == "SCL" {
+            do {
+                return try SCLLoader(renameTo: ied).load(file: scl)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        } catch {
+            throw ValidationError("\(error)")
+        }
+    }
+
+    /// Waits for SIGINT or SIGTERM and returns its name.
+    static func waitForTermination() async -> String {
+        let stream = AsyncStream<String> { continuation in
+            var sources: [any DispatchSourceSignal] = []
+            for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
+                signal(number, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+                source.setEventHandler { continuation.yield(name) }
+                source.resume()
+                sources.append(source)
+            }
+            let retained = RetainedSignalSources(sources)
+            continuation.onTermination = { _ in retained.cancel() }
+        }
+        for await name in stream { return name }
+        return "end of signals"
+    }
+}
+
+/// Keeps the signal sources alive until the stream ends.
+/// `@unchecked Sendable`: the array is written once in init and only read (to cancel) afterwards.
+private final class RetainedSignalSources: @unchecked Sendable {
+    private let sources: [any DispatchSourceSignal]
+    init(_ sources: [any DispatchSourceSignal]) { self.sources = sources }
+    func cancel() { sources.forEach { $0.cancel() } }
+}
