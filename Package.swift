@@ -48,14 +48,16 @@ let package = Package(
         // libFuzzer targets: build one at a time with --sanitize=fuzzer --product NAME.
         .executableTarget(name: "FuzzFraming", dependencies: ["IEC61850Server", "ISOTransport", nio], path: "Sources/Fuzz/Framing"),
         .executableTarget(name: "FuzzMMS", dependencies: ["MMS", nio], path: "Sources/Fuzz/MMS"),
-        .testTarget(name: "BERCodecTests", dependencies: ["BERCodec", nio]),
-        .testTarget(name: "ISOTransportTests", dependencies: ["ISOTransport", nio]),
-        .testTarget(name: "OSIUpperLayersTests", dependencies: ["OSIUpperLayers", "BERCodec", nio]),
-        .testTarget(name: "MMSTests", dependencies: ["MMS", "BERCodec", nio]),
-        .testTarget(name: "IEC61850ModelTests", dependencies: ["IEC61850Model"], resources: [.copy("Fixtures")]),
+        // Hex helpers and the captured vectors, shared by the test targets.
+        .target(name: "TestSupport", dependencies: [nio], path: "Tests/TestSupport"),
+        .testTarget(name: "BERCodecTests", dependencies: ["BERCodec", "TestSupport", nio]),
+        .testTarget(name: "ISOTransportTests", dependencies: ["ISOTransport", "TestSupport", nio]),
+        .testTarget(name: "OSIUpperLayersTests", dependencies: ["OSIUpperLayers", "BERCodec", "TestSupport", nio]),
+        .testTarget(name: "MMSTests", dependencies: ["MMS", "BERCodec", "TestSupport", nio]),
+        .testTarget(name: "IEC61850ModelTests", dependencies: ["IEC61850Model", "TestSupport"]),
         .testTarget(
             name: "IEC61850ServerTests",
-            dependencies: ["IEC61850Server", "IEC61850Model", "MMS", "OSIUpperLayers", "ISOTransport", "BERCodec", nio, .product(name: "NIOEmbedded", package: "swift-nio"), nioPosix]
+            dependencies: ["IEC61850Server", "IEC61850Model", "MMS", "OSIUpperLayers", "ISOTransport", "BERCodec", "TestSupport", nio, .product(name: "NIOEmbedded", package: "swift-nio"), nioPosix]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -72,10 +72,11 @@ public struct BERReader: Sendable {
     private mutating func readIndefiniteContent(depth: Int) throws(BERError) -> ByteBuffer {
         guard depth <= Self.maximumIndefiniteDepth else { throw .nestingTooDeep }
         let start = buffer.readerIndex
+        let whole = buffer
         while true {
             guard buffer.readableBytes >= 2 else { throw .truncated }
             if buffer.getInteger(at: buffer.readerIndex, as: UInt16.self) == 0 {
-                let content = buffer.getSlice(at: start, length: buffer.readerIndex - start)!
+                guard let content = whole.getSlice(at: start, length: buffer.readerIndex - start) else { throw .truncated }
                 buffer.moveReaderIndex(forwardBy: 2)
                 return content
             }

@@ -61,10 +61,8 @@ public struct COTPConnection: Sendable {
             COTPPDU.connectionConfirm(confirm).write(to: &out)
             return .send(out)
         case (.connected, .data(let endOfTSDU, var payload)):
-            guard payload.readableBytes + 3 <= tpduSize || endOfTSDU && reassembly == nil else {
-                // A DT larger than negotiated: class 0 has no recovery, so disconnect.
-                return protocolError(allocator: allocator)
-            }
+            // A DT larger than the negotiated size is accepted: the TPKT frame limit bounds it, and
+            // refusing it would only break clients that get the size wrong.
             if var partial = reassembly {
                 guard partial.readableBytes + payload.readableBytes <= maximumTSDUSize else {
                     reassembly = nil

@@ -1,0 +1,341 @@
+#!/usr/bin/env python3
+"""Host a libIEC61850 (C) MMS server with the demo model, as the reference for benchmarks.
+
+The server is libIEC61850 1.6.1 from the PyPI package ``pyiec61850-ng`` (SWIG bindings).
+Its model is built with libIEC61850's dynamic model API (IedModel_create, LogicalDevice_create,
+LogicalNode_create, DataObject_create, DataAttribute_create, DataSet_create,
+ReportControlBlock_create, ...) by instantiating logical nodes of ``mappings/demo/demo.icd``
+from the ICD's own DataTypeTemplates, and setting the DAI initial values of the ICD. So the
+MMS variables have the same names, structure, order and values as on our server, e.g.
+``DEMOGenericIO/GGIO1$MX$AnIn1$mag$f`` = 21.5.
+
+Default selection (the part of the demo model the read benchmarks use):
+    GenericIO:   LLN0 (with data set Events, urcbEvents01/02, brcbEvents01/02, SGCB, LCB EventLog),
+                 GGIO1 (Mod, Beh, Health, NamPlt, AnIn1, AnIn2, SPCSO1..4, Ind1..4, IntIn1)
+    Measurement: LLN0, MMXU1 (Beh, TotW, Hz, PhV, A)
+``--all`` instantiates every logical node of the ICD (adds LPHD1 and GGIO2).
+
+Usage:
+    python3 Benchmarks/libiec61850_server.py --port N [--bind 127.0.0.1] [--icd PATH] [--all]
+
+Prints ``READY <pid>`` on stdout once the server listens, then waits for SIGTERM/SIGINT, stops
+and destroys the server and exits 0. All MMS work happens on libIEC61850's own server thread:
+the Python main thread blocks in sigwait() and holds no lock, and no Python callback is
+installed, so the GIL is never taken while the server runs.
+"""
+
+import argparse
+import calendar
+import datetime
+import os
+import signal
+import sys
+import xml.etree.ElementTree as ET
+
+import pyiec61850.pyiec61850 as L
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEFAULT_ICD = os.path.join(HERE, "..", "mappings", "demo", "demo.icd")
+
+# Logical nodes instantiated by default: ldInst -> names (prefix + lnClass + inst).
+DEFAULT_SELECTION = {
+    "GenericIO": ["LLN0", "GGIO1"],
+    "Measurement": ["LLN0", "MMXU1"],
+}
+
+FC = {name: getattr(L, "IEC61850_FC_" + name) for name in
+      ("ST", "MX", "SP", "SV", "CF", "DC", "SG", "SE", "SR", "OR", "BL", "EX", "CO")}
+
+BTYPE = {
+    "BOOLEAN": L.IEC61850_BOOLEAN,
+    "INT8": L.IEC61850_INT8,
+    "INT16": L.IEC61850_INT16,
+    "INT32": L.IEC61850_INT32,
+    "INT64": L.IEC61850_INT64,
+    "INT128": L.IEC61850_INT128,
+    "INT8U": L.IEC61850_INT8U,
+    "INT16U": L.IEC61850_INT16U,
+    "INT24U": L.IEC61850_INT24U,
+    "INT32U": L.IEC61850_INT32U,
+    "FLOAT32": L.IEC61850_FLOAT32,
+    "FLOAT64": L.IEC61850_FLOAT64,
+    "Enum": L.IEC61850_ENUMERATED,
+    "Dbpos": L.IEC61850_CODEDENUM,
+    "Tcmd": L.IEC61850_CODEDENUM,
+    "Quality": L.IEC61850_QUALITY,
+    "Timestamp": L.IEC61850_TIMESTAMP,
+    "VisString32": L.IEC61850_VISIBLE_STRING_32,
+    "VisString64": L.IEC61850_VISIBLE_STRING_64,
+    "VisString65": L.IEC61850_VISIBLE_STRING_65,
+    "VisString129": L.IEC61850_VISIBLE_STRING_129,
+    "VisString255": L.IEC61850_VISIBLE_STRING_255,
+    "ObjRef": L.IEC61850_VISIBLE_STRING_129,
+    "Unicode255": L.IEC61850_UNICODE_STRING_255,
+    "Octet64": L.IEC61850_OCTET_STRING_64,
+    "EntryTime": L.IEC61850_ENTRY_TIME,
+    "Check": L.IEC61850_CHECK,
+    "Currency": L.IEC61850_CURRENCY,
+    "Struct": L.IEC61850_CONSTRUCTED,
+}
+
+TRG = (("dchg", L.TRG_OPT_DATA_CHANGED), ("qchg", L.TRG_OPT_QUALITY_CHANGED),
+       ("dupd", L.TRG_OPT_DATA_UPDATE))
+
+DBPOS = {"intermediate-state": "00", "off": "01", "on": "10", "bad-state": "11"}
+TCMD = {"stop": "00", "lower": "01", "higher": "10", "reserved": "11"}
+
+
+def local(tag):
+    return tag.rsplit("}", 1)[-1]
+
+
+def children(elem, name):
+    return [c for c in elem if local(c.tag) == name]
+
+
+def child(elem, name):
+    for c in elem:
+        if local(c.tag) == name:
+            return c
+    return None
+
+
+def ms_since_epoch(text):
+    dt = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return calendar.timegm(dt.utctimetuple()) * 1000 + dt.microsecond // 1000
+
+
+def bit_string(bits):
+    v = L.MmsValue_newBitString(len(bits))
+    for i, ch in enumerate(bits):
+        L.MmsValue_setBitStringBit(v, i, ch == "1")
+    return v
+
+
+class ModelBuilder:
+    """Instantiates ICD logical nodes in a libIEC61850 dynamic IedModel."""
+
+    def __init__(self, icd_path):
+        root = ET.parse(icd_path).getroot()
+        self.ied = next(e for e in root.iter() if local(e.tag) == "IED")
+        templates = next(e for e in root.iter() if local(e.tag) == "DataTypeTemplates")
+        self.lnode_types = {t.get("id"): t for t in children(templates, "LNodeType")}
+        self.do_types = {t.get("id"): t for t in children(templates, "DOType")}
+        self.da_types = {t.get("id"): t for t in children(templates, "DAType")}
+        self.enums = {t.get("id"): {(v.text or ""): int(v.get("ord")) for v in children(t, "EnumVal")}
+                      for t in children(templates, "EnumType")}
+        # path tuple (ld, ln, do, [sdo...], da, [bda...]) -> (DataAttribute*, bType, enum type)
+        self.attributes = {}
+        self.model = None
+
+    # --- types -------------------------------------------------------------------------------
+
+    def _add_da(self, parent_node, path, name, btype, type_id, fc, trg):
+        da = L.DataAttribute_create(name, parent_node, BTYPE[btype], fc, trg, 0, 0)
+        self.attributes[path] = (da, btype, type_id)
+        if btype == "Struct":
+            node = L.ModelNode_getChild(parent_node, name)
+            for bda in children(self.da_types[type_id], "BDA"):
+                self._add_da(node, path + (bda.get("name"),), bda.get("name"), bda.get("bType"),
+                             bda.get("type"), fc, trg)
+
+    def _add_do(self, parent_node, path, name, type_id):
+        L.DataObject_create(name, parent_node, 0)
+        node = L.ModelNode_getChild(parent_node, name)
+        for elem in self.do_types[type_id]:
+            kind = local(elem.tag)
+            if kind == "SDO":
+                self._add_do(node, path + (elem.get("name"),), elem.get("name"), elem.get("type"))
+            elif kind == "DA":
+                trg = 0
+                for attr, bit in TRG:
+                    if elem.get(attr) == "true":
+                        trg |= bit
+                self._add_da(node, path + (elem.get("name"),), elem.get("name"), elem.get("bType"),
+                             elem.get("type"), FC[elem.get("fc")], trg)
+
+    # --- values ------------------------------------------------------------------------------
+
+    def _value(self, btype, type_id, text):
+        t = (text or "").strip()
+        if btype == "BOOLEAN":
+            return L.MmsValue_newBoolean(t.lower() in ("true", "1"))
+        if btype == "INT8":
+            return L.MmsValue_newIntegerFromInt8(int(t))
+        if btype == "INT16":
+            return L.MmsValue_newIntegerFromInt16(int(t))
+        if btype == "INT32":
+            return L.MmsValue_newIntegerFromInt32(int(t))
+        if btype == "INT64":
+            return L.MmsValue_newIntegerFromInt64(int(t))
+        if btype in ("INT8U", "INT16U", "INT24U", "INT32U"):
+            return L.MmsValue_newUnsignedFromUint32(int(t))
+        if btype == "FLOAT32":
+            return L.MmsValue_newFloat(float(t))
+        if btype == "FLOAT64":
+            return L.MmsValue_newDouble(float(t))
+        if btype == "Enum":
+            return L.MmsValue_newIntegerFromInt32(self.enums[type_id][text or ""])
+        if btype == "Dbpos":
+            return bit_string(DBPOS[t])
+        if btype == "Tcmd":
+            return bit_string(TCMD[t])
+        if btype in ("Quality", "Check"):
+            return bit_string(t)
+        if btype == "Timestamp":
+            return L.MmsValue_newUtcTimeByMsTime(ms_since_epoch(t))
+        if btype == "EntryTime":
+            v = L.MmsValue_newBinaryTime(False)
+            L.MmsValue_setBinaryTime(v, ms_since_epoch(t))
+            return v
+        if btype == "Octet64":
+            data = bytes.fromhex(t)
+            v = L.MmsValue_newOctetString(len(data), 64)
+            for i, b in enumerate(data):
+                L.MmsValue_setOctetStringOctet(v, i, b)
+            return v
+        if btype == "Unicode255":
+            return L.MmsValue_newMmsString(text or "")
+        if btype.startswith("VisString") or btype in ("Currency", "ObjRef"):
+            return L.MmsValue_newVisibleString(text or "")
+        raise ValueError("no initial value support for bType " + btype)
+
+    def _apply_values(self, elem, path):
+        for c in elem:
+            kind = local(c.tag)
+            if kind in ("DOI", "SDI"):
+                self._apply_values(c, path + (c.get("name"),))
+            elif kind == "DAI":
+                val = child(c, "Val")
+                entry = self.attributes.get(path + (c.get("name"),))
+                if val is None or entry is None:
+                    continue
+                da, btype, type_id = entry
+                v = self._value(btype, type_id, val.text)
+                L.DataAttribute_setValue(da, v)  # clones the value
+                L.MmsValue_delete(v)
+
+    # --- control blocks ----------------------------------------------------------------------
+
+    def _add_control_blocks(self, ln, ln_elem, ld_name):
+        for ds in children(ln_elem, "DataSet"):
+            dataset = L.DataSet_create(ds.get("name"), ln)
+            for f in children(ds, "FCDA"):
+                ref = f.get("prefix", "") + f.get("lnClass") + f.get("lnInst", "")
+                ref += "$" + f.get("fc") + "$" + f.get("doName").replace(".", "$")
+                if f.get("daName"):
+                    ref += "$" + f.get("daName").replace(".", "$")
+                if f.get("ldInst") and f.get("ldInst") != ld_name:
+                    ref = f.get("ldInst") + "/" + ref
+                L.DataSetEntry_create(dataset, ref, -1, None)
+        for rc in children(ln_elem, "ReportControl"):
+            trg_elem, opt_elem = child(rc, "TrgOps"), child(rc, "OptFields")
+            trg = 0
+            for attr, bit in (("dchg", L.TRG_OPT_DATA_CHANGED), ("qchg", L.TRG_OPT_QUALITY_CHANGED),
+                              ("dupd", L.TRG_OPT_DATA_UPDATE), ("period", L.TRG_OPT_INTEGRITY),
+                              ("gi", L.TRG_OPT_GI)):
+                if trg_elem is not None and trg_elem.get(attr) == "true":
+                    trg |= bit
+            opt = 0
+            for attr, bit in (("seqNum", L.RPT_OPT_SEQ_NUM), ("timeStamp", L.RPT_OPT_TIME_STAMP),
+                              ("reasonCode", L.RPT_OPT_REASON_FOR_INCLUSION),
+                              ("dataSet", L.RPT_OPT_DATA_SET), ("dataRef", L.RPT_OPT_DATA_REFERENCE),
+                              ("bufOvfl", L.RPT_OPT_BUFFER_OVERFLOW), ("entryID", L.RPT_OPT_ENTRY_ID),
+                              ("configRef", L.RPT_OPT_CONF_REV)):
+                if opt_elem is not None and opt_elem.get(attr) == "true":
+                    opt |= bit
+            enabled = child(rc, "RptEnabled")
+            count = int(enabled.get("max", "1")) if enabled is not None else 1
+            indexed = rc.get("indexed", "true") != "false"
+            names = ["%s%02d" % (rc.get("name"), i + 1) for i in range(count)] if indexed \
+                else [rc.get("name")]
+            for name in names:
+                L.ReportControlBlock_create(name, ln, rc.get("rptID"), rc.get("buffered") == "true",
+                                            rc.get("datSet"), int(rc.get("confRev", "0")), trg, opt,
+                                            int(rc.get("bufTime", "0")), int(rc.get("intgPd", "0")))
+        for lc in children(ln_elem, "LogControl"):
+            trg_elem = child(lc, "TrgOps")
+            trg = 0
+            for attr, bit in (("dchg", L.TRG_OPT_DATA_CHANGED), ("qchg", L.TRG_OPT_QUALITY_CHANGED),
+                              ("dupd", L.TRG_OPT_DATA_UPDATE), ("period", L.TRG_OPT_INTEGRITY),
+                              ("gi", L.TRG_OPT_GI)):
+                if trg_elem is not None and trg_elem.get(attr) == "true":
+                    trg |= bit
+            # libIEC61850 prefixes the IED name itself: "GenericIO/LLN0$EventLog" is read
+            # back as "DEMOGenericIO/LLN0$EventLog".
+            log_ref = ld_name + "/LLN0$" + lc.get("logName")
+            L.LogControlBlock_create(lc.get("name"), ln, lc.get("datSet"), log_ref, trg,
+                                     int(lc.get("intgPd", "0")), lc.get("logEna") == "true",
+                                     lc.get("reasonCode") == "true")
+        for lg in children(ln_elem, "Log"):
+            L.Log_create(lg.get("name"), ln)
+        sc = child(ln_elem, "SettingControl")
+        if sc is not None:
+            L.SettingGroupControlBlock_create(ln, int(sc.get("actSG", "1")), int(sc.get("numOfSGs", "1")))
+
+    # --- model -------------------------------------------------------------------------------
+
+    def build(self, selection=None):
+        """selection: {ldInst: [lnName, ...]} or None for every logical node of the ICD."""
+        self.model = L.IedModel_create(self.ied.get("name"))
+        for ld_elem in (e for e in self.ied.iter() if local(e.tag) == "LDevice"):
+            ld_inst = ld_elem.get("inst")
+            if selection is not None and ld_inst not in selection:
+                continue
+            ld = L.LogicalDevice_create(ld_inst, self.model)
+            for ln_elem in ld_elem:
+                if local(ln_elem.tag) not in ("LN0", "LN"):
+                    continue
+                ln_name = ln_elem.get("prefix", "") + ln_elem.get("lnClass") + ln_elem.get("inst", "")
+                if selection is not None and ln_name not in selection[ld_inst]:
+                    continue
+                ln = L.LogicalNode_create(ln_name, ld)
+                ln_node = L.toModelNode(ln)
+                for do in children(self.lnode_types[ln_elem.get("lnType")], "DO"):
+                    self._add_do(ln_node, (ld_inst, ln_name, do.get("name")), do.get("name"), do.get("type"))
+                self._apply_values(ln_elem, (ld_inst, ln_name))
+                self._add_control_blocks(ln, ln_elem, ld_inst)
+        return self.model
+
+
+def main():
+    parser = argparse.ArgumentParser(description="libIEC61850 reference server with the demo model")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--bind", default="127.0.0.1")
+    parser.add_argument("--icd", default=DEFAULT_ICD)
+    parser.add_argument("--all", action="store_true", help="instantiate every LN of the ICD")
+    args = parser.parse_args()
+
+    model = ModelBuilder(args.icd).build(None if args.all else DEFAULT_SELECTION)
+
+    # Block SIGTERM/SIGINT before libIEC61850 creates its thread(s): they inherit the mask, so
+    # the signals are only taken by sigwait() in the main thread below.
+    stop_signals = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, stop_signals)
+
+    # Default server configuration. The MMS max PDU size is a compile-time constant of
+    # libIEC61850 (CONFIG_MMS_MAXIMUM_PDU_SIZE, 65000 by default); 1.6.1 has no runtime setter for
+    # it. (IedServer_createWithConfig is not usable here: the SWIG wrapper rejects a NULL TLS
+    # configuration, and IedServer_create uses the default IedServerConfig anyway.)
+    server = L.IedServer_create(model)
+    L.IedServer_setLocalIpAddress(server, args.bind)
+    L.IedServer_start(server, args.port)
+    if not L.IedServer_isRunning(server):
+        print("libIEC61850 server failed to listen on %s:%d" % (args.bind, args.port), file=sys.stderr)
+        L.IedServer_destroy(server)
+        L.IedModel_destroy(model)
+        return 1
+
+    sys.stdout.write("READY %d\n" % os.getpid())
+    sys.stdout.flush()
+
+    signal.sigwait(stop_signals)
+
+    L.IedServer_stop(server)
+    L.IedServer_destroy(server)
+    L.IedModel_destroy(model)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
