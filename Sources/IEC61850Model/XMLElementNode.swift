@@ -30,9 +30,11 @@ final class XMLElementNode {
         let parser = XMLParser(data: data)
         parser.shouldProcessNamespaces = true
         parser.delegate = builder
-        guard parser.parse(), let root = builder.root else {
-            let message = parser.parserError.map { "\($0.localizedDescription)" } ?? "not well-formed XML"
-            throw XMLParseFailure(line: parser.lineNumber, message: message)
+        // Foundation's parser on Linux can return true after an error; the delegate keeps the first one.
+        let succeeded = parser.parse()
+        if let failure = builder.firstError { throw failure }
+        guard succeeded, let root = builder.root else {
+            throw XMLParseFailure(line: parser.lineNumber, message: "not well-formed XML")
         }
         return root
     }
@@ -46,7 +48,30 @@ struct XMLParseFailure: Error {
 /// SAX delegate that builds the element tree.
 private final class TreeBuilder: NSObject, XMLParserDelegate {
     var root: XMLElementNode?
+    var firstError: XMLParseFailure?
     private var stack: [XMLElementNode] = []
+
+    func parser(_ parser: XMLParser, parseErrorOccurred parseError: Error) {
+        guard firstError == nil else { return }
+        let code = (parseError as NSError).code
+        firstError = XMLParseFailure(line: parser.lineNumber, message: "not well-formed XML: \(Self.explain(code)) (libxml2 error \(code))")
+    }
+
+    /// Words for the libxml2 error codes people meet in hand-edited files.
+    private static func explain(_ code: Int) -> String {
+        switch code {
+        case 4: "the document is empty"
+        case 5: "unexpected end of the document or content after the root element"
+        case 9: "an invalid character"
+        case 38, 39, 40: "an attribute value is not closed"
+        case 41: "an attribute has no value"
+        case 65: "an attribute is written wrongly"
+        case 73: "'>' expected"
+        case 76: "an opening and an ending tag do not match"
+        case 77: "an element is not closed"
+        default: "syntax error"
+        }
+    }
 
     func parser(
         _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName qName: String?,

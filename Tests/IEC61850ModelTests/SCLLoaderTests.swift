@@ -1,0 +1,168 @@
+import Foundation
+import IEC61850Model
+import TestSupport
+import Testing
+
+@Suite("SCL loading")
+struct SCLLoaderTests {
+    let model: IedModel
+
+    init() throws {
+        model = try SCLLoader().load(file: Fixtures.demoSCL)
+    }
+
+    @Test("the demo ICD gives its IED, LDs and LNs")
+    func structure() {
+        #expect(model.name == "DEMO")
+        #expect(model.logicalDevices.map { $0.name(iedName: model.name) } == ["DEMOGenericIO", "DEMOMeasurement"])
+        let generic = model.logicalDevices[0]
+        #expect(generic.logicalNodes.map(\.name) == ["LLN0", "LPHD1", "GGIO1", "GGIO2"])
+        #expect(model.logicalDevices[1].logicalNodes.map(\.name).contains("MMXU1"))
+    }
+
+    @Test(
+        "initial values come from the templates and the instances",
+        arguments: [
+            ("GenericIO/GGIO2.AllTypes.boolSt", DataValue.boolean(true)), ("GenericIO/GGIO2.AllTypes.int8St", .integer(-100)),
+            ("GenericIO/GGIO2.AllTypes.dbposSt", .integer(2)), ("GenericIO/GGIO2.AllTypes.enumSt", .integer(2)),
+            ("GenericIO/GGIO2.AllTypes.q", .quality(Quality(rawValue: 0b1000_1000_0011))),
+            ("GenericIO/GGIO2.AllTypes.f64Mx", .float64(2.718281828459045)), ("GenericIO/GGIO2.AllTypes.int64Mx", .integer(-9_000_000_000_000_000_000)),
+            ("GenericIO/GGIO2.AllTypes.int32uSp", .unsigned(4_000_000_000)), ("GenericIO/GGIO2.AllTypes.tcmdSp", .integer(2)),
+            ("GenericIO/GGIO2.AllTypes.chkCf", .bits(1)), ("GenericIO/GGIO2.AllTypes.octCf", .octets([0x01, 0x02, 0xA0, 0xFF])),
+            ("GenericIO/GGIO2.AllTypes.dU", .string("Grüße Ωmega ±5 °C")), ("GenericIO/GGIO2.AllTypes.curEx", .string("EUR")),
+            ("GenericIO/GGIO2.AllTypes.t", .timestamp(Timestamp(millisecondsSinceEpoch: 1_715_934_600_500))),
+            ("GenericIO/GGIO2.AllTypes.entTmCf", .entryTime(millisecondsSinceEpoch: 1_715_934_600_250)),
+            ("GenericIO/GGIO1.SPCSO4.ctlModel", .integer(4)), ("GenericIO/GGIO2.SetAn1.setMag.f", .float32(12.5)),
+        ])
+    func values(reference: String, expected: DataValue) throws {
+        let handle = try #require(model.handle(for: reference))
+        #expect(model.initialValues[handle.slot] == expected)
+    }
+
+    @Test("data sets, report, log and setting controls are parsed into the model")
+    func definitions() throws {
+        let lln0 = try #require(model.logicalDevices[0].logicalNode(named: "LLN0"))
+        let events = try #require(lln0.dataSets.first { $0.name == "Events" })
+        #expect(events.members.first == DataSetMember(ldInst: "GenericIO", lnClass: "GGIO", lnInst: "1", doName: "Ind1", daName: "stVal", fc: .st))
+        #expect(lln0.reportControls.map(\.name) == ["urcbEvents", "brcbEvents"])
+        #expect(lln0.reportControls[1].buffered)
+        #expect(lln0.reportControls[0].triggerOptions & 0b10_0110 == 0b10_0110)  // dchg, qchg, gi
+        #expect(lln0.logControls.first?.logName == "EventLog")
+        #expect(lln0.logs == [LogDefinition(name: "EventLog")])
+        #expect(lln0.settingControl == SettingControlDefinition(numberOfSettingGroups: 2, activeSettingGroup: 1))
+    }
+
+    @Test("the IED name can be overridden at load")
+    func rename() throws {
+        let renamed = try SCLLoader(renameTo: "PLANT7").load(file: Fixtures.demoSCL)
+        #expect(renamed.logicalDevices.map { $0.name(iedName: renamed.name) } == ["PLANT7GenericIO", "PLANT7Measurement"])
+        #expect(renamed.handle(for: "PLANT7GenericIO/GGIO1.AnIn1.mag.f") != nil)
+    }
+}
+
+@Suite("SCL errors name the file, the line and the element")
+struct SCLErrorTests {
+    func load(_ text: String) throws(SCLError) -> IedModel {
+        try SCLLoader().load(data: Data(text.utf8), fileName: "bad.icd")
+    }
+
+    static let templates = """
+        <DataTypeTemplates>
+          <LNodeType id="LLN0T" lnClass="LLN0"><DO name="Mod" type="ENCT"/></LNodeType>
+          <DOType id="ENCT" cdc="ENC"><DA name="stVal" bType="INT32" fc="ST"/></DOType>
+        </DataTypeTemplates>
+        """
+
+    @Test("an unknown lnType")
+    func unknownType() {
+        let text = """
+            <SCL xmlns="http://www.iec.ch/61850/2003/SCL">
+              <IED name="X"><AccessPoint name="AP"><Server><LDevice inst="LD">
+                <LN0 lnClass="LLN0" inst="" lnType="NOPE"/>
+              </LDevice></Server></AccessPoint></IED>
+            \(Self.templates)
+            </SCL>
+            """
+        #expect(throws: SCLError(.unresolvedReference, file: "bad.icd", line: 3, element: "LN0", message: "lnType 'NOPE' is not defined in DataTypeTemplates")) {
+            try load(text)
+        }
+    }
+
+    @Test("a value that does not fit its type")
+    func badValue() {
+        let text = """
+            <SCL xmlns="http://www.iec.ch/61850/2003/SCL">
+              <IED name="X"><AccessPoint name="AP"><Server><LDevice inst="LD">
+                <LN0 lnClass="LLN0" inst="" lnType="LLN0T">
+                  <DOI name="Mod">
+                    <DAI name="stVal"><Val>eleven</Val></DAI>
+                  </DOI>
+                </LN0>
+              </LDevice></Server></AccessPoint></IED>
+            \(Self.templates)
+            </SCL>
+            """
+        do {
+            _ = try load(text)
+            Issue.record("loaded")
+        } catch {
+            #expect(error.kind == .invalidValue)
+            #expect(error.line == 5)
+            #expect(error.element == "Val")
+            #expect(error.description.hasPrefix("bad.icd:5: <Val>: SCL-405"))
+        }
+    }
+
+    @Test("XML that is not well-formed")
+    func malformed() {
+        do {
+            _ = try load("<SCL>\n<IED name=\"X\">\n</SCL>")
+            Issue.record("loaded")
+        } catch {
+            #expect(error.kind == .malformedXML)
+            #expect(error.line >= 2)
+        }
+    }
+
+    @Test("an IED name that is not in the file")
+    func unknownIED() {
+        do {
+            _ = try SCLLoader(iedName: "Y").load(data: Data("<SCL><IED name=\"X\"/></SCL>".utf8), fileName: "bad.icd")
+            Issue.record("loaded")
+        } catch {
+            #expect(error.kind == .unresolvedReference)
+            #expect(error.message.contains("'Y'"))
+        }
+    }
+
+    @Test("a file that does not exist")
+    func missingFile() {
+        #expect(throws: SCLError.self) { try SCLLoader().load(file: "/nonexistent/model.icd") }
+    }
+}
+
+@Suite("Model builder")
+struct ModelBuilderTests {
+    @Test("CDC helpers build references that resolve to typed handles")
+    func builder() throws {
+        var builder = IedModelBuilder(iedName: "simpleIO")
+        builder.addLogicalDevice(
+            LogicalDeviceSpec(
+                inst: "GenericIO",
+                logicalNodes: [
+                    LogicalNodeSpec(lnClass: "LLN0", dataObjects: [CDC.ens("Mod"), CDC.lpl("NamPlt", vendor: "us")]),
+                    LogicalNodeSpec(lnClass: "GGIO", inst: "1", dataObjects: [CDC.mv("AnIn1", value: 1.5), CDC.spc("SPCSO1", ctlModel: .sboWithEnhancedSecurity), CDC.wye("PhV")]),
+                ]))
+        let model = builder.build()
+        let magnitude = try #require(model.handle(for: "simpleIOGenericIO/GGIO1.AnIn1.mag.f"))
+        #expect(magnitude.type == .float32)
+        #expect(magnitude.fc == .mx)
+        #expect(model.initialValues[magnitude.slot] == .float32(1.5))
+        #expect(model.handle(for: "GenericIO/GGIO1.PhV.phsB.cVal.mag.f")?.fc == .mx)
+        #expect(model.handle(for: "GenericIO/GGIO1.SPCSO1.SBOw.ctlVal")?.fc == .co)
+        #expect(model.initialValues[try #require(model.handle(for: "GenericIO/GGIO1.SPCSO1.ctlModel")).slot] == .integer(4))
+        #expect(model.handle(for: "GenericIO/GGIO1.AnIn1") == nil)  // a data object, not a basic attribute
+        #expect(model.handle(for: "GenericIO/GGIO9.AnIn1.mag.f") == nil)
+        #expect(model.slotTypes.count == model.initialValues.count)
+    }
+}
