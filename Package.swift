@@ -57,7 +57,7 @@ let package = Package(
         .testTarget(name: "IEC61850ModelTests", dependencies: ["IEC61850Model", "TestSupport"]),
         .testTarget(
             name: "IEC61850ServerTests",
-            dependencies: ["IEC61850Server", "IEC61850Model", "MMS", "OSIUpperLayers", "ISOTransport", "BERCodec", "TestSupport", nio, .product(name: "NIOEmbedded", package: "swift-nio"), nioPosix]
+            dependencies: ["IEC61850Server", "IEC61850Model", "MMS", "OSIUpperLayers", "ISOTransport", "BERCodec", "TestSupport", nio, .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), nioPosix]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,176 @@
+import BERCodec
+import IEC61850Model
+import MMS
+import NIOConcurrencyHelpers
+import NIOCore
+import TestSupport
+import Testing
+
+@testable import IEC61850Server
+
+@Suite("MMS services over an association, in memory")
+struct ServiceTests {
+    let association: InMemoryAssociation
+
+    init() throws {
+        association = try InMemoryAssociation()
+        try association.associate()
+    }
+
+    @Test("identify answers vendor, model and revision")
+    func identify() throws {
+        let response = try association.exchange(ClientFrames.data(hexBuffer("A0 05 02 01 09 82 00")))
+        var expected = ByteBuffer()
+        MMSResponseEncoder.writeConfirmedResponse(invokeID: 9, into: &expected) {
+            let identity = IedServerConfiguration.Identity()
+            MMSResponseEncoder.writeIdentifyResponse(vendor: identity.vendor, model: identity.model, revision: identity.revision, into: &$0)
+        }
+        #expect(response.hexDump == expected.hexDump)
+    }
+
+    @Test("getNameList lists domains, then every variable name in sorted order")
+    func nameList() throws {
+        let domains = try association.exchange(ClientFrames.getNameList(1, objectClass: 9, domain: nil))
+        #expect(domains.hexDump == "A1 13 02 01 01 A1 0E A0 09 1A 07 49 45 44 31 4C 44 30 81 01 00")
+        let names = try nameListNames(association.exchange(ClientFrames.getNameList(2, objectClass: 0, domain: "IED1LD0")))
+        #expect(names.names.first == "GGIO1")
+        #expect(names.names.contains("GGIO1$MX$AnIn1$mag$f"))
+        #expect(names.names.contains("LLN0$ST$Mod$stVal"))
+        #expect(names.names == names.names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        #expect(!names.moreFollows)
+        let after = try nameListNames(association.exchange(ClientFrames.getNameList(3, objectClass: 0, domain: "IED1LD0", continueAfter: "GGIO1$ST$Ind1$t")))
+        #expect(after.names.first == names.names[names.names.firstIndex(of: "GGIO1$ST$Ind1$t")! + 1])
+    }
+
+    @Test("getNameList pages with moreFollows when the PDU size is small")
+    func paging() throws {
+        let small = try InMemoryAssociation()
+        _ = try small.send(ClientFrames.connectionRequest)
+        _ = try small.send(ClientFrames.connect(initiate: hexBuffer("A8 25 80 02 01 2C 81 01 05 82 01 05 83 01 0A A4 16 80 01 01 81 03 05 F1 00 82 0C 03 EE 1C 00 00 00 02 00 00 40 FD 18")))
+        var all: [String] = []
+        var continueAfter: String?
+        var pages = 0
+        repeat {
+            let page = try nameListNames(small.exchange(ClientFrames.getNameList(Int64(pages + 1), objectClass: 0, domain: "IED1LD0", continueAfter: continueAfter)))
+            all += page.names
+            continueAfter = page.moreFollows ? page.names.last : nil
+            pages += 1
+        } while continueAfter != nil && pages < 50
+        #expect(pages > 1)
+        let full = try nameListNames(association.exchange(ClientFrames.getNameList(1, objectClass: 0, domain: "IED1LD0")))
+        #expect(all == full.names)
+    }
+
+    @Test("reads of an LN, an FC, a leaf, an array element and a missing name")
+    func reads() throws {
+        #expect(try association.exchange(ClientFrames.read(1, domain: "IED1LD0", item: "GGIO1$MX$AnIn1$mag$f")).hexDump == "A1 0E 02 01 01 A4 09 A1 07 87 05 08 3F C0 00 00")
+        let fc = try association.exchange(ClientFrames.read(2, domain: "IED1LD0", item: "GGIO1$MX"))
+        #expect(fc.readableBytesView.starts(with: hexBytes("A1")))
+        #expect(hex(fc.readableBytesView).contains("87 05 08 3F C0 00 00"))
+        // Arr.vals(2) via alternate access index 2.
+        let element = try association.exchange(ClientFrames.read(3, domain: "IED1LD0", item: "GGIO1$SP$Arr$vals", alternateAccess: [0xA5, 0x03, 0x82, 0x01, 0x02]))
+        #expect(element.hexDump == "A1 0A 02 01 03 A4 05 A1 03 85 01 2A")
+        let missing = try association.exchange(ClientFrames.read(4, domain: "IED1LD0", item: "GGIO1$ST$Nope"))
+        #expect(missing.hexDump == "A1 0A 02 01 04 A4 05 A1 03 80 01 0A")
+        let wrongDomain = try association.exchange(ClientFrames.read(5, domain: "NOPE", item: "GGIO1$ST"))
+        #expect(wrongDomain.hexDump == "A1 0A 02 01 05 A4 05 A1 03 80 01 0A")
+    }
+
+    @Test("writes: SP accepted and stored, ST and MX denied, a wrong type refused")
+    func writes() throws {
+        #expect(try association.exchange(ClientFrames.write(1, domain: "IED1LD0", item: "GGIO1$SP$IntSet$setVal", value: .integer(-5))).hexDump == "A1 07 02 01 01 A5 02 81 00")
+        #expect(try association.exchange(ClientFrames.read(2, domain: "IED1LD0", item: "GGIO1$SP$IntSet$setVal")).hexDump == "A1 0A 02 01 02 A4 05 A1 03 85 01 FB")
+        #expect(try association.exchange(ClientFrames.write(3, domain: "IED1LD0", item: "GGIO1$ST$Ind1$stVal", value: .boolean(true))).hexDump == "A1 08 02 01 03 A5 03 80 01 03")
+        #expect(try association.exchange(ClientFrames.write(4, domain: "IED1LD0", item: "GGIO1$MX$AnIn1$mag$f", value: .float32(2))).hexDump == "A1 08 02 01 04 A5 03 80 01 03")
+        #expect(try association.exchange(ClientFrames.write(5, domain: "IED1LD0", item: "GGIO1$SP$IntSet$setVal", value: .visibleString("x"))).hexDump == "A1 08 02 01 05 A5 03 80 01 07")
+        #expect(try association.exchange(ClientFrames.write(6, domain: "IED1LD0", item: "GGIO1$SP$IntSet$setVal", value: .integer(1 << 40))).hexDump == "A1 08 02 01 06 A5 03 80 01 0B")
+    }
+
+    @Test("a write access handler sees the client and may refuse with a reason")
+    func writeHandler() throws {
+        let handle = try #require(association.backend.model.handle(for: "LD0/GGIO1.IntSet.setVal"))
+        let seen = NIOLockedValueBox<[WriteAccess]>([])
+        association.backend.writeHandlers.withLock {
+            $0[handle.slot] = { access in
+                seen.withLockedValue { $0.append(access) }
+                return access.newValue == .integer(13) ? .deny(.objectValueInvalid) : .accept
+            }
+        }
+        #expect(try association.exchange(ClientFrames.write(1, domain: "IED1LD0", item: "GGIO1$SP$IntSet$setVal", value: .integer(13))).hexDump == "A1 08 02 01 01 A5 03 80 01 0B")
+        #expect(association.backend.store[handle.slot] == .integer(7))
+        #expect(try association.exchange(ClientFrames.write(2, domain: "IED1LD0", item: "GGIO1$SP$IntSet", value: .structure([.integer(12)]))).hexDump == "A1 07 02 01 02 A5 02 81 00")
+        #expect(association.backend.store[handle.slot] == .integer(12))
+        let accesses = seen.withLockedValue { $0 }
+        #expect(accesses.map(\.connection.peerAddress) == ["127.0.0.1:5000", "127.0.0.1:5000"])
+        #expect(accesses.last?.currentValue == .integer(7))
+        #expect(accesses.first?.attribute.reference == "LD0/GGIO1.IntSet.setVal")
+    }
+
+    @Test("getVariableAccessAttributes describes the type as libIEC61850 does")
+    func typeDescription() throws {
+        let response = try association.exchange(
+            ClientFrames.request(1) { body in
+                body.writeBERElement(.contextConstructed(6)) { request in
+                    request.writeBERElement(.contextConstructed(0)) { ObjectName.domainSpecific(domain: "IED1LD0", item: "GGIO1$MX$AnIn1$mag").encode(into: &$0) }
+                }
+            })
+        #expect(response.hexDump == "A1 1D 02 01 01 A6 18 80 01 00 A2 13 A2 11 A1 0F 30 0D 80 01 66 A1 08 A7 06 02 01 20 02 01 08")
+    }
+
+    @Test("an unknown service is rejected and the association carries on")
+    func unknownService() throws {
+        #expect(try association.exchange(ClientFrames.data(hexBuffer("A0 06 02 01 07 BF 63 00"))).hexDump == "A4 06 80 01 07 81 01 01")
+        #expect(try association.exchange(ClientFrames.data(hexBuffer("FF FF FF"))).hexDump == "A4 03 85 01 01")
+        #expect(try association.exchange(ClientFrames.read(8, domain: "IED1LD0", item: "LLN0$ST$Mod$stVal")).hexDump == "A1 0A 02 01 08 A4 05 A1 03 85 01 01")
+    }
+
+    func nameListNames(_ response: ByteBuffer) throws -> (names: [String], moreFollows: Bool) {
+        var reader = BERReader(response)
+        var pdu = try reader.readElement(.contextConstructed(1)).children
+        _ = try pdu.readElement(.integer)
+        var body = try pdu.readElement(.contextConstructed(1)).children
+        var list = try body.readElement(.contextConstructed(0)).children
+        var names: [String] = []
+        while !list.isAtEnd { names.append(try list.readElement(.visibleString).stringValue) }
+        let more = try body.readOptional(.context(1))?.booleanValue() ?? true
+        return (names, more)
+    }
+}
+
+@Suite("Malformed input at every layer closes or refuses cleanly")
+struct MalformedInputTests {
+    @Test(
+        "bad transport or session input closes the connection",
+        arguments: [
+            "47 45 54 20 2F 20 48 54 54 50", "03 00 00 05 00", "03 00 00 08 02 F0 80 01", "03 00 00 0B 09 E0 00 00 00 01 00",
+            "03 00 00 16 11 E0 0000 0001 40 C0 01 0D C2 02 00 01 C1 02 00 01",
+        ])
+    func transport(bytes: String) throws {
+        let association = try InMemoryAssociation()
+        do { _ = try association.send(hexBuffer(bytes)) } catch { /* the decoder's error closes the channel */  }
+        #expect(!association.channel.isActive)
+    }
+
+    @Test("a CONNECT with garbage instead of a CP-type gets a disconnect", arguments: ["0D 04 C1 02 30 00", "0D 03 C1 01 31", "0E 00", "19 00"])
+    func session(spdu: String) throws {
+        let association = try InMemoryAssociation()
+        _ = try association.send(ClientFrames.connectionRequest)
+        _ = try association.send(ClientFrames.frame(hexBuffer(spdu)))
+        #expect(!association.channel.isActive)
+    }
+
+    @Test("an oversized TPKT frame closes the connection")
+    func oversized() throws {
+        let association = try InMemoryAssociation()
+        do { _ = try association.send(hexBuffer("03 00 FF FF 02 F0 80")) } catch {}
+        #expect(throws: Never.self) { try association.channel.finish(acceptAlreadyClosed: true) }
+    }
+
+    @Test("a transport connect beyond the association limit gets a DR")
+    func refused() throws {
+        let association = try InMemoryAssociation(refuse: true)
+        let answer = try association.send(ClientFrames.connectionRequest)
+        #expect(answer.map(\.hexDump) == ["06 80 00 01 00 01 01"])
+        #expect(!association.channel.isActive)
+    }
+}
