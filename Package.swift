@@ -4,6 +4,7 @@ import PackageDescription
 let nio: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
 let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
+let lifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
 
 let package = Package(
     name: "iec61850-gateway",
@@ -19,6 +20,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Codecs: pure, bytes in and values out.
@@ -31,20 +33,20 @@ let package = Package(
         // The server: association state machine, MMS mapping, NIO pipeline, public API.
         .target(
             name: "IEC61850Server",
-            dependencies: ["ISOTransport", "OSIUpperLayers", "MMS", "BERCodec", "IEC61850Model", nio, nioPosix, logging]
+            dependencies: ["ISOTransport", "OSIUpperLayers", "MMS", "BERCodec", "IEC61850Model", nio, nioPosix, logging, lifecycle]
         ),
         .executableTarget(
             name: "iec61850-gateway",
             dependencies: [
-                "IEC61850Server", "IEC61850Model", logging,
+                "IEC61850Server", "IEC61850Model", logging, lifecycle,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
         // Examples that mirror the libIEC61850 server tutorial.
-        .executableTarget(name: "example-simple-server", dependencies: ["IEC61850Server", "IEC61850Model"], path: "Sources/Examples/SimpleServer"),
-        .executableTarget(name: "example-process-values", dependencies: ["IEC61850Server", "IEC61850Model"], path: "Sources/Examples/ProcessValues"),
-        .executableTarget(name: "example-authentication", dependencies: ["IEC61850Server", "IEC61850Model"], path: "Sources/Examples/Authentication"),
-        .executableTarget(name: "example-write-handler", dependencies: ["IEC61850Server", "IEC61850Model"], path: "Sources/Examples/WriteHandler"),
+        .executableTarget(name: "example-simple-server", dependencies: ["IEC61850Server", "IEC61850Model", logging, lifecycle], path: "Sources/Examples/SimpleServer"),
+        .executableTarget(name: "example-process-values", dependencies: ["IEC61850Server", "IEC61850Model", logging, lifecycle], path: "Sources/Examples/ProcessValues"),
+        .executableTarget(name: "example-authentication", dependencies: ["IEC61850Server", "IEC61850Model", logging, lifecycle], path: "Sources/Examples/Authentication"),
+        .executableTarget(name: "example-write-handler", dependencies: ["IEC61850Server", "IEC61850Model", logging, lifecycle], path: "Sources/Examples/WriteHandler"),
         // libFuzzer targets: build one at a time with --sanitize=fuzzer --product NAME.
         .executableTarget(name: "FuzzFraming", dependencies: ["IEC61850Server", "ISOTransport", nio], path: "Sources/Fuzz/Framing"),
         .executableTarget(name: "FuzzMMS", dependencies: ["MMS", nio], path: "Sources/Fuzz/MMS"),

@@ -1,9 +1,9 @@
 import ArgumentParser
-import Dispatch
 import Foundation
 import IEC61850Model
 import IEC61850Server
 import Logging
+import ServiceLifecycle
 
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -75,13 +75,15 @@ struct RunCommand: AsyncParsableCommand {
 
         let model = try loadModel()
         let server = IedServer(model: model, configuration: configuration, logger: Logger(label: "iec61850.server"))
-        try await server.start()
         logger.notice(
-            "serving IED \(model.name) from \(scl) on \(bind):\(server.localPort ?? port)",
+            "serving IED \(model.name) from \(scl) on \(bind):\(port)",
             metadata: ["logicalDevices": "\(model.logicalDevices.map { $0.name(iedName: model.name) }.joined(separator: ","))"])
-        let signal = await Self.waitForTermination()
-        logger.notice("\(signal) received; stopping")
-        await server.stop()
+        let group = ServiceGroup(
+            configuration: ServiceGroupConfiguration(
+                services: [.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup)],
+                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+        try await group.run()
+        logger.notice("stopped")
     }
 
     private func loadModel() throws -> IedModel {
@@ -98,30 +100,4 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("\(error)")
         }
     }
-
-    /// Waits for SIGINT or SIGTERM and returns its name.
-    static func waitForTermination() async -> String {
-        let stream = AsyncStream<String> { continuation in
-            var sources: [any DispatchSourceSignal] = []
-            for (number, name) in [(SIGINT, "SIGINT"), (SIGTERM, "SIGTERM")] {
-                signal(number, SIG_IGN)
-                let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-                source.setEventHandler { continuation.yield(name) }
-                source.resume()
-                sources.append(source)
-            }
-            let retained = RetainedSignalSources(sources)
-            continuation.onTermination = { _ in retained.cancel() }
-        }
-        for await name in stream { return name }
-        return "end of signals"
-    }
-}
-
-/// Keeps the signal sources alive until the stream ends.
-/// `@unchecked Sendable`: the array is written once in init and only read (to cancel) afterwards.
-private final class RetainedSignalSources: @unchecked Sendable {
-    private let sources: [any DispatchSourceSignal]
-    init(_ sources: [any DispatchSourceSignal]) { self.sources = sources }
-    func cancel() { sources.forEach { $0.cancel() } }
 }
