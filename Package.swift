@@ -43,10 +43,14 @@ let package = Package(
             ]
         ),
         // Examples that mirror the libIEC61850 server tutorial.
-        .executableTarget(name: "example-simple-server", dependencies: ["IEC61850Server", "IEC61850Model", logging, lifecycle], path: "Sources/Examples/SimpleServer"),
-        .executableTarget(name: "example-process-values", dependencies: ["IEC61850Server", "IEC61850Model", logging, lifecycle], path: "Sources/Examples/ProcessValues"),
-        .executableTarget(name: "example-authentication", dependencies: ["IEC61850Server", "IEC61850Model", logging, lifecycle], path: "Sources/Examples/Authentication"),
-        .executableTarget(name: "example-write-handler", dependencies: ["IEC61850Server", "IEC61850Model", logging, lifecycle], path: "Sources/Examples/WriteHandler"),
+        .executableTarget(
+            name: "example-simple-server", dependencies: ["IEC61850Server", "IEC61850Model", logging, lifecycle], path: "Sources/Examples/SimpleServer"),
+        .executableTarget(
+            name: "example-process-values", dependencies: ["IEC61850Server", "IEC61850Model", logging, lifecycle], path: "Sources/Examples/ProcessValues"),
+        .executableTarget(
+            name: "example-authentication", dependencies: ["IEC61850Server", "IEC61850Model", logging, lifecycle], path: "Sources/Examples/Authentication"),
+        .executableTarget(
+            name: "example-write-handler", dependencies: ["IEC61850Server", "IEC61850Model", logging, lifecycle], path: "Sources/Examples/WriteHandler"),
         // libFuzzer targets: build one at a time with --sanitize=fuzzer --product NAME.
         .executableTarget(name: "FuzzFraming", dependencies: ["IEC61850Server", "ISOTransport", nio], path: "Sources/Fuzz/Framing"),
         .executableTarget(name: "FuzzMMS", dependencies: ["MMS", nio], path: "Sources/Fuzz/MMS"),
@@ -59,7 +63,10 @@ let package = Package(
         .testTarget(name: "IEC61850ModelTests", dependencies: ["IEC61850Model", "TestSupport"]),
         .testTarget(
             name: "IEC61850ServerTests",
-            dependencies: ["IEC61850Server", "IEC61850Model", "MMS", "OSIUpperLayers", "ISOTransport", "BERCodec", "TestSupport", nio, .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), nioPosix]
+            dependencies: [
+                "IEC61850Server", "IEC61850Model", "MMS", "OSIUpperLayers", "ISOTransport", "BERCodec", "TestSupport", nio,
+                .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), nioPosix,
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -77,7 +77,10 @@ public struct LogControlDefinition: Sendable, Hashable {
     public var reasonCode: Bool
     public var triggerOptions: UInt32
 
-    public init(name: String, dataSet: String, logName: String, logEnabled: Bool = true, integrityPeriod: UInt32 = 0, reasonCode: Bool = true, triggerOptions: UInt32 = 0) {
+    public init(
+        name: String, dataSet: String, logName: String, logEnabled: Bool = true, integrityPeriod: UInt32 = 0, reasonCode: Bool = true,
+        triggerOptions: UInt32 = 0
+    ) {
         self.name = name
         self.dataSet = dataSet
         self.logName = logName

@@ -88,12 +88,16 @@ public struct DataAttributeSpec: Sendable, Equatable {
     }
 
     /// A basic attribute.
-    public static func basic(_ name: String, _ type: BasicType, fc: FunctionalConstraint, triggers: TriggerOptions = [], value: DataValue? = nil) -> DataAttributeSpec {
+    public static func basic(
+        _ name: String, _ type: BasicType, fc: FunctionalConstraint, triggers: TriggerOptions = [], value: DataValue? = nil
+    ) -> DataAttributeSpec {
         DataAttributeSpec(name: name, fc: fc, kind: .basic(type, initial: value), triggers: triggers)
     }
 
     /// A constructed attribute.
-    public static func constructed(_ name: String, fc: FunctionalConstraint, triggers: TriggerOptions = [], _ components: [DataAttributeSpec]) -> DataAttributeSpec {
+    public static func constructed(
+        _ name: String, fc: FunctionalConstraint, triggers: TriggerOptions = [], _ components: [DataAttributeSpec]
+    ) -> DataAttributeSpec {
         DataAttributeSpec(name: name, fc: fc, kind: .constructed(components.map { $0.withFC(fc) }), triggers: triggers)
     }
 

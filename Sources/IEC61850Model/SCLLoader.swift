@@ -66,7 +66,9 @@ struct SCLContext {
         if let templates = root.child(named: "DataTypeTemplates") { try index(templates) }
         let ieds = root.children(named: "IED")
         guard let ied = iedName.map({ name in ieds.first { $0["name"] == name } }) ?? ieds.first else {
-            if let iedName { throw error(.unresolvedReference, root, "no IED named '\(iedName)' (the file has: \(ieds.compactMap { $0["name"] }.joined(separator: ", ")))") }
+            if let iedName {
+                throw error(.unresolvedReference, root, "no IED named '\(iedName)' (the file has: \(ieds.compactMap { $0["name"] }.joined(separator: ", ")))")
+            }
             throw error(.missing, root, "the file has no <IED>")
         }
         let name = try required(ied, "name")

@@ -76,10 +76,12 @@ public final class IedServer: Sendable {
 
     /// Stops listening and closes every association.
     public func stop() async {
-        guard let current = running.withLock({ state -> Running? in
-            defer { state = nil }
-            return state
-        }) else { return }
+        guard
+            let current = running.withLock({ state -> Running? in
+                defer { state = nil }
+                return state
+            })
+        else { return }
         try? await current.channel.close()
         let channels = openChannels.withLock { Array($0.values) }
         for channel in channels { try? await channel.close() }
@@ -94,7 +96,8 @@ public final class IedServer: Sendable {
             id: nextConnectionID.wrappingAdd(1, ordering: .relaxed).oldValue,
             peerAddress: channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" })
         if refuse {
-            logger.warning("association limit reached; refusing", metadata: ["peer": "\(connection.peerAddress ?? "?")", "limit": "\(configuration.maximumAssociations)"])
+            logger.warning(
+                "association limit reached; refusing", metadata: ["peer": "\(connection.peerAddress ?? "?")", "limit": "\(configuration.maximumAssociations)"])
         }
         let key = ObjectIdentifier(channel)
         openChannels.withLock { $0[key] = channel }

@@ -43,7 +43,9 @@ struct MMSNamespace: Sendable {
                 for log in node.logs { journals.append("\(node.name)$\(log.name)") }
             }
             domains.append(
-                Domain(name: ldName, sortedNames: variables.keys.sorted(by: Self.mmsOrder), variables: variables, dataSets: dataSets, journals: journals.sorted(by: Self.mmsOrder)))
+                Domain(
+                    name: ldName, sortedNames: variables.keys.sorted(by: Self.mmsOrder), variables: variables, dataSets: dataSets,
+                    journals: journals.sorted(by: Self.mmsOrder)))
         }
         domains.sort { Self.mmsOrder($0.name, $1.name) }
         self.domains = domains

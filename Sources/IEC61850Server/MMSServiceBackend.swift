@@ -44,7 +44,8 @@ final class MMSServiceBackend: Sendable {
                 localDetailCalled: pduSize,
                 maxServicesOutstandingCalling: max(1, min(request.maxServicesOutstandingCalling, outstanding)),
                 maxServicesOutstandingCalled: max(1, min(request.maxServicesOutstandingCalled, outstanding)),
-                dataStructureNestingLevel: min(request.dataStructureNestingLevel ?? Int64(configuration.dataStructureNestingLevel), Int64(configuration.dataStructureNestingLevel)),
+                dataStructureNestingLevel: min(
+                    request.dataStructureNestingLevel ?? Int64(configuration.dataStructureNestingLevel), Int64(configuration.dataStructureNestingLevel)),
                 parameterCBB: cbb, servicesSupportedCalled: Self.servicesSupported.bitString))
     }
 

@@ -67,8 +67,9 @@ public enum ConfirmedServiceRequest: Sendable, Equatable {
             case (11, true):
                 var reader = element.children
                 let name = try ObjectName.decode(reader.readElement())
-                guard case .listOfVariable(let variables) = try VariableAccessSpecification.decode(
-                    BERElement(tag: .contextConstructed(0), content: reader.readElement(.contextConstructed(0)).content))
+                guard
+                    case .listOfVariable(let variables) = try VariableAccessSpecification.decode(
+                        BERElement(tag: .contextConstructed(0), content: reader.readElement(.contextConstructed(0)).content))
                 else { throw MMSDecodeError.invalidArgument("list of variables") }
                 return .defineNamedVariableList(name, variables)
             case (12, true):

@@ -20,7 +20,9 @@ struct BEREncodingTests {
         #expect(try reader.readElement().integerValue() == value)
     }
 
-    @Test("unsigned values get a leading zero when the high bit is set", arguments: [(UInt64(255), "86 02 00 FF"), (0, "86 01 00"), (127, "86 01 7F"), (4_000_000_000, "86 05 00 EE 6B 28 00")])
+    @Test(
+        "unsigned values get a leading zero when the high bit is set",
+        arguments: [(UInt64(255), "86 02 00 FF"), (0, "86 01 00"), (127, "86 01 7F"), (4_000_000_000, "86 05 00 EE 6B 28 00")])
     func unsigned(value: UInt64, expected: String) throws {
         var buffer = ByteBuffer()
         buffer.writeBERUnsigned(.context(6), value)
@@ -29,7 +31,9 @@ struct BEREncodingTests {
         #expect(try reader.readElement().unsignedValue() == value)
     }
 
-    @Test("a constructed element longer than 127 octets gets its long length in place", arguments: [(100, "30 64"), (200, "30 81 C8"), (300, "30 82 01 2C"), (70_000, "30 83 01 11 70")])
+    @Test(
+        "a constructed element longer than 127 octets gets its long length in place",
+        arguments: [(100, "30 64"), (200, "30 81 C8"), (300, "30 82 01 2C"), (70_000, "30 83 01 11 70")])
     func longLength(contentLength: Int, header: String) throws {
         var buffer = ByteBuffer()
         buffer.writeBERElement(.sequence) { $0.writeRepeatingByte(0xAB, count: contentLength) }

@@ -83,7 +83,8 @@ struct SCLErrorTests {
             \(Self.templates)
             </SCL>
             """
-        #expect(throws: SCLError(.unresolvedReference, file: "bad.icd", line: 3, element: "LN0", message: "lnType 'NOPE' is not defined in DataTypeTemplates")) {
+        #expect(throws: SCLError(.unresolvedReference, file: "bad.icd", line: 3, element: "LN0", message: "lnType 'NOPE' is not defined in DataTypeTemplates"))
+        {
             try load(text)
         }
     }
@@ -151,7 +152,9 @@ struct ModelBuilderTests {
                 inst: "GenericIO",
                 logicalNodes: [
                     LogicalNodeSpec(lnClass: "LLN0", dataObjects: [CDC.ens("Mod"), CDC.lpl("NamPlt", vendor: "us")]),
-                    LogicalNodeSpec(lnClass: "GGIO", inst: "1", dataObjects: [CDC.mv("AnIn1", value: 1.5), CDC.spc("SPCSO1", ctlModel: .sboWithEnhancedSecurity), CDC.wye("PhV")]),
+                    LogicalNodeSpec(
+                        lnClass: "GGIO", inst: "1",
+                        dataObjects: [CDC.mv("AnIn1", value: 1.5), CDC.spc("SPCSO1", ctlModel: .sboWithEnhancedSecurity), CDC.wye("PhV")]),
                 ]))
         let model = builder.build()
         let magnitude = try #require(model.handle(for: "simpleIOGenericIO/GGIO1.AnIn1.mag.f"))

@@ -16,7 +16,8 @@ struct AuthenticationTests {
     /// The AARE's result and diagnostic (`A2 03 02 01 r`, `A3 05 A1 03 02 01 d`) in the AC frame.
     func aareResult(_ frame: ByteBuffer) -> (result: UInt8, diagnostic: UInt8)? {
         let bytes = Array(frame.readableBytesView)
-        for index in 0..<max(bytes.count - 11, 0) where bytes[index..<(index + 4)] == [0xA2, 0x03, 0x02, 0x01] && bytes[(index + 5)..<(index + 11)] == [0xA3, 0x05, 0xA1, 0x03, 0x02, 0x01] {
+        for index in 0..<max(bytes.count - 11, 0)
+        where bytes[index..<(index + 4)] == [0xA2, 0x03, 0x02, 0x01] && bytes[(index + 5)..<(index + 11)] == [0xA3, 0x05, 0xA1, 0x03, 0x02, 0x01] {
             return (bytes[index + 4], bytes[index + 11])
         }
         return nil

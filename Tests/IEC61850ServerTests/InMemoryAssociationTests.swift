@@ -15,11 +15,14 @@ final class InMemoryAssociation {
     let channel = EmbeddedChannel()
     let backend: MMSServiceBackend
 
-    init(model: IedModel = InMemoryAssociation.walkThroughModel(), configuration: IedServerConfiguration = IedServerConfiguration(), refuse: Bool = false) throws {
+    init(
+        model: IedModel = InMemoryAssociation.walkThroughModel(), configuration: IedServerConfiguration = IedServerConfiguration(), refuse: Bool = false
+    ) throws {
         backend = MMSServiceBackend(model: model, configuration: configuration, logger: Logger(label: "test"))
         try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(TPKTFrameDecoder()))
         try channel.pipeline.syncOperations.addHandler(
-            AssociationHandler(backend: backend, connection: ClientConnection(id: 1, peerAddress: "127.0.0.1:5000"), refuse: refuse, logger: Logger(label: "test")))
+            AssociationHandler(
+                backend: backend, connection: ClientConnection(id: 1, peerAddress: "127.0.0.1:5000"), refuse: refuse, logger: Logger(label: "test")))
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 102)).wait()
         precondition(channel.isActive)
     }
@@ -36,7 +39,13 @@ final class InMemoryAssociation {
                         lnClass: "GGIO", inst: "1",
                         dataObjects: [
                             CDC.mv("AnIn1", value: 1.5), CDC.sps("Ind1"), CDC.ing("IntSet", value: 7),
-                            DataObjectSpec(name: "Arr", cdc: "ING", children: [.attribute(DataAttributeSpec(name: "vals", fc: .sp, kind: .basic(.int32, initial: nil), count: 4, elementValues: [2: .integer(42)]))]),
+                            DataObjectSpec(
+                                name: "Arr", cdc: "ING",
+                                children: [
+                                    .attribute(
+                                        DataAttributeSpec(name: "vals", fc: .sp, kind: .basic(.int32, initial: nil), count: 4, elementValues: [2: .integer(42)])
+                                    )
+                                ]),
                         ]),
                 ]))
         return builder.build()
@@ -109,7 +118,8 @@ struct WalkThroughTests {
 
         let read = try association.exchange(
             ClientFrames.data(
-                hexBuffer("A0 2B 02 01 01 A4 26 A1 24 A0 22 30 20 A0 1E A1 1C 1A 07 49 45 44 31 4C 44 30 1A 11 4C 4C 4E 30 24 53 54 24 4D 6F 64 24 73 74 56 61 6C")))
+                hexBuffer(
+                    "A0 2B 02 01 01 A4 26 A1 24 A0 22 30 20 A0 1E A1 1C 1A 07 49 45 44 31 4C 44 30 1A 11 4C 4C 4E 30 24 53 54 24 4D 6F 64 24 73 74 56 61 6C")))
         #expect(read.hexDump == "A1 0A 02 01 01 A4 05 A1 03 85 01 01")
 
         #expect(try association.exchange(ClientFrames.data(hexBuffer("8B 00"))).hexDump == "8C 00")
@@ -132,4 +142,3 @@ struct WalkThroughTests {
         #expect(try association.send(ClientFrames.data(ClientFrames.readPDU(2, "IED1LD0", "LLN0$ST$Mod$stVal"), context: 3)).isEmpty)
     }
 }
-

@@ -46,12 +46,15 @@ struct ServiceTests {
     func paging() throws {
         let small = try InMemoryAssociation()
         _ = try small.send(ClientFrames.connectionRequest)
-        _ = try small.send(ClientFrames.connect(initiate: hexBuffer("A8 25 80 02 01 2C 81 01 05 82 01 05 83 01 0A A4 16 80 01 01 81 03 05 F1 00 82 0C 03 EE 1C 00 00 00 02 00 00 40 FD 18")))
+        _ = try small.send(
+            ClientFrames.connect(
+                initiate: hexBuffer("A8 25 80 02 01 2C 81 01 05 82 01 05 83 01 0A A4 16 80 01 01 81 03 05 F1 00 82 0C 03 EE 1C 00 00 00 02 00 00 40 FD 18")))
         var all: [String] = []
         var continueAfter: String?
         var pages = 0
         repeat {
-            let page = try nameListNames(small.exchange(ClientFrames.getNameList(Int64(pages + 1), objectClass: 0, domain: "IED1LD0", continueAfter: continueAfter)))
+            let page = try nameListNames(
+                small.exchange(ClientFrames.getNameList(Int64(pages + 1), objectClass: 0, domain: "IED1LD0", continueAfter: continueAfter)))
             all += page.names
             continueAfter = page.moreFollows ? page.names.last : nil
             pages += 1
@@ -63,12 +66,15 @@ struct ServiceTests {
 
     @Test("reads of an LN, an FC, a leaf, an array element and a missing name")
     func reads() throws {
-        #expect(try association.exchange(ClientFrames.read(1, domain: "IED1LD0", item: "GGIO1$MX$AnIn1$mag$f")).hexDump == "A1 0E 02 01 01 A4 09 A1 07 87 05 08 3F C0 00 00")
+        #expect(
+            try association.exchange(ClientFrames.read(1, domain: "IED1LD0", item: "GGIO1$MX$AnIn1$mag$f")).hexDump
+                == "A1 0E 02 01 01 A4 09 A1 07 87 05 08 3F C0 00 00")
         let fc = try association.exchange(ClientFrames.read(2, domain: "IED1LD0", item: "GGIO1$MX"))
         #expect(fc.readableBytesView.starts(with: hexBytes("A1")))
         #expect(hex(fc.readableBytesView).contains("87 05 08 3F C0 00 00"))
         // Arr.vals(2) via alternate access index 2.
-        let element = try association.exchange(ClientFrames.read(3, domain: "IED1LD0", item: "GGIO1$SP$Arr$vals", alternateAccess: [0xA5, 0x03, 0x82, 0x01, 0x02]))
+        let element = try association.exchange(
+            ClientFrames.read(3, domain: "IED1LD0", item: "GGIO1$SP$Arr$vals", alternateAccess: [0xA5, 0x03, 0x82, 0x01, 0x02]))
         #expect(element.hexDump == "A1 0A 02 01 03 A4 05 A1 03 85 01 2A")
         let missing = try association.exchange(ClientFrames.read(4, domain: "IED1LD0", item: "GGIO1$ST$Nope"))
         #expect(missing.hexDump == "A1 0A 02 01 04 A4 05 A1 03 80 01 0A")
@@ -78,12 +84,23 @@ struct ServiceTests {
 
     @Test("writes: SP accepted and stored, ST and MX denied, a wrong type refused")
     func writes() throws {
-        #expect(try association.exchange(ClientFrames.write(1, domain: "IED1LD0", item: "GGIO1$SP$IntSet$setVal", value: .integer(-5))).hexDump == "A1 07 02 01 01 A5 02 81 00")
-        #expect(try association.exchange(ClientFrames.read(2, domain: "IED1LD0", item: "GGIO1$SP$IntSet$setVal")).hexDump == "A1 0A 02 01 02 A4 05 A1 03 85 01 FB")
-        #expect(try association.exchange(ClientFrames.write(3, domain: "IED1LD0", item: "GGIO1$ST$Ind1$stVal", value: .boolean(true))).hexDump == "A1 08 02 01 03 A5 03 80 01 03")
-        #expect(try association.exchange(ClientFrames.write(4, domain: "IED1LD0", item: "GGIO1$MX$AnIn1$mag$f", value: .float32(2))).hexDump == "A1 08 02 01 04 A5 03 80 01 03")
-        #expect(try association.exchange(ClientFrames.write(5, domain: "IED1LD0", item: "GGIO1$SP$IntSet$setVal", value: .visibleString("x"))).hexDump == "A1 08 02 01 05 A5 03 80 01 07")
-        #expect(try association.exchange(ClientFrames.write(6, domain: "IED1LD0", item: "GGIO1$SP$IntSet$setVal", value: .integer(1 << 40))).hexDump == "A1 08 02 01 06 A5 03 80 01 0B")
+        #expect(
+            try association.exchange(ClientFrames.write(1, domain: "IED1LD0", item: "GGIO1$SP$IntSet$setVal", value: .integer(-5))).hexDump
+                == "A1 07 02 01 01 A5 02 81 00")
+        #expect(
+            try association.exchange(ClientFrames.read(2, domain: "IED1LD0", item: "GGIO1$SP$IntSet$setVal")).hexDump == "A1 0A 02 01 02 A4 05 A1 03 85 01 FB")
+        #expect(
+            try association.exchange(ClientFrames.write(3, domain: "IED1LD0", item: "GGIO1$ST$Ind1$stVal", value: .boolean(true))).hexDump
+                == "A1 08 02 01 03 A5 03 80 01 03")
+        #expect(
+            try association.exchange(ClientFrames.write(4, domain: "IED1LD0", item: "GGIO1$MX$AnIn1$mag$f", value: .float32(2))).hexDump
+                == "A1 08 02 01 04 A5 03 80 01 03")
+        #expect(
+            try association.exchange(ClientFrames.write(5, domain: "IED1LD0", item: "GGIO1$SP$IntSet$setVal", value: .visibleString("x"))).hexDump
+                == "A1 08 02 01 05 A5 03 80 01 07")
+        #expect(
+            try association.exchange(ClientFrames.write(6, domain: "IED1LD0", item: "GGIO1$SP$IntSet$setVal", value: .integer(1 << 40))).hexDump
+                == "A1 08 02 01 06 A5 03 80 01 0B")
     }
 
     @Test("a write access handler sees the client and may refuse with a reason")
@@ -96,9 +113,13 @@ struct ServiceTests {
                 return access.newValue == .integer(13) ? .deny(.objectValueInvalid) : .accept
             }
         }
-        #expect(try association.exchange(ClientFrames.write(1, domain: "IED1LD0", item: "GGIO1$SP$IntSet$setVal", value: .integer(13))).hexDump == "A1 08 02 01 01 A5 03 80 01 0B")
+        #expect(
+            try association.exchange(ClientFrames.write(1, domain: "IED1LD0", item: "GGIO1$SP$IntSet$setVal", value: .integer(13))).hexDump
+                == "A1 08 02 01 01 A5 03 80 01 0B")
         #expect(association.backend.store[handle.slot] == .integer(7))
-        #expect(try association.exchange(ClientFrames.write(2, domain: "IED1LD0", item: "GGIO1$SP$IntSet", value: .structure([.integer(12)]))).hexDump == "A1 07 02 01 02 A5 02 81 00")
+        #expect(
+            try association.exchange(ClientFrames.write(2, domain: "IED1LD0", item: "GGIO1$SP$IntSet", value: .structure([.integer(12)]))).hexDump
+                == "A1 07 02 01 02 A5 02 81 00")
         #expect(association.backend.store[handle.slot] == .integer(12))
         let accesses = seen.withLockedValue { $0 }
         #expect(accesses.map(\.connection.peerAddress) == ["127.0.0.1:5000", "127.0.0.1:5000"])
@@ -111,7 +132,9 @@ struct ServiceTests {
         let response = try association.exchange(
             ClientFrames.request(1) { body in
                 body.writeBERElement(.contextConstructed(6)) { request in
-                    request.writeBERElement(.contextConstructed(0)) { ObjectName.domainSpecific(domain: "IED1LD0", item: "GGIO1$MX$AnIn1$mag").encode(into: &$0) }
+                    request.writeBERElement(.contextConstructed(0)) {
+                        ObjectName.domainSpecific(domain: "IED1LD0", item: "GGIO1$MX$AnIn1$mag").encode(into: &$0)
+                    }
                 }
             })
         #expect(response.hexDump == "A1 1D 02 01 01 A6 18 80 01 00 A2 13 A2 11 A1 0F 30 0D 80 01 66 A1 08 A7 06 02 01 20 02 01 08")

@@ -11,7 +11,12 @@ struct MMSPDUTests {
         let pdu = try MMSRequestPDU.decode(
             hexBuffer("A0 2B 02 01 01 A4 26 A1 24 A0 22 30 20 A0 1E A1 1C 1A 07 49 45 44 31 4C 44 30 1A 11 4C 4C 4E 30 24 53 54 24 4D 6F 64 24 73 74 56 61 6C"))
         #expect(
-            pdu == .confirmedRequest(invokeID: 1, .read(specificationWithResult: false, .listOfVariable([VariableSpecification(name: .domainSpecific(domain: "IED1LD0", item: "LLN0$ST$Mod$stVal"))]))))
+            pdu
+                == .confirmedRequest(
+                    invokeID: 1,
+                    .read(
+                        specificationWithResult: false,
+                        .listOfVariable([VariableSpecification(name: .domainSpecific(domain: "IED1LD0", item: "LLN0$ST$Mod$stVal"))]))))
     }
 
     @Test("every client request in the captures decodes")

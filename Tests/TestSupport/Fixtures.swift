@@ -30,7 +30,9 @@ public func capturedPDUs(_ file: String) throws -> [CapturedPDU] {
             if let current { entries.append(current) }
             let header = line.split(separator: ":", maxSplits: 1)
             let stream = Int(header[0].split(separator: " ").last ?? "0") ?? 0
-            current = CapturedPDU(clientToServer: line.hasPrefix("C->S"), stream: stream, summary: header.count > 1 ? String(header[1]).trimmingCharacters(in: .whitespaces) : "", bytes: [])
+            current = CapturedPDU(
+                clientToServer: line.hasPrefix("C->S"), stream: stream, summary: header.count > 1 ? String(header[1]).trimmingCharacters(in: .whitespaces) : "",
+                bytes: [])
         } else if !line.isEmpty, !line.hasPrefix("#"), !line.hasPrefix("..."), var entry = current {
             entry.bytes += hexBytes(String(line))
             current = entry
