@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "IEC61850Server", targets: ["IEC61850Server"]),
         .library(name: "IEC61850Model", targets: ["IEC61850Model"]),
         .executable(name: "iec61850-gateway", targets: ["iec61850-gateway"]),
+        .executable(name: "iec61850-bench", targets: ["Bench"]),
         .executable(name: "fuzz-framing", targets: ["FuzzFraming"]),
         .executable(name: "fuzz-mms", targets: ["FuzzMMS"]),
     ],
@@ -54,6 +55,8 @@ let package = Package(
             name: "example-authentication", dependencies: ["IEC61850Server", "IEC61850Model", logging, lifecycle], path: "Sources/Examples/Authentication"),
         .executableTarget(
             name: "example-write-handler", dependencies: ["IEC61850Server", "IEC61850Model", logging, lifecycle], path: "Sources/Examples/WriteHandler"),
+        // Read-load benchmark against our server and libIEC61850's, side by side (run on demand).
+        .executableTarget(name: "Bench", dependencies: ["BERCodec", "MMS", nio], path: "Sources/Bench"),
         // libFuzzer targets: build one at a time with --sanitize=fuzzer --product NAME.
         // Without -DFUZZING they are replay tools: `fuzz-mms FILE…` runs each file through the target.
         .executableTarget(name: "FuzzFraming", dependencies: ["IEC61850Server"], path: "Sources/Fuzz/Framing"),

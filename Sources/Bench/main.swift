@@ -1,0 +1,165 @@
+// Read-load benchmark: the same load on our server and on libIEC61850's, in the same run.
+//
+//   swift build -c release && .build/release/iec61850-bench [--seconds 5]
+//
+// Our server: .build/release/iec61850-gateway serving mappings/demo/demo.icd.
+// libIEC61850 1.6.1: Benchmarks/libiec61850_server.py (pyiec61850-ng) serving the same LNs.
+// For each scenario it prints reads/s, server CPU time per read (from /proc/PID/stat) and the
+// latency percentiles of a request seen by the client, then the ratio of CPU per read.
+import Dispatch
+import Foundation
+
+let arguments = CommandLine.arguments
+let seconds = arguments.firstIndex(of: "--seconds").flatMap { Double(arguments[$0 + 1]) } ?? 5
+let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+let gateway = arguments.firstIndex(of: "--gateway").map { arguments[$0 + 1] } ?? "\(root)/.build/release/iec61850-gateway"
+
+struct Scenario {
+    let name: String
+    let item: String
+    let connections: Int
+    let outstanding: Int
+}
+
+let scenarios = [
+    Scenario(name: "1 association, leaf", item: "GGIO1$MX$AnIn1$mag$f", connections: 1, outstanding: 1),
+    Scenario(name: "1 association, 5 in flight", item: "GGIO1$MX$AnIn1$mag$f", connections: 1, outstanding: 5),
+    Scenario(name: "4 associations, leaf", item: "GGIO1$MX$AnIn1$mag$f", connections: 4, outstanding: 1),
+    Scenario(name: "1 association, LN+FC structure", item: "GGIO1$MX", connections: 1, outstanding: 1),
+]
+
+struct Result {
+    var reads = 0
+    var cpuPerRead: Double = 0
+    var readsPerSecond: Double = 0
+    var latencies: [Double] = []
+
+    func percentile(_ p: Double) -> Double {
+        guard !latencies.isEmpty else { return 0 }
+        let sorted = latencies.sorted()
+        return sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))]
+    }
+}
+
+/// Thread-safe collection of the per-connection results.
+final class Collector: @unchecked Sendable {
+    // @unchecked: every access goes through `lock`.
+    private let lock = NSLock()
+    private var reads = 0
+    private var latencies: [Double] = []
+    private var errors: [String] = []
+
+    func add(reads count: Int, latencies samples: [Double]) {
+        lock.lock()
+        reads += count
+        latencies += samples
+        lock.unlock()
+    }
+
+    func fail(_ message: String) {
+        lock.lock()
+        errors.append(message)
+        lock.unlock()
+    }
+
+    var snapshot: (Int, [Double], [String]) {
+        lock.lock()
+        defer { lock.unlock() }
+        return (reads, latencies, errors)
+    }
+}
+
+func run(_ scenario: Scenario, against server: ServerProcess) throws -> Result {
+    let collector = Collector()
+    let clients = try (0..<scenario.connections).map { _ in try LoadClient(port: server.port) }
+    let clientsBox = UncheckedBox(clients)
+    // Warm up, then measure.
+    for client in clients {
+        try client.send(LoadClient.readRequest(invokeID: 1, domain: "DEMOGenericIO", item: scenario.item))
+        let answer = try client.receiveFrame()
+        guard answer.count > 20, answer.contains(0xA1) else { throw BenchError("\(server.name): unexpected answer to the warm-up read") }
+    }
+    let cpuBefore = server.cpuSeconds
+    let start = DispatchTime.now().uptimeNanoseconds
+    let end = start + UInt64(seconds * 1e9)
+    DispatchQueue.concurrentPerform(iterations: scenario.connections) { index in
+        let client = clientsBox.value[index]
+        var latencies: [Double] = []
+        latencies.reserveCapacity(200_000)
+        var sentAt: [UInt64] = []
+        var invokeID: UInt32 = 2
+        var reads = 0
+        do {
+            for _ in 0..<scenario.outstanding {
+                try client.send(LoadClient.readRequest(invokeID: invokeID, domain: "DEMOGenericIO", item: scenario.item))
+                sentAt.append(DispatchTime.now().uptimeNanoseconds)
+                invokeID &+= 1
+            }
+            while true {
+                _ = try client.receiveFrame()
+                let now = DispatchTime.now().uptimeNanoseconds
+                latencies.append(Double(now - sentAt.removeFirst()) / 1000)
+                reads += 1
+                if now < end {
+                    try client.send(LoadClient.readRequest(invokeID: invokeID, domain: "DEMOGenericIO", item: scenario.item))
+                    sentAt.append(DispatchTime.now().uptimeNanoseconds)
+                    invokeID = invokeID == UInt32(Int32.max) ? 2 : invokeID + 1
+                } else if sentAt.isEmpty {
+                    break
+                }
+            }
+        } catch {
+            collector.fail("\(error)")
+        }
+        collector.add(reads: reads, latencies: latencies)
+    }
+    let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    let cpu = server.cpuSeconds - cpuBefore
+    let (reads, latencies, errors) = collector.snapshot
+    if let error = errors.first { throw BenchError("\(server.name): \(error)") }
+    return Result(reads: reads, cpuPerRead: reads > 0 ? cpu / Double(reads) * 1e6 : 0, readsPerSecond: Double(reads) / elapsed, latencies: latencies)
+}
+
+/// Carries the clients into concurrentPerform; each index is used by one thread only.
+struct UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
+    init(_ value: Value) { self.value = value }
+}
+
+func format(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
+
+guard FileManager.default.isExecutableFile(atPath: gateway) else {
+    FileHandle.standardError.write(Data("build the gateway first: swift build -c release (looked for \(gateway))\n".utf8))
+    exit(2)
+}
+let ourPort = ServerProcess.freePort()
+let referencePort = ServerProcess.freePort()
+let ours = try ServerProcess(
+    name: "ours", executable: gateway,
+    arguments: ["run", "--scl", "\(root)/mappings/demo/demo.icd", "--port", "\(ourPort)", "--bind", "127.0.0.1", "--log-level", "warning"], port: ourPort)
+let reference = try ServerProcess(
+    name: "libIEC61850", executable: "/usr/bin/env", arguments: ["python3", "\(root)/Benchmarks/libiec61850_server.py", "--port", "\(referencePort)", "--bind", "127.0.0.1"],
+    port: referencePort)
+
+print("Read load, \(format(seconds, 0)) s per scenario and server, on 127.0.0.1 (\(ProcessInfo.processInfo.activeProcessorCount) cores)")
+print("scenario                          server        reads/s   CPU µs/read   p50 µs   p90 µs   p99 µs")
+for scenario in scenarios {
+    var perRead: [String: Double] = [:]
+    for server in [ours, reference] {
+        let result = try run(scenario, against: server)
+        perRead[server.name] = result.cpuPerRead
+        print(
+            scenario.name.padding(toLength: 34, withPad: " ", startingAt: 0) + server.name.padding(toLength: 12, withPad: " ", startingAt: 0)
+                + format(result.readsPerSecond, 0).leftPadded(9) + format(result.cpuPerRead, 2).leftPadded(14)
+                + format(result.percentile(0.5)).leftPadded(9) + format(result.percentile(0.9)).leftPadded(9) + format(result.percentile(0.99)).leftPadded(9))
+    }
+    if let mine = perRead["ours"], let theirs = perRead["libIEC61850"], theirs > 0 {
+        print("  CPU per read, ours / libIEC61850: \(format(mine / theirs, 2))")
+    }
+}
+ours.stop()
+reference.stop()
+
+extension String {
+    func leftPadded(_ width: Int) -> String { String(repeating: " ", count: max(0, width - count)) + self }
+}
