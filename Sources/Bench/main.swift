@@ -138,7 +138,8 @@ let ours = try ServerProcess(
     name: "ours", executable: gateway,
     arguments: ["run", "--scl", "\(root)/mappings/demo/demo.icd", "--port", "\(ourPort)", "--bind", "127.0.0.1", "--log-level", "warning"], port: ourPort)
 let reference = try ServerProcess(
-    name: "libIEC61850", executable: "/usr/bin/env", arguments: ["python3", "\(root)/Benchmarks/libiec61850_server.py", "--port", "\(referencePort)", "--bind", "127.0.0.1"],
+    name: "libIEC61850", executable: "/usr/bin/env",
+    arguments: ["python3", "\(root)/Benchmarks/libiec61850_server.py", "--port", "\(referencePort)", "--bind", "127.0.0.1"],
     port: referencePort)
 
 print("Read load, \(format(seconds, 0)) s per scenario and server, on 127.0.0.1 (\(ProcessInfo.processInfo.activeProcessorCount) cores)")

@@ -1,8 +1,7 @@
 import Foundation
+@_spi(Testing) import IEC61850Server
 import TestSupport
 import Testing
-
-@_spi(Testing) import IEC61850Server
 
 @Suite("Fuzz corpus regressions")
 struct FuzzRegressionTests {

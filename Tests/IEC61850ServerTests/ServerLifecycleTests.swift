@@ -1,0 +1,154 @@
+import Foundation
+import IEC61850Model
+import IEC61850Server
+import NIOCore
+import NIOPosix
+import TestSupport
+import Testing
+
+/// A raw TCP client on loopback, bounded in time.
+final class RawClient {
+    let channel: any Channel
+    let received = NIOLockedBytes()
+
+    init(port: Int, group: any EventLoopGroup) async throws {
+        let received = self.received
+        channel = try await ClientBootstrap(group: group)
+            .connectTimeout(.seconds(5))
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Collect(received)) }
+            }
+            .connect(host: "127.0.0.1", port: port).get()
+    }
+
+    func send(_ bytes: ByteBuffer) async throws { try await channel.writeAndFlush(bytes) }
+
+    /// Waits until `predicate` holds for the bytes received (at most 5 s).
+    func wait(until predicate: @escaping ([UInt8]) -> Bool) async throws -> [UInt8] {
+        for _ in 0..<500 {
+            let bytes = received.value
+            if predicate(bytes) { return bytes }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw TestFailure("timed out; received \(hex(received.value))")
+    }
+
+    /// Waits until the server closes the connection (at most 5 s).
+    func waitForClose() async throws {
+        for _ in 0..<500 where channel.isActive { try await Task.sleep(for: .milliseconds(10)) }
+        if channel.isActive { throw TestFailure("the server did not close the connection") }
+    }
+
+    final class Collect: ChannelInboundHandler, Sendable {
+        typealias InboundIn = ByteBuffer
+        let bytes: NIOLockedBytes
+        init(_ bytes: NIOLockedBytes) { self.bytes = bytes }
+        func channelRead(context: ChannelHandlerContext, data: NIOAny) { bytes.append(unwrapInboundIn(data).readableBytesView) }
+    }
+}
+
+/// Bytes appended from an event loop and read from the test.
+final class NIOLockedBytes: @unchecked Sendable {
+    // @unchecked: every access goes through `lock`.
+    private let lock = NSLock()
+    private var bytes: [UInt8] = []
+    func append(_ more: some Sequence<UInt8>) {
+        lock.lock()
+        bytes += more
+        lock.unlock()
+    }
+    var value: [UInt8] {
+        lock.lock()
+        defer { lock.unlock() }
+        return bytes
+    }
+}
+
+@Suite("Server lifecycle on loopback", .timeLimit(.minutes(1)))
+struct ServerLifecycleTests {
+    func startServer(_ change: (inout IedServerConfiguration) -> Void = { _ in }) async throws -> IedServer {
+        var configuration = IedServerConfiguration()
+        configuration.bindAddress = "127.0.0.1"
+        configuration.port = 0
+        change(&configuration)
+        let server = IedServer(model: InMemoryAssociation.walkThroughModel(), configuration: configuration)
+        try await server.start()
+        return server
+    }
+
+    @Test("start, isRunning, read over TCP, stop closes every association")
+    func lifecycle() async throws {
+        let server = try await startServer()
+        #expect(server.isRunning)
+        let port = try #require(server.localPort)
+        let client = try await RawClient(port: port, group: MultiThreadedEventLoopGroup.singleton)
+        try await client.send(ClientFrames.connectionRequest)
+        _ = try await client.wait { $0.count >= 22 }
+        try await client.send(ClientFrames.connect())
+        _ = try await client.wait { $0.count > 22 + 100 }
+        #expect(server.associationCountNow == 1)
+        await server.stop()
+        #expect(!server.isRunning)
+        try await client.waitForClose()
+        await #expect(throws: (any Error).self) { _ = try await RawClient(port: port, group: MultiThreadedEventLoopGroup.singleton) }
+    }
+
+    @Test("one association more than the limit gets a COTP DR and is closed; the others carry on")
+    func associationLimit() async throws {
+        let server = try await startServer { $0.maximumAssociations = 1 }
+        defer { Task { await server.stop() } }
+        let port = try #require(server.localPort)
+        let first = try await RawClient(port: port, group: MultiThreadedEventLoopGroup.singleton)
+        try await first.send(ClientFrames.connectionRequest)
+        _ = try await first.wait { $0.count >= 22 }
+        let second = try await RawClient(port: port, group: MultiThreadedEventLoopGroup.singleton)
+        try await second.send(ClientFrames.connectionRequest)
+        let refusal = try await second.wait { $0.count >= 11 }
+        #expect(hex(refusal) == "03 00 00 0B 06 80 00 01 00 01 01")
+        try await second.waitForClose()
+        try await first.send(ClientFrames.connect())
+        _ = try await first.wait { $0.count > 22 + 100 }
+        #expect(first.channel.isActive)
+        await server.stop()
+    }
+
+    @Test("values updated through the API are what a client reads; a batch is atomic")
+    func updates() async throws {
+        let server = try await startServer()
+        let magnitude = try server.handle(for: "LD0/GGIO1.AnIn1.mag.f")
+        try server.update(magnitude, to: .float32(230.5))
+        #expect(server.value(of: magnitude) == .float32(230.5))
+        #expect(throws: ServerError.typeMismatch(reference: "LD0/GGIO1.AnIn1.mag.f", expected: "float32")) { try server.update(magnitude, to: .boolean(true)) }
+        #expect(throws: ServerError.unknownReference("LD0/GGIO1.Nope.stVal")) { try server.handle(for: "LD0/GGIO1.Nope.stVal") }
+        #expect(throws: ServerError.notABasicAttribute("LD0/GGIO1.AnIn1")) { try server.handle(for: "LD0/GGIO1.AnIn1") }
+        let quality = try server.handle(for: "LD0/GGIO1.AnIn1.q")
+        #expect(throws: ServerError.self) {
+            try server.batch { batch in
+                try batch.set(magnitude, .float32(1))
+                try batch.set(quality, .float32(2))  // wrong type: nothing of the batch applies
+            }
+        }
+        #expect(server.value(of: magnitude) == .float32(230.5))
+        try server.batch { batch in
+            try batch.set(magnitude, .float32(1))
+            try batch.set(quality, .quality(.invalid))
+        }
+        #expect(server.value(of: magnitude) == .float32(1))
+        #expect(server.value(of: quality) == .quality(.invalid))
+        await server.stop()
+    }
+
+    @Test("a port in use gives bindFailed")
+    func portInUse() async throws {
+        let server = try await startServer()
+        let port = try #require(server.localPort)
+        let second = IedServer(
+            model: InMemoryAssociation.walkThroughModel(),
+            configuration: {
+                var c = IedServerConfiguration(); c.bindAddress = "127.0.0.1"; c.port = port; return c
+            }())
+        await #expect(throws: ServerError.self) { try await second.start() }
+        #expect(!second.isRunning)
+        await server.stop()
+    }
+}
