@@ -93,10 +93,14 @@ struct AssociationStateMachine {
                 return closeWithDisconnect(allocator: allocator)
             }
         case (.associated(let contexts), .data(let userData)):
-            guard let values = try? PresentationConnect.parseUserData(userData) else { return abort(contexts, allocator: allocator) }
+            let pdu: ByteBuffer?
+            do {
+                pdu = try PresentationConnect.dataValue(ofContext: contexts.mms, in: userData)
+            } catch {
+                return abort(contexts, allocator: allocator)
+            }
             // User data of another context is ignored, as libIEC61850 does.
-            guard let pdv = values.first(where: { $0.contextIdentifier == contexts.mms }) else { return .none }
-            return .mms(pdv.data)
+            return pdu.map(Action.mms) ?? .none
         case (.associated(let contexts), .finish(let userData)):
             guard let values = try? PresentationConnect.parseUserData(userData),
                 let pdv = values.first(where: { $0.contextIdentifier == contexts.acse }),

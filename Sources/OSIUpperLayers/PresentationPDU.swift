@@ -116,6 +116,30 @@ public struct PresentationConnect: Sendable, Equatable {
         return values
     }
 
+    /// The APDU of the first presentation data value of `context` in fully-encoded user data, without
+    /// collecting the others (the data phase's fast path).
+    public static func dataValue(ofContext context: Int64, in buffer: ByteBuffer) throws -> ByteBuffer? {
+        var reader = BERReader(buffer)
+        let element = try reader.readElement()
+        guard element.tag == .applicationConstructed(1) else {
+            throw UpperLayerError.invalidPresentation("user data is not fully encoded (tag \(element.tag))")
+        }
+        var list = element.children
+        while !list.isAtEnd {
+            var pdv = try list.readElement(.sequence).children
+            let identifier = try pdv.readElement(.integer).integerValue()
+            if let transfer = try pdv.readOptional(.objectIdentifier), transfer.bytes != PresentationContext.berTransferSyntax {
+                throw UpperLayerError.invalidPresentation("transfer syntax is not BER")
+            }
+            let presentation = try pdv.readElement()
+            guard presentation.tag == .contextConstructed(0) || presentation.tag == .context(1) else {
+                throw UpperLayerError.invalidPresentation("presentation data values of tag \(presentation.tag)")
+            }
+            if identifier == context { return presentation.content }
+        }
+        return nil
+    }
+
     /// Parses the user data of a data-phase or release SPDU.
     public static func parseUserData(_ buffer: ByteBuffer) throws -> [PresentationDataValue] {
         var reader = BERReader(buffer)

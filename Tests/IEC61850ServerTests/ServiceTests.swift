@@ -76,6 +76,12 @@ struct ServiceTests {
         let element = try association.exchange(
             ClientFrames.read(3, domain: "IED1LD0", item: "GGIO1$SP$Arr$vals", alternateAccess: [0xA5, 0x03, 0x82, 0x01, 0x02]))
         #expect(element.hexDump == "A1 0A 02 01 03 A4 05 A1 03 85 01 2A")
+        // AnIn1 with alternate access component "mag": the AnalogueValue structure {f}.
+        let component = try association.exchange(ClientFrames.read(6, domain: "IED1LD0", item: "GGIO1$MX$AnIn1", alternateAccess: hexBytes("A5 05 81 03 6D 61 67")))
+        #expect(component.hexDump == "A1 10 02 01 06 A4 0B A1 09 A2 07 87 05 08 3F C0 00 00")
+        // Elements 1…2 of Arr.vals as an array.
+        let range = try association.exchange(ClientFrames.read(7, domain: "IED1LD0", item: "GGIO1$SP$Arr$vals", alternateAccess: hexBytes("A5 08 A3 06 80 01 01 81 01 02")))
+        #expect(range.hexDump == "A1 0F 02 01 07 A4 0A A1 08 A1 06 85 01 00 85 01 2A")
         let missing = try association.exchange(ClientFrames.read(4, domain: "IED1LD0", item: "GGIO1$ST$Nope"))
         #expect(missing.hexDump == "A1 0A 02 01 04 A4 05 A1 03 80 01 0A")
         let wrongDomain = try association.exchange(ClientFrames.read(5, domain: "NOPE", item: "GGIO1$ST"))
