@@ -10,7 +10,8 @@ final class AssociationHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
 
-    private var machine: AssociationStateMachine
+    // Touched only on the channel's event loop: the dynamic exclusivity check buys nothing here.
+    @exclusivity(unchecked) private var machine: AssociationStateMachine
     private let backend: MMSServiceBackend
     private let connection: ClientConnection
     private let refuse: Bool

@@ -77,6 +77,17 @@ struct AssociationStateMachine {
         } catch {
             return closeWithDisconnect(allocator: allocator)
         }
+        // The data phase first, without copying the state and the SPDU into a tuple.
+        if case .associated(let contexts) = state, case .data(let userData) = spdu {
+            let pdu: ByteBuffer?
+            do {
+                pdu = try PresentationConnect.dataValue(ofContext: contexts.mms, in: userData)
+            } catch {
+                return abort(contexts, allocator: allocator)
+            }
+            // User data of another context is ignored, as libIEC61850 does.
+            return pdu.map(Action.mms) ?? .none
+        }
         switch (state, spdu) {
         case (.awaitingConnect, .connect(let session, let userData)):
             do {
@@ -92,15 +103,6 @@ struct AssociationStateMachine {
             } catch {
                 return closeWithDisconnect(allocator: allocator)
             }
-        case (.associated(let contexts), .data(let userData)):
-            let pdu: ByteBuffer?
-            do {
-                pdu = try PresentationConnect.dataValue(ofContext: contexts.mms, in: userData)
-            } catch {
-                return abort(contexts, allocator: allocator)
-            }
-            // User data of another context is ignored, as libIEC61850 does.
-            return pdu.map(Action.mms) ?? .none
         case (.associated(let contexts), .finish(let userData)):
             guard let values = try? PresentationConnect.parseUserData(userData),
                 let pdv = values.first(where: { $0.contextIdentifier == contexts.acse }),
