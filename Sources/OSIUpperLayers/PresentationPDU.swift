@@ -94,24 +94,10 @@ public struct PresentationConnect: Sendable, Equatable {
 
     /// Parses fully-encoded user data `61 { 30 { 02 pci, [06 ts], A0 { APDU } }… }`.
     public static func parseFullyEncoded(_ element: BERElement) throws -> [PresentationDataValue] {
-        guard element.tag == .applicationConstructed(1) else {
-            throw UpperLayerError.invalidPresentation("user data is not fully encoded (tag \(element.tag))")
-        }
         var values: [PresentationDataValue] = []
-        var list = element.children
-        while !list.isAtEnd {
-            var pdv = try list.readElement(.sequence).children
-            let identifier = try pdv.readElement(.integer).integerValue()
-            if let transfer = try pdv.readOptional(.objectIdentifier), transfer.bytes != PresentationContext.berTransferSyntax {
-                throw UpperLayerError.invalidPresentation("transfer syntax is not BER")
-            }
-            let presentation = try pdv.readElement()
-            switch presentation.tag {
-            case .contextConstructed(0), .context(1):  // single-ASN1-type, octet-aligned
-                values.append(PresentationDataValue(contextIdentifier: identifier, data: presentation.content))
-            default:
-                throw UpperLayerError.invalidPresentation("presentation data values of tag \(presentation.tag)")
-            }
+        try forEachValue(in: element) { value in
+            values.append(value)
+            return false
         }
         return values
     }
@@ -120,7 +106,17 @@ public struct PresentationConnect: Sendable, Equatable {
     /// collecting the others (the data phase's fast path).
     public static func dataValue(ofContext context: Int64, in buffer: ByteBuffer) throws -> ByteBuffer? {
         var reader = BERReader(buffer)
-        let element = try reader.readElement()
+        var found: ByteBuffer?
+        try forEachValue(in: reader.readElement()) { value in
+            guard value.contextIdentifier == context else { return false }
+            found = value.data
+            return true
+        }
+        return found
+    }
+
+    /// Calls `body` for each PDV of fully-encoded user data until it returns true.
+    private static func forEachValue(in element: BERElement, _ body: (PresentationDataValue) -> Bool) throws {
         guard element.tag == .applicationConstructed(1) else {
             throw UpperLayerError.invalidPresentation("user data is not fully encoded (tag \(element.tag))")
         }
@@ -132,12 +128,12 @@ public struct PresentationConnect: Sendable, Equatable {
                 throw UpperLayerError.invalidPresentation("transfer syntax is not BER")
             }
             let presentation = try pdv.readElement()
+            // single-ASN1-type or octet-aligned
             guard presentation.tag == .contextConstructed(0) || presentation.tag == .context(1) else {
                 throw UpperLayerError.invalidPresentation("presentation data values of tag \(presentation.tag)")
             }
-            if identifier == context { return presentation.content }
+            if body(PresentationDataValue(contextIdentifier: identifier, data: presentation.content)) { return }
         }
-        return nil
     }
 
     /// Parses the user data of a data-phase or release SPDU.
