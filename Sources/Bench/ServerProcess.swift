@@ -33,15 +33,19 @@ final class ServerProcess {
     }
 
     /// User + system CPU seconds the process has used so far.
-    var cpuSeconds: Double {
+    var cpuSeconds: Double { cpuTimes.user + cpuTimes.system }
+
+    /// User and system CPU seconds the process has used so far.
+    var cpuTimes: (user: Double, system: Double) {
         guard let stat = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8),
             let close = stat.lastIndex(of: ")")
-        else { return 0 }
+        else { return (0, 0) }
         let fields = stat[stat.index(after: close)...].split(separator: " ")
         // After the command: state is field 3, utime field 14, stime field 15 (1-based in proc(5)).
         let user = Double(fields[11]) ?? 0
         let system = Double(fields[12]) ?? 0
-        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        return (user / ticks, system / ticks)
     }
 
     func stop() {

@@ -19,6 +19,8 @@ struct Scenario {
     let item: String
     let connections: Int
     let outstanding: Int
+    /// Associations that are open but send nothing (a standby SCADA link).
+    var idle = 0
 }
 
 let scenarios = [
@@ -26,11 +28,14 @@ let scenarios = [
     Scenario(name: "1 association, 5 in flight", item: "GGIO1$MX$AnIn1$mag$f", connections: 1, outstanding: 5),
     Scenario(name: "4 associations, leaf", item: "GGIO1$MX$AnIn1$mag$f", connections: 4, outstanding: 1),
     Scenario(name: "1 association, LN+FC structure", item: "GGIO1$MX", connections: 1, outstanding: 1),
+    Scenario(name: "2 busy + 2 idle associations", item: "GGIO1$MX$AnIn1$mag$f", connections: 2, outstanding: 1, idle: 2),
 ]
 
 struct Result {
     var reads = 0
     var cpuPerRead: Double = 0
+    /// The share of the server's CPU time spent in user space (the rest is the kernel's).
+    var userShare: Double = 0
     var readsPerSecond: Double = 0
     var latencies: [Double] = []
 
@@ -72,6 +77,8 @@ final class Collector: @unchecked Sendable {
 func run(_ scenario: Scenario, against server: ServerProcess) throws -> Result {
     let collector = Collector()
     let clients = try (0..<scenario.connections).map { _ in try LoadClient(port: server.port) }
+    let idle = try (0..<scenario.idle).map { _ in try LoadClient(port: server.port) }
+    defer { _ = idle }
     let clientsBox = UncheckedBox(clients)
     // Warm up, then measure.
     for client in clients {
@@ -79,45 +86,59 @@ func run(_ scenario: Scenario, against server: ServerProcess) throws -> Result {
         let answer = try client.receiveFrame()
         guard answer.count > 20, answer.contains(0xA1) else { throw BenchError("\(server.name): unexpected answer to the warm-up read") }
     }
-    let cpuBefore = server.cpuSeconds
+    let cpuBefore = server.cpuTimes
     let start = DispatchTime.now().uptimeNanoseconds
     let end = start + UInt64(seconds * 1e9)
-    DispatchQueue.concurrentPerform(iterations: scenario.connections) { index in
-        let client = clientsBox.value[index]
-        var latencies: [Double] = []
-        latencies.reserveCapacity(200_000)
-        var sentAt: [UInt64] = []
-        var invokeID: UInt32 = 2
-        var reads = 0
-        do {
-            for _ in 0..<scenario.outstanding {
-                try client.send(LoadClient.readRequest(invokeID: invokeID, domain: "DEMOGenericIO", item: scenario.item))
-                sentAt.append(DispatchTime.now().uptimeNanoseconds)
-                invokeID &+= 1
-            }
-            while true {
-                _ = try client.receiveFrame()
-                let now = DispatchTime.now().uptimeNanoseconds
-                latencies.append(Double(now - sentAt.removeFirst()) / 1000)
-                reads += 1
-                if now < end {
+    // One thread per association, all running at once (concurrentPerform would run only as many as cores).
+    let done = DispatchGroup()
+    for index in 0..<scenario.connections {
+        done.enter()
+        let thread = Thread {
+            defer { done.leave() }
+            let client = clientsBox.value[index]
+            var latencies: [Double] = []
+            latencies.reserveCapacity(200_000)
+            var sentAt: [UInt64] = []
+            var invokeID: UInt32 = 2
+            var reads = 0
+            do {
+                for _ in 0..<scenario.outstanding {
                     try client.send(LoadClient.readRequest(invokeID: invokeID, domain: "DEMOGenericIO", item: scenario.item))
                     sentAt.append(DispatchTime.now().uptimeNanoseconds)
-                    invokeID = invokeID == UInt32(Int32.max) ? 2 : invokeID + 1
-                } else if sentAt.isEmpty {
-                    break
+                    invokeID &+= 1
                 }
+                while true {
+                    _ = try client.receiveFrame()
+                    let now = DispatchTime.now().uptimeNanoseconds
+                    latencies.append(Double(now - sentAt.removeFirst()) / 1000)
+                    reads += 1
+                    if now < end {
+                        try client.send(LoadClient.readRequest(invokeID: invokeID, domain: "DEMOGenericIO", item: scenario.item))
+                        sentAt.append(DispatchTime.now().uptimeNanoseconds)
+                        invokeID = invokeID == UInt32(Int32.max) ? 2 : invokeID + 1
+                    } else if sentAt.isEmpty {
+                        break
+                    }
+                }
+            } catch {
+                collector.fail("\(error)")
             }
-        } catch {
-            collector.fail("\(error)")
+            collector.add(reads: reads, latencies: latencies)
         }
-        collector.add(reads: reads, latencies: latencies)
+        thread.stackSize = 1 << 20
+        thread.start()
     }
+    done.wait()
+
     let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-    let cpu = server.cpuSeconds - cpuBefore
+    let cpuAfter = server.cpuTimes
+    let user = cpuAfter.user - cpuBefore.user
+    let cpu = user + cpuAfter.system - cpuBefore.system
     let (reads, latencies, errors) = collector.snapshot
     if let error = errors.first { throw BenchError("\(server.name): \(error)") }
-    return Result(reads: reads, cpuPerRead: reads > 0 ? cpu / Double(reads) * 1e6 : 0, readsPerSecond: Double(reads) / elapsed, latencies: latencies)
+    return Result(
+        reads: reads, cpuPerRead: reads > 0 ? cpu / Double(reads) * 1e6 : 0, userShare: cpu > 0 ? user / cpu : 0, readsPerSecond: Double(reads) / elapsed,
+        latencies: latencies)
 }
 
 /// Carries the clients into concurrentPerform; each index is used by one thread only.
@@ -143,7 +164,7 @@ let reference = try ServerProcess(
     port: referencePort)
 
 print("Read load, \(format(seconds, 0)) s per scenario and server, on 127.0.0.1 (\(ProcessInfo.processInfo.activeProcessorCount) cores)")
-print("scenario                          server        reads/s   CPU µs/read   p50 µs   p90 µs   p99 µs")
+print("scenario                          server        reads/s   CPU µs/read  user%   p50 µs   p90 µs   p99 µs")
 for scenario in scenarios {
     var perRead: [String: Double] = [:]
     for server in [ours, reference] {
@@ -151,7 +172,7 @@ for scenario in scenarios {
         perRead[server.name] = result.cpuPerRead
         print(
             scenario.name.padding(toLength: 34, withPad: " ", startingAt: 0) + server.name.padding(toLength: 12, withPad: " ", startingAt: 0)
-                + format(result.readsPerSecond, 0).leftPadded(9) + format(result.cpuPerRead, 2).leftPadded(14)
+                + format(result.readsPerSecond, 0).leftPadded(9) + format(result.cpuPerRead, 2).leftPadded(14) + format(result.userShare * 100, 0).leftPadded(7)
                 + format(result.percentile(0.5)).leftPadded(9) + format(result.percentile(0.9)).leftPadded(9) + format(result.percentile(0.99)).leftPadded(9))
     }
     if let mine = perRead["ours"], let theirs = perRead["libIEC61850"], theirs > 0 {

@@ -4,8 +4,11 @@ import MMS
 import NIOCore
 import OSIUpperLayers
 
-/// The channel handler of one association: runs the state machine's actions and hands MMS requests to the
-/// backend. It holds no protocol rules of its own.
+/// The channel handler of one association: cuts the byte stream into TPKT frames, runs the state machine's
+/// actions and hands MMS requests to the backend. It holds no protocol rules of its own.
+///
+/// It does its own TPKT framing rather than sit behind a `ByteToMessageHandler`: a whole frame usually
+/// arrives in one read and is handled straight from the inbound buffer, and only a partial frame is kept.
 final class AssociationHandler: ChannelInboundHandler {
     typealias InboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -18,6 +21,9 @@ final class AssociationHandler: ChannelInboundHandler {
     private var logger: Logger
     private var session: SessionContext
     private var concluded = false
+    /// Bytes of a frame whose end has not arrived yet.
+    private var partial: ByteBuffer?
+    private let maximumFrameSize = 65535
 
     /// - Parameter refuse: answer the transport connect with a DR (the association limit is reached).
     init(backend: MMSServiceBackend, connection: ClientConnection, refuse: Bool, logger: Logger) {
@@ -34,12 +40,32 @@ final class AssociationHandler: ChannelInboundHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let frame = unwrapInboundIn(data)
-        if refuse {
-            refuseTransport(frame, context: context)
-            return
+        var bytes = unwrapInboundIn(data)
+        if var pending = partial {
+            partial = nil
+            pending.writeBuffer(&bytes)
+            bytes = pending
         }
-        run(machine.frameReceived(frame, allocator: context.channel.allocator), context: context)
+        while context.channel.isActive {
+            let frame: ByteBuffer
+            do {
+                guard let next = try TPKTFrameDecoder.readFrame(from: &bytes, maximumFrameSize: maximumFrameSize) else { break }
+                frame = next
+            } catch {
+                logger.info("closing: \(error)")
+                context.close(promise: nil)
+                return
+            }
+            if refuse {
+                refuseTransport(frame, context: context)
+                return
+            }
+            run(machine.frameReceived(frame, allocator: context.channel.allocator), context: context)
+        }
+        if bytes.readableBytes > 0 {
+            bytes.discardReadBytes()
+            partial = bytes
+        }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

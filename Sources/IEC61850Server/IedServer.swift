@@ -106,7 +106,6 @@ public final class IedServer: Sendable {
             openChannels.withLock { _ = $0.removeValue(forKey: key) }
         }
         let sync = channel.pipeline.syncOperations
-        try sync.addHandler(ByteToMessageHandler(TPKTFrameDecoder(maximumFrameSize: 65535)))
         try sync.addHandler(AssociationHandler(backend: backend, connection: connection, refuse: refuse, logger: logger))
     }
 }

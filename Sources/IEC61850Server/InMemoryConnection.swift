@@ -13,7 +13,6 @@ public final class InMemoryConnection {
     private let channel = EmbeddedChannel()
 
     public init(server: IedServer, peerAddress: String = "127.0.0.1:5000") throws {
-        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(TPKTFrameDecoder()))
         try channel.pipeline.syncOperations.addHandler(
             AssociationHandler(
                 backend: server.backend, connection: ClientConnection(id: 1, peerAddress: peerAddress), refuse: false,

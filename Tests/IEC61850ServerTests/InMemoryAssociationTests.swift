@@ -19,7 +19,6 @@ final class InMemoryAssociation {
         model: IedModel = InMemoryAssociation.walkThroughModel(), configuration: IedServerConfiguration = IedServerConfiguration(), refuse: Bool = false
     ) throws {
         backend = MMSServiceBackend(model: model, configuration: configuration, logger: Logger(label: "test"))
-        try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(TPKTFrameDecoder()))
         try channel.pipeline.syncOperations.addHandler(
             AssociationHandler(
                 backend: backend, connection: ClientConnection(id: 1, peerAddress: "127.0.0.1:5000"), refuse: refuse, logger: Logger(label: "test")))
@@ -127,6 +126,23 @@ struct WalkThroughTests {
         let dn = try association.send(ClientFrames.releaseRequest)
         #expect(dn.map(\.hexDump) == [hex(hexBytes("02 F0 80 0A 10 C1 0E 61 0C 30 0A 02 01 01 A0 05 63 03 80 01 00"))])
         #expect(!association.channel.isActive)
+    }
+
+    @Test("a frame split over reads, and several frames in one read, are each handled once")
+    func framing() throws {
+        let association = try InMemoryAssociation()
+        var request = ClientFrames.connectionRequest
+        let head = request.readSlice(length: 3)!
+        #expect(try association.send(head).isEmpty)
+        #expect(try association.send(request).count == 1)  // the CC
+        _ = try association.send(ClientFrames.connect())
+        var two = ClientFrames.read(1, domain: "IED1LD0", item: "LLN0$ST$Mod$stVal")
+        var second = ClientFrames.read(2, domain: "IED1LD0", item: "LLN0$ST$Mod$stVal")
+        two.writeBuffer(&second)
+        let tail = two.readSlice(length: two.readableBytes - 5)!
+        let answers = try association.send(tail)
+        #expect(answers.count == 1)
+        #expect(try association.send(two).count == 1)
     }
 
     @Test("the client's presentation context ids are echoed, not assumed")
