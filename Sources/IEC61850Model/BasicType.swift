@@ -1,7 +1,8 @@
 /// The basic attribute types of IEC 61850-7-2 / SCL `bType`.
 public enum BasicType: Sendable, Hashable {
     case boolean
-    case int8, int16, int32, int64
+    /// INT128 values are held in 64 bits (as libIEC61850 does); wider values are refused.
+    case int8, int16, int32, int64, int128
     case int8u, int16u, int24u, int32u
     case float32, float64
     /// An enumeration (SCL `Enum`), with the id of its EnumType.
@@ -32,6 +33,7 @@ public enum BasicType: Sendable, Hashable {
         case "INT16": self = .int16
         case "INT32": self = .int32
         case "INT64": self = .int64
+        case "INT128": self = .int128
         case "INT8U": self = .int8u
         case "INT16U": self = .int16u
         case "INT24U": self = .int24u
@@ -67,7 +69,7 @@ public enum BasicType: Sendable, Hashable {
     public var defaultValue: DataValue {
         switch self {
         case .boolean: .boolean(false)
-        case .int8, .int16, .int32, .int64, .enumerated: .integer(0)
+        case .int8, .int16, .int32, .int64, .int128, .enumerated: .integer(0)
         case .int8u, .int16u, .int24u, .int32u: .unsigned(0)
         case .float32: .float32(0)
         case .float64: .float64(0)
@@ -88,7 +90,7 @@ public enum BasicType: Sendable, Hashable {
         case .int8: Int64(Int8.min)...Int64(Int8.max)
         case .int16: Int64(Int16.min)...Int64(Int16.max)
         case .int32: Int64(Int32.min)...Int64(Int32.max)
-        case .int64: Int64.min...Int64.max
+        case .int64, .int128: Int64.min...Int64.max
         case .enumerated: Int64(Int8.min)...Int64(Int8.max)
         case .dbpos, .tcmd: 0...3
         default: nil

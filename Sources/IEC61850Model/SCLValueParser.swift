@@ -12,7 +12,7 @@ struct SCLValueParser {
             case "false", "0": return .boolean(false)
             default: return nil
             }
-        case .int8, .int16, .int32, .int64: return Int64(text).map(DataValue.integer)
+        case .int8, .int16, .int32, .int64, .int128: return Int64(text).map(DataValue.integer)
         case .int8u, .int16u, .int24u, .int32u: return UInt64(text).map(DataValue.unsigned)
         case .float32: return Float(text).map(DataValue.float32)
         case .float64: return Double(text).map(DataValue.float64)

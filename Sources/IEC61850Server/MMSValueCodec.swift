@@ -13,6 +13,7 @@ enum MMSValueCodec {
         case .int16: .integer(16)
         case .int32: .integer(32)
         case .int64: .integer(64)
+        case .int128: .integer(128)
         case .int8u: .unsigned(8)
         case .int16u: .unsigned(16)
         case .int24u: .unsigned(24)
