@@ -69,10 +69,10 @@ public struct IedModel: Sendable, Equatable {
             guard let index else { continue }
             switch current {
             case .attribute(let attribute):
-                guard case .array(let elements) = attribute.content, index < elements.count else { return nil }
+                guard case .array(let elements) = attribute.content, elements.indices.contains(index) else { return nil }
                 current = .attribute(elements[index])
             case .object(let object):
-                guard let elements = object.elements, index < elements.count else { return nil }
+                guard let elements = object.elements, elements.indices.contains(index) else { return nil }
                 current = .object(elements[index])
             }
         }

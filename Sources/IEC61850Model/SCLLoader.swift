@@ -76,7 +76,12 @@ struct SCLContext {
         for accessPoint in ied.children(named: "AccessPoint") {
             guard let server = accessPoint.child(named: "Server") else { continue }
             for device in server.children(named: "LDevice") {
-                builder.addLogicalDevice(try logicalDevice(device))
+                let spec = try logicalDevice(device)
+                let ldName = spec.ldName ?? (renameTo ?? name) + spec.inst
+                guard !builder.logicalDevices.contains(where: { ($0.ldName ?? (renameTo ?? name) + $0.inst) == ldName }) else {
+                    throw error(.invalidValue, device, "a second logical device named '\(ldName)'")
+                }
+                builder.addLogicalDevice(spec)
             }
         }
         guard !builder.logicalDevices.isEmpty else { throw error(.missing, ied, "IED '\(name)' has no <LDevice> under AccessPoint/Server") }

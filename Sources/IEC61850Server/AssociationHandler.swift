@@ -21,8 +21,10 @@ final class AssociationHandler: ChannelInboundHandler {
     private var logger: Logger
     private var session: SessionContext
     private var concluded = false
-    /// Bytes of a frame whose end has not arrived yet.
+    /// Bytes received and not handled yet: a frame whose end has not arrived, or frames held back while paused.
     private var partial: ByteBuffer?
+    /// Reading is paused until the peer takes our answers.
+    private var paused = false
     private let maximumFrameSize = 65535
 
     /// - Parameter refuse: answer the transport connect with a DR (the association limit is reached).
@@ -42,11 +44,20 @@ final class AssociationHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var bytes = unwrapInboundIn(data)
         if var pending = partial {
-            partial = nil
             pending.writeBuffer(&bytes)
-            bytes = pending
+            partial = pending
+        } else {
+            partial = bytes
         }
-        while context.channel.isActive {
+        processFrames(context: context)
+    }
+
+    /// Handles every whole frame received, unless the peer does not read its answers: then it stops
+    /// reading until the outbound buffer drains (backpressure), so a client cannot grow our memory.
+    private func processFrames(context: ChannelHandlerContext) {
+        guard var bytes = partial else { return }
+        partial = nil
+        while context.channel.isActive && !paused {
             let frame: ByteBuffer
             do {
                 guard let next = try TPKTFrameDecoder.readFrame(from: &bytes, maximumFrameSize: maximumFrameSize) else { break }
@@ -61,11 +72,26 @@ final class AssociationHandler: ChannelInboundHandler {
                 return
             }
             run(machine.frameReceived(frame, allocator: context.channel.allocator), context: context)
+            if !context.channel.isWritable {
+                paused = true
+                context.channel.setOption(ChannelOptions.autoRead, value: false).whenFailure { _ in }
+                context.flush()
+            }
         }
         if bytes.readableBytes > 0 {
             bytes.discardReadBytes()
             partial = bytes
         }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if paused && context.channel.isWritable {
+            paused = false
+            context.channel.setOption(ChannelOptions.autoRead, value: true).whenFailure { _ in }
+            processFrames(context: context)
+            context.flush()
+        }
+        context.fireChannelWritabilityChanged()
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

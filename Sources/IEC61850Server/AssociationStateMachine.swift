@@ -92,8 +92,10 @@ struct AssociationStateMachine {
         case (.awaitingConnect, .connect(let session, let userData)):
             do {
                 let presentation = try PresentationConnect.parse(userData)
-                guard let acse = presentation.contexts.first(where: { $0.abstractSyntax == PresentationContext.acseAbstractSyntax })?.identifier,
-                    let mms = presentation.contexts.first(where: { $0.abstractSyntax == PresentationContext.mmsAbstractSyntax })?.identifier,
+                // Both contexts must be proposed with BER; without them there is no association to make.
+                let usable = presentation.contexts.filter { $0.transferSyntaxes.contains(PresentationContext.berTransferSyntax) }
+                guard let acse = usable.first(where: { $0.abstractSyntax == PresentationContext.acseAbstractSyntax })?.identifier,
+                    let mms = usable.first(where: { $0.abstractSyntax == PresentationContext.mmsAbstractSyntax })?.identifier,
                     let pdv = presentation.userData.first(where: { $0.contextIdentifier == acse })
                 else { return closeWithDisconnect(allocator: allocator) }
                 let request = try AssociationRequest.parse(pdv.data)
@@ -144,9 +146,10 @@ struct AssociationStateMachine {
         var aare = allocator.buffer(capacity: 128)
         ACSEEncoder.writeAssociationResponse(result: result, mmsContextIdentifier: attempt.contexts.mms, into: &aare, userInformation: userInformation)
         let results = attempt.presentation.contexts.map { context -> PresentationEncoder.ContextResult in
-            guard context.transferSyntaxes.contains(PresentationContext.berTransferSyntax) else { return .providerRejection(reason: 3) }
+            // ISO 8823 provider reasons: 1 abstract syntax not supported, 2 proposed transfer syntaxes not supported.
             let known = context.abstractSyntax == PresentationContext.acseAbstractSyntax || context.abstractSyntax == PresentationContext.mmsAbstractSyntax
-            return known ? .acceptance : .providerRejection(reason: 2)
+            guard known else { return .providerRejection(reason: 1) }
+            return context.transferSyntaxes.contains(PresentationContext.berTransferSyntax) ? .acceptance : .providerRejection(reason: 2)
         }
         var cpa = allocator.buffer(capacity: 192)
         PresentationEncoder.writeAccept(

@@ -10,7 +10,7 @@ public struct IedServerConfiguration: Sendable {
     public var maximumAssociations: Int = 10
     /// The largest MMS PDU the server negotiates (`localDetailCalled`).
     public var maximumMMSPDUSize: Int = 65_000
-    /// The largest COTP TPDU size offered, as a power of two (13 = 8192 octets, as libIEC61850).
+    /// The largest COTP TPDU size offered, as a power of two (13 = 8192 octets, as libIEC61850; 7…15).
     public var maximumTPDUSizeExponent: UInt8 = 13
     /// The most confirmed requests a client may have outstanding.
     public var maximumServicesOutstanding: Int = 10

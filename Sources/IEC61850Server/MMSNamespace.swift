@@ -49,7 +49,8 @@ struct MMSNamespace: Sendable {
         }
         domains.sort { Self.mmsOrder($0.name, $1.name) }
         self.domains = domains
-        self.domainIndex = Dictionary(uniqueKeysWithValues: domains.enumerated().map { ($1.name, $0) })
+        // Two LDs with one name cannot both be served; the first wins (the SCL loader refuses such files).
+        self.domainIndex = Dictionary(domains.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     func domain(named name: String) -> Domain? {
@@ -62,10 +63,26 @@ struct MMSNamespace: Sendable {
         return domains[index].variables[item]
     }
 
-    /// Names compare by their octets, as MMS names are ASCII (`$` sorts before digits and letters).
+    /// The identifier collation of ISO 9506-2 (7.5.2), as libIEC61850 sorts name lists: `AaBb…Zz$_0…9`,
+    /// other characters before those, and a name before every longer name it begins.
     static func mmsOrder(_ lhs: String, _ rhs: String) -> Bool {
-        lhs.utf8.lexicographicallyPrecedes(rhs.utf8)
+        lhs.utf8.lexicographicallyPrecedes(rhs.utf8) { collationWeight[Int($0)] < collationWeight[Int($1)] }
     }
+
+    private static let collationWeight: [Int] = {
+        let order = Array("AaBbCcDdEeFfGgHhIiJjKkLlMmNnOoPpQqRrSsTtUuVvWwXxYyZz$_0123456789".utf8)
+        var weights = [Int](repeating: 0, count: 256)
+        var weight = 1
+        for byte in 1..<256 where !order.contains(UInt8(byte)) {
+            weights[byte] = weight
+            weight += 1
+        }
+        for byte in order {
+            weights[Int(byte)] = weight
+            weight += 1
+        }
+        return weights
+    }()
 
     private static func register(_ variable: MMSVariable, path: String, into variables: inout [String: MMSVariable]) {
         variables[path] = variable

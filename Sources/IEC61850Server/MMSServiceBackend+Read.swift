@@ -10,7 +10,9 @@ extension MMSServiceBackend {
         case elements([MMSVariable])
     }
 
-    func read(_ specification: VariableAccessSpecification, withResult: Bool, invokeID: UInt32, into buffer: inout ByteBuffer) {
+    /// Answers a read. Encoding stops once the response passes `limit` octets (the negotiated PDU size): the
+    /// caller then answers pdu-size, and a request naming one LN thousands of times costs no more than that.
+    func read(_ specification: VariableAccessSpecification, withResult: Bool, invokeID: UInt32, limit: Int, into buffer: inout ByteBuffer) {
         let targets: [AccessTarget?]
         switch specification {
         case .listOfVariable(let variables):
@@ -28,8 +30,9 @@ extension MMSServiceBackend {
                     response.writeBERElement(.contextConstructed(0)) { specification.encode(into: &$0) }
                 }
                 response.writeBERElement(.contextConstructed(1)) { results in
+                    let start = results.writerIndex
                     store.withValues { values in
-                        for target in targets {
+                        for target in targets where results.writerIndex - start <= limit {
                             switch target {
                             case .variable(let variable)?: encode(variable, values: values, into: &results)
                             case .elements(let elements)?:

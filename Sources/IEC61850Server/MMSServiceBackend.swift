@@ -64,7 +64,7 @@ final class MMSServiceBackend: Sendable {
         case .status:
             MMSResponseEncoder.writeConfirmedResponse(invokeID: invokeID, into: &buffer) { MMSResponseEncoder.writeStatusResponse(into: &$0) }
         case .read(let withResult, let specification):
-            read(specification, withResult: withResult, invokeID: invokeID, into: &buffer)
+            read(specification, withResult: withResult, invokeID: invokeID, limit: session.maximumPDUSize, into: &buffer)
         case .write(let specification, let data):
             write(specification, data: data, invokeID: invokeID, session: session, into: &buffer)
         case .getNameList(let request):

@@ -25,7 +25,8 @@ public struct COTPConnection: Sendable {
     public private(set) var state: State = .awaitingConnectionRequest
     /// Negotiated maximum TPDU size in octets (COTP header included).
     public private(set) var tpduSize: Int = 128
-    /// The server's own largest TPDU size exponent (2^13 = 8192, libIEC61850's choice; 2^16 at most).
+    /// The server's own largest TPDU size exponent (2^13 = 8192, libIEC61850's choice; 2^15 at most, as a
+    /// 2^16-octet TPDU would not fit a TPKT frame).
     public let maximumTPDUSizeExponent: UInt8
     /// The largest TSDU reassembled from DT segments.
     public let maximumTSDUSize: Int
@@ -34,7 +35,7 @@ public struct COTPConnection: Sendable {
     private var reassembly: ByteBuffer?
 
     public init(maximumTPDUSizeExponent: UInt8 = 13, maximumTSDUSize: Int = 65_536, localReference: UInt16 = 1) {
-        self.maximumTPDUSizeExponent = min(max(maximumTPDUSizeExponent, 7), 16)
+        self.maximumTPDUSizeExponent = min(max(maximumTPDUSizeExponent, 7), 15)
         self.maximumTSDUSize = maximumTSDUSize
         self.localReference = localReference
     }

@@ -63,8 +63,12 @@ public struct PresentationConnect: Sendable, Equatable {
                 while !parameters.isAtEnd {
                     let parameter = try parameters.readElement()
                     switch parameter.tag {
-                    case .context(1): connect.callingSelector = parameter.bytes
-                    case .context(2): connect.calledSelector = parameter.bytes
+                    case .context(1), .context(2):
+                        // Presentation selectors are short (4 octets in practice); refuse what cannot be echoed sanely.
+                        guard parameter.content.readableBytes <= 16 else {
+                            throw UpperLayerError.invalidPresentation("presentation selector of \(parameter.content.readableBytes) octets")
+                        }
+                        if parameter.tag == .context(1) { connect.callingSelector = parameter.bytes } else { connect.calledSelector = parameter.bytes }
                     case .contextConstructed(4): connect.contexts = try parseContextList(parameter)
                     case .applicationConstructed(1): connect.userData = try parseFullyEncoded(parameter)
                     default: continue  // protocol version, default context, requirements

@@ -48,8 +48,10 @@ public enum SessionPDU: Sendable, Equatable {
                     }
                 case 20:
                     connect.sessionRequirements = innerUInt16(value) ?? 2
-                case 51: connect.callingSSEL = Array(value.readableBytesView)
-                case 52: connect.calledSSEL = Array(value.readableBytesView)
+                case 51, 52:
+                    // ISO 8327 limits session selectors to 16 octets; a longer one is a protocol error.
+                    guard value.readableBytes <= 16 else { throw UpperLayerError.invalidSPDU("session selector of \(value.readableBytes) octets") }
+                    if code == 51 { connect.callingSSEL = Array(value.readableBytesView) } else { connect.calledSSEL = Array(value.readableBytesView) }
                 case 193, 194: userData = value
                 default: break
                 }

@@ -1,5 +1,6 @@
 import BERCodec
 import IEC61850Model
+import ISOTransport
 import MMS
 import NIOConcurrencyHelpers
 import NIOCore
@@ -36,10 +37,17 @@ struct ServiceTests {
         #expect(names.names.first == "GGIO1")
         #expect(names.names.contains("GGIO1$MX$AnIn1$mag$f"))
         #expect(names.names.contains("LLN0$ST$Mod$stVal"))
-        #expect(names.names == names.names.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) })
+        #expect(names.names == names.names.sorted(by: MMSNamespace.mmsOrder))
         #expect(!names.moreFollows)
         let after = try nameListNames(association.exchange(ClientFrames.getNameList(3, objectClass: 0, domain: "IED1LD0", continueAfter: "GGIO1$ST$Ind1$t")))
         #expect(after.names.first == names.names[names.names.firstIndex(of: "GGIO1$ST$Ind1$t")! + 1])
+    }
+
+    @Test("names sort in the ISO 9506-2 collation (AaBb…Zz$_0…9), as libIEC61850 lists them")
+    func collation() {
+        let sorted = ["Q0XCBR1", "QA1XCBR1", "MMXU1$MX$PPV", "MMXU1$MX$PhV", "GGIO1$ST", "GGIO1", "GGIO10", "Oper$T", "Oper$ctlNum", "Oper$Test"]
+            .sorted(by: MMSNamespace.mmsOrder)
+        #expect(sorted == ["GGIO1", "GGIO1$ST", "GGIO10", "MMXU1$MX$PhV", "MMXU1$MX$PPV", "Oper$ctlNum", "Oper$T", "Oper$Test", "QA1XCBR1", "Q0XCBR1"])
     }
 
     @Test("getNameList pages with moreFollows when the PDU size is small")
@@ -77,10 +85,12 @@ struct ServiceTests {
             ClientFrames.read(3, domain: "IED1LD0", item: "GGIO1$SP$Arr$vals", alternateAccess: [0xA5, 0x03, 0x82, 0x01, 0x02]))
         #expect(element.hexDump == "A1 0A 02 01 03 A4 05 A1 03 85 01 2A")
         // AnIn1 with alternate access component "mag": the AnalogueValue structure {f}.
-        let component = try association.exchange(ClientFrames.read(6, domain: "IED1LD0", item: "GGIO1$MX$AnIn1", alternateAccess: hexBytes("A5 05 81 03 6D 61 67")))
+        let component = try association.exchange(
+            ClientFrames.read(6, domain: "IED1LD0", item: "GGIO1$MX$AnIn1", alternateAccess: hexBytes("A5 05 81 03 6D 61 67")))
         #expect(component.hexDump == "A1 10 02 01 06 A4 0B A1 09 A2 07 87 05 08 3F C0 00 00")
         // Elements 1…2 of Arr.vals as an array.
-        let range = try association.exchange(ClientFrames.read(7, domain: "IED1LD0", item: "GGIO1$SP$Arr$vals", alternateAccess: hexBytes("A5 08 A3 06 80 01 01 81 01 02")))
+        let range = try association.exchange(
+            ClientFrames.read(7, domain: "IED1LD0", item: "GGIO1$SP$Arr$vals", alternateAccess: hexBytes("A5 08 A3 06 80 01 01 81 01 02")))
         #expect(range.hexDump == "A1 0F 02 01 07 A4 0A A1 08 A1 06 85 01 00 85 01 2A")
         let missing = try association.exchange(ClientFrames.read(4, domain: "IED1LD0", item: "GGIO1$ST$Nope"))
         #expect(missing.hexDump == "A1 0A 02 01 04 A4 05 A1 03 80 01 0A")
@@ -144,6 +154,36 @@ struct ServiceTests {
                 }
             })
         #expect(response.hexDump == "A1 1D 02 01 01 A6 18 80 01 00 A2 13 A2 11 A1 0F 30 0D 80 01 66 A1 08 A7 06 02 01 20 02 01 08")
+    }
+
+    @Test("a read whose answer would pass the negotiated PDU size gets service error pdu-size")
+    func pduSize() throws {
+        let many = ClientFrames.request(9) { body in
+            body.writeBERElement(.contextConstructed(4)) { read in
+                read.writeBERElement(.contextConstructed(1)) {
+                    VariableAccessSpecification.listOfVariable(
+                        Array(repeating: VariableSpecification(name: .domainSpecific(domain: "IED1LD0", item: "GGIO1")), count: 2000)
+                    ).encode(into: &$0)
+                }
+            }
+        }
+        // A2 { 80 invokeID, A2 { A0 { 84 01 03 } } }: class service (4), code pdu-size (3).
+        #expect(try association.exchange(many).hexDump == "A2 0A 80 01 09 A2 05 A0 03 84 01 03")
+    }
+
+    @Test("while the peer does not take our answers, reading stops; it resumes when the answers drain")
+    func backpressure() throws {
+        var two = ClientFrames.read(1, domain: "IED1LD0", item: "LLN0$ST$Mod$stVal")
+        var second = ClientFrames.read(2, domain: "IED1LD0", item: "LLN0$ST$Mod$stVal")
+        two.writeBuffer(&second)
+        association.channel.isWritable = false
+        #expect(try association.send(two).count == 1)  // the first answer; the second request waits
+        association.channel.isWritable = true
+        association.channel.pipeline.fireChannelWritabilityChanged()
+        var pending = ByteBuffer()
+        while var chunk = try association.channel.readOutbound(as: ByteBuffer.self) { pending.writeBuffer(&chunk) }
+        let frame = try #require(try TPKTFrameDecoder.readFrame(from: &pending))
+        #expect(try InMemoryAssociation.mmsPDU(of: frame).hexDump == "A1 0A 02 01 02 A4 05 A1 03 85 01 01")
     }
 
     @Test("an unknown service is rejected and the association carries on")
