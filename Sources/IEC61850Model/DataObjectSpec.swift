@@ -19,6 +19,8 @@ public struct DataObjectSpec: Sendable, Equatable {
     public var children: [Child]
     /// Number of elements when this is an array of SDOs (0 = not an array).
     public var count: Int
+    /// Elements of an SDO array whose values differ from the template (SCL `SDI ix`), by index.
+    public var elementOverrides: [Int: DataObjectSpec] = [:]
 
     public init(name: String, cdc: String, children: [Child], count: Int = 0) {
         self.name = name
@@ -34,31 +36,48 @@ public struct DataObjectSpec: Sendable, Equatable {
         return copy
     }
 
-    /// Sets the initial value of the basic attribute at `path` (`["mag", "f"]`), if it exists.
-    public mutating func setInitialValue(_ value: DataValue, at path: ArraySlice<String>, index: Int? = nil) -> Bool {
-        guard let first = path.first else { return false }
-        for position in children.indices where children[position].name == first {
-            switch children[position] {
-            case .object(var object):
-                let done = object.setInitialValue(value, at: path.dropFirst(), index: index)
-                children[position] = .object(object)
-                return done
-            case .attribute(var attribute):
-                let done = attribute.setInitialValue(value, at: path.dropFirst(), index: index)
-                children[position] = .attribute(attribute)
-                return done
+    /// Sets the initial value of the basic attribute at `path` (`mag`, `f`; an element index on any step
+    /// addresses one element of an array), if it exists.
+    public mutating func setInitialValue(_ value: DataValue, at path: ArraySlice<SpecPathStep>) -> Bool {
+        guard let first = path.first, let position = children.firstIndex(where: { $0.name == first.name }) else { return false }
+        switch children[position] {
+        case .object(var object):
+            let done: Bool
+            if let index = first.index {
+                guard object.count > 0, (0..<object.count).contains(index) else { return false }
+                var element = object.elementOverrides[index] ?? DataObjectSpec(name: String(index), cdc: object.cdc, children: object.children)
+                done = element.setInitialValue(value, at: path.dropFirst())
+                object.elementOverrides[index] = element
+            } else {
+                done = object.setInitialValue(value, at: path.dropFirst())
             }
+            children[position] = .object(object)
+            return done
+        case .attribute(var attribute):
+            let done = attribute.setInitialValue(value, at: path.dropFirst(), index: first.index)
+            children[position] = .attribute(attribute)
+            return done
         }
-        return false
     }
 
-    /// The basic type of the attribute at `path`, if there is one.
-    public func basicType(at path: ArraySlice<String>) -> BasicType? {
-        guard let first = path.first, let child = children.first(where: { $0.name == first }) else { return nil }
+    /// The basic type of the attribute at `path`, if there is one (element indexes do not change it).
+    public func basicType(at path: ArraySlice<SpecPathStep>) -> BasicType? {
+        guard let first = path.first, let child = children.first(where: { $0.name == first.name }) else { return nil }
         switch child {
         case .object(let object): return object.basicType(at: path.dropFirst())
         case .attribute(let attribute): return attribute.basicType(at: path.dropFirst())
         }
+    }
+}
+
+/// One step of a path into a data object: a child's name and, for arrays, an element index.
+public struct SpecPathStep: Sendable, Hashable {
+    public var name: String
+    public var index: Int?
+
+    public init(_ name: String, index: Int? = nil) {
+        self.name = name
+        self.index = index
     }
 }
 
@@ -77,6 +96,8 @@ public struct DataAttributeSpec: Sendable, Equatable {
     public var triggers: TriggerOptions
     /// Initial values of individual array elements (SCL `DAI ix`), by index.
     public var elementValues: [Int: DataValue]
+    /// Elements of a constructed array whose values differ from the template (SCL `SDI ix`), by index.
+    public var elementOverrides: [Int: DataAttributeSpec] = [:]
 
     public init(name: String, fc: FunctionalConstraint, kind: Kind, count: Int = 0, triggers: TriggerOptions = [], elementValues: [Int: DataValue] = [:]) {
         self.name = name
@@ -109,29 +130,38 @@ public struct DataAttributeSpec: Sendable, Equatable {
         return copy
     }
 
-    mutating func setInitialValue(_ value: DataValue, at path: ArraySlice<String>, index: Int?) -> Bool {
+    /// Sets a value below this attribute; `index` selects an element when this attribute is an array.
+    mutating func setInitialValue(_ value: DataValue, at path: ArraySlice<SpecPathStep>, index: Int?) -> Bool {
+        if let index, count > 0 {
+            guard (0..<count).contains(index) else { return false }
+            if case .basic = kind {
+                guard path.isEmpty else { return false }
+                elementValues[index] = value
+                return true
+            }
+            var element = elementOverrides[index] ?? DataAttributeSpec(name: String(index), fc: fc, kind: kind, triggers: triggers)
+            let done = element.setInitialValue(value, at: path, index: nil)
+            elementOverrides[index] = element
+            return done
+        }
         switch kind {
         case .basic(let type, _):
             guard path.isEmpty else { return false }
-            if let index, count > 0 {
-                elementValues[index] = value
-            } else {
-                kind = .basic(type, initial: value)
-            }
+            kind = .basic(type, initial: value)
             return true
         case .constructed(var components):
-            guard let first = path.first, let position = components.firstIndex(where: { $0.name == first }) else { return false }
-            let done = components[position].setInitialValue(value, at: path.dropFirst(), index: index)
+            guard let first = path.first, let position = components.firstIndex(where: { $0.name == first.name }) else { return false }
+            let done = components[position].setInitialValue(value, at: path.dropFirst(), index: first.index)
             kind = .constructed(components)
             return done
         }
     }
 
-    func basicType(at path: ArraySlice<String>) -> BasicType? {
+    func basicType(at path: ArraySlice<SpecPathStep>) -> BasicType? {
         switch kind {
         case .basic(let type, _): return path.isEmpty ? type : nil
         case .constructed(let components):
-            guard let first = path.first, let component = components.first(where: { $0.name == first }) else { return nil }
+            guard let first = path.first, let component = components.first(where: { $0.name == first.name }) else { return nil }
             return component.basicType(at: path.dropFirst())
         }
     }

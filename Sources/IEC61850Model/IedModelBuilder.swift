@@ -94,7 +94,7 @@ struct SlotAllocator {
         var elements: [DataObject]?
         if spec.count > 0 {
             elements = (0..<spec.count).map { index in
-                place(DataObjectSpec(name: String(index), cdc: spec.cdc, children: spec.children))
+                place(spec.elementOverrides[index] ?? DataObjectSpec(name: String(index), cdc: spec.cdc, children: spec.children))
             }
         }
         return DataObject(name: spec.name, cdc: spec.cdc, children: children, elements: elements)
@@ -103,6 +103,11 @@ struct SlotAllocator {
     mutating func place(_ spec: DataAttributeSpec) -> DataAttribute {
         if spec.count > 0 {
             let elements = (0..<spec.count).map { index -> DataAttribute in
+                if var override = spec.elementOverrides[index] {
+                    override.count = 0
+                    override.name = String(index)
+                    return place(override)
+                }
                 var element = spec
                 element.count = 0
                 element.name = String(index)

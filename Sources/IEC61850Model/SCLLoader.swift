@@ -108,15 +108,17 @@ struct SCLContext {
 
     mutating func logicalDevice(_ node: XMLElementNode) throws(SCLError) -> LogicalDeviceSpec {
         let inst = try required(node, "inst")
+        // The active setting group decides which <Val sGroup> instance values take.
+        let activeGroup = node.child(named: "LN0")?.child(named: "SettingControl").flatMap { $0["actSG"] }.flatMap { Int($0) } ?? 1
         var nodes: [LogicalNodeSpec] = []
         for child in node.children where child.name == "LN0" || child.name == "LN" {
-            nodes.append(try logicalNode(child, ldInst: inst))
+            nodes.append(try logicalNode(child, ldInst: inst, activeGroup: activeGroup))
         }
         guard nodes.contains(where: { $0.lnClass == "LLN0" }) else { throw error(.missing, node, "LDevice '\(inst)' has no <LN0>") }
         return LogicalDeviceSpec(inst: inst, ldName: node["ldName"], logicalNodes: nodes)
     }
 
-    mutating func logicalNode(_ node: XMLElementNode, ldInst: String) throws(SCLError) -> LogicalNodeSpec {
+    mutating func logicalNode(_ node: XMLElementNode, ldInst: String, activeGroup: Int) throws(SCLError) -> LogicalNodeSpec {
         let lnClass = try required(node, "lnClass")
         let lnType = try required(node, "lnType")
         guard let type = lNodeTypes[lnType] else {
@@ -130,7 +132,7 @@ struct SCLContext {
         }
         var spec = LogicalNodeSpec(prefix: node["prefix"] ?? "", lnClass: lnClass, inst: node["inst"] ?? "", lnType: lnType, dataObjects: objects)
         for instance in node.children(named: "DOI") {
-            try applyInstanceValues(instance, path: [], to: &spec)
+            try applyInstanceValues(instance, path: [], activeGroup: activeGroup, to: &spec)
         }
         for child in node.children {
             switch child.name {
@@ -207,25 +209,42 @@ struct SCLContext {
         return DataAttributeSpec(name: name, fc: fc, kind: .basic(type, initial: initial), count: count, triggers: triggers)
     }
 
-    /// Applies `DOI`/`SDI`/`DAI` values to the LN's data objects.
-    func applyInstanceValues(_ node: XMLElementNode, path: [String], to spec: inout LogicalNodeSpec) throws(SCLError) {
+    /// Applies `DOI`/`SDI`/`DAI` values to the LN's data objects (`ix` selects an array element at any level).
+    ///
+    /// Of several `<Val>`s (setting groups), the one of the active group (`actSG`) is taken, else the one
+    /// without `sGroup`, else the first.
+    func applyInstanceValues(_ node: XMLElementNode, path: [SpecPathStep], activeGroup: Int, to spec: inout LogicalNodeSpec) throws(SCLError) {
         let name = try required(node, "name")
-        let here = path + [name]
+        let here = path + [SpecPathStep(name, index: node["ix"].flatMap { Int($0) })]
         if node.name == "DAI" {
             let values = node.children(named: "Val")
-            guard let chosen = values.first(where: { $0["sGroup"] == nil || $0["sGroup"] == "1" }) else { return }
-            guard let objectIndex = spec.dataObjects.firstIndex(where: { $0.name == here[0] }),
+            guard let chosen = values.first(where: { $0["sGroup"] == String(activeGroup) }) ?? values.first(where: { $0["sGroup"] == nil }) ?? values.first
+            else { return }
+            let reference = here.map { step in step.index.map { "\(step.name)(\($0))" } ?? step.name }.joined(separator: ".")
+            guard let objectIndex = spec.dataObjects.firstIndex(where: { $0.name == here[0].name }),
                 let type = spec.dataObjects[objectIndex].basicType(at: here.dropFirst())
             else {
-                throw error(.unresolvedReference, node, "'\(here.joined(separator: "."))' is not a basic attribute of LN type '\(spec.lnType)'")
+                throw error(.unresolvedReference, node, "'\(reference)' is not a basic attribute of LN type '\(spec.lnType)'")
             }
             let value = try self.value(chosen, type: type)
-            let index = node["ix"].flatMap { Int($0) }
-            _ = spec.dataObjects[objectIndex].setInitialValue(value, at: here.dropFirst(), index: index)
+            var object = spec.dataObjects[objectIndex]
+            let applied: Bool
+            if let index = here[0].index {
+                guard object.count > 0, (0..<object.count).contains(index) else {
+                    throw error(.invalidValue, node, "index \(index) is outside the array '\(here[0].name)'")
+                }
+                var element = object.elementOverrides[index] ?? DataObjectSpec(name: String(index), cdc: object.cdc, children: object.children)
+                applied = element.setInitialValue(value, at: here.dropFirst())
+                object.elementOverrides[index] = element
+            } else {
+                applied = object.setInitialValue(value, at: here.dropFirst())
+            }
+            guard applied else { throw error(.invalidValue, node, "'\(reference)': an index is outside its array or names no array") }
+            spec.dataObjects[objectIndex] = object
             return
         }
         for child in node.children where child.name == "SDI" || child.name == "DAI" {
-            try applyInstanceValues(child, path: here, to: &spec)
+            try applyInstanceValues(child, path: here, activeGroup: activeGroup, to: &spec)
         }
     }
 

@@ -169,3 +169,65 @@ struct ModelBuilderTests {
         #expect(model.slotTypes.count == model.initialValues.count)
     }
 }
+
+@Suite("SCL instance values: array elements and setting groups")
+struct SCLInstanceValueTests {
+    static let text = """
+        <SCL xmlns="http://www.iec.ch/61850/2003/SCL">
+          <IED name="X"><AccessPoint name="AP"><Server><LDevice inst="LD">
+            <LN0 lnClass="LLN0" inst="" lnType="LLN0T">
+              <DOI name="Crv">
+                <SDI name="pts" ix="2"><DAI name="xVal"><Val>5</Val></DAI></SDI>
+                <DAI name="vals" ix="1"><Val>7</Val></DAI>
+                <DAI name="setVal"><Val sGroup="1">10</Val><Val sGroup="2">20</Val></DAI>
+              </DOI>
+              <DOI name="Phs"><SDI name="ph" ix="1"><DAI name="stVal"><Val>true</Val></DAI></SDI></DOI>
+              <SettingControl numOfSGs="2" actSG="2"/>
+            </LN0>
+          </LDevice></Server></AccessPoint></IED>
+          <DataTypeTemplates>
+            <LNodeType id="LLN0T" lnClass="LLN0"><DO name="Crv" type="CRV"/><DO name="Phs" type="PHS"/></LNodeType>
+            <DOType id="CRV" cdc="CSG">
+              <DA name="pts" bType="Struct" type="PT" fc="SP" count="4"/>
+              <DA name="vals" bType="INT32" fc="SP" count="3"/>
+              <DA name="setVal" bType="INT32" fc="SG"/>
+            </DOType>
+            <DOType id="PHS" cdc="X"><SDO name="ph" type="SPS1" count="3"/></DOType>
+            <DOType id="SPS1" cdc="SPS"><DA name="stVal" bType="BOOLEAN" fc="ST"/></DOType>
+            <DAType id="PT"><BDA name="xVal" bType="FLOAT32"/><BDA name="yVal" bType="FLOAT32"/></DAType>
+          </DataTypeTemplates>
+        </SCL>
+        """
+
+    @Test("SDI ix sets one element of a constructed or SDO array, DAI ix one element of a basic array")
+    func elements() throws {
+        let model = try SCLLoader().load(data: Data(Self.text.utf8), fileName: "arrays.icd")
+        func value(_ reference: String) -> DataValue? { model.handle(for: reference).map { model.initialValues[$0.slot] } }
+        #expect(value("LD/LLN0.Crv.pts(2).xVal") == .float32(5))
+        #expect(value("LD/LLN0.Crv.pts(1).xVal") == .float32(0))
+        #expect(value("LD/LLN0.Crv.pts(3).xVal") == .float32(0))
+        #expect(value("LD/LLN0.Crv.vals(1)") == .integer(7))
+        #expect(value("LD/LLN0.Crv.vals(0)") == .integer(0))
+        #expect(value("LD/LLN0.Phs.ph(1).stVal") == .boolean(true))
+        #expect(value("LD/LLN0.Phs.ph(0).stVal") == .boolean(false))
+        #expect(value("LD/LLN0.Crv.vals(-1)") == nil)
+    }
+
+    @Test("of several setting-group values, the active group's is taken")
+    func settingGroups() throws {
+        let model = try SCLLoader().load(data: Data(Self.text.utf8), fileName: "arrays.icd")
+        #expect(model.handle(for: "LD/LLN0.Crv.setVal").map { model.initialValues[$0.slot] } == .integer(20))
+    }
+
+    @Test("an index outside its array is an error naming the line")
+    func outside() {
+        let bad = Self.text.replacingOccurrences(of: "<SDI name=\"pts\" ix=\"2\">", with: "<SDI name=\"pts\" ix=\"9\">")
+        do {
+            _ = try SCLLoader().load(data: Data(bad.utf8), fileName: "arrays.icd")
+            Issue.record("loaded")
+        } catch {
+            #expect(error.kind == .invalidValue)
+            #expect(error.line == 5)
+        }
+    }
+}
