@@ -29,6 +29,50 @@ struct ServiceTests {
         #expect(response.hexDump == expected.hexDump)
     }
 
+    @Test("status answers state-changes-allowed and operational")
+    func status() throws {
+        #expect(try association.exchange(ClientFrames.data(hexBuffer("A0 06 02 01 03 80 01 00"))).hexDump == "A1 0B 02 01 03 A0 06 80 01 00 81 01 00")
+    }
+
+    @Test("SCL data sets: attributes list the members; a read by list name answers each member")
+    func dataSets() throws {
+        let demo = try InMemoryAssociation(model: SCLLoader().load(file: Fixtures.demoSCL))
+        try demo.associate()
+        let attributes = try demo.exchange(
+            ClientFrames.request(1) { body in
+                body.writeBERElement(.contextConstructed(12)) { ObjectName.domainSpecific(domain: "DEMOGenericIO", item: "LLN0$Events").encode(into: &$0) }
+            })
+        var reader = BERReader(attributes)
+        var pdu = try reader.readElement(.contextConstructed(1)).children
+        _ = try pdu.readElement(.integer)
+        var response = try pdu.readElement(.contextConstructed(12)).children
+        #expect(try response.readElement(.context(0)).booleanValue() == false)
+        var members = try response.readElement(.contextConstructed(1)).children
+        var names: [String] = []
+        while !members.isAtEnd {
+            var entry = try members.readElement(.sequence).children
+            var name = try entry.readElement(.contextConstructed(0)).children
+            var parts = try name.readElement(.contextConstructed(1)).children
+            names.append(try parts.readElement().stringValue + "/" + parts.readElement().stringValue)
+        }
+        #expect(names.first == "DEMOGenericIO/GGIO1$ST$Ind1$stVal")
+        #expect(names.count == 8)
+        let read = try demo.exchange(
+            ClientFrames.request(2) { body in
+                body.writeBERElement(.contextConstructed(4)) { read in
+                    read.writeBERElement(.contextConstructed(1)) {
+                        VariableAccessSpecification.variableListName(.domainSpecific(domain: "DEMOGenericIO", item: "LLN0$Events")).encode(into: &$0)
+                    }
+                }
+            })
+        var results = BERReader(read)
+        var readPDU = try results.readElement(.contextConstructed(1)).children
+        _ = try readPDU.readElement(.integer)
+        var readResponse = try readPDU.readElement(.contextConstructed(4)).children
+        var list = try readResponse.readElement(.contextConstructed(1)).children
+        #expect(try list.readAll().count == 8)
+    }
+
     @Test("getNameList lists domains, then every variable name in sorted order")
     func nameList() throws {
         let domains = try association.exchange(ClientFrames.getNameList(1, objectClass: 9, domain: nil))
