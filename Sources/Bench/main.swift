@@ -1,6 +1,7 @@
 // Read-load benchmark: the same load on our server and on libIEC61850's, in the same run.
 //
 //   swift build -c release && .build/release/iec61850-bench [--seconds 5]
+//   .build/release/iec61850-bench --in-memory     (our pipeline's own CPU per read, no sockets)
 //
 // Our server: .build/release/iec61850-gateway serving mappings/demo/demo.icd.
 // libIEC61850 1.6.1: Benchmarks/libiec61850_server.py (pyiec61850-ng) serving the same LNs.
@@ -8,6 +9,7 @@
 // latency percentiles of a request seen by the client, then the ratio of CPU per read.
 import Dispatch
 import Foundation
+import IEC61850Model
 
 let arguments = CommandLine.arguments
 let seconds = arguments.firstIndex(of: "--seconds").flatMap { Double(arguments[$0 + 1]) } ?? 5
@@ -148,6 +150,16 @@ struct UncheckedBox<Value>: @unchecked Sendable {
 }
 
 func format(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
+
+if arguments.contains("--in-memory") {
+    let model = try SCLLoader().load(file: "\(root)/mappings/demo/demo.icd")
+    print("In memory (no sockets, no kernel): CPU per read of our pipeline")
+    for item in ["GGIO1$MX$AnIn1$mag$f", "GGIO1$MX"] {
+        let perRead = try InMemoryBenchmark.run(model: model, item: item, reads: 200_000)
+        print("  \(item.padding(toLength: 24, withPad: " ", startingAt: 0)) \(format(perRead, 2)) µs")
+    }
+    exit(0)
+}
 
 guard FileManager.default.isExecutableFile(atPath: gateway) else {
     FileHandle.standardError.write(Data("build the gateway first: swift build -c release (looked for \(gateway))\n".utf8))
