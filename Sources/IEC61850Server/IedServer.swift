@@ -48,8 +48,8 @@ public final class IedServer: Sendable {
     /// The port the server listens on (useful with port 0), or nil when stopped.
     public var localPort: Int? { running.withLock { $0?.channel.localAddress?.port } }
 
-    /// The number of open associations (transport connections).
-    public var associationCountNow: Int { associationCount.load(ordering: .relaxed) }
+    /// The number of open transport connections (associations, and connects being refused).
+    public var openAssociations: Int { associationCount.load(ordering: .relaxed) }
 
     /// Starts listening on the configured address and port.
     public func start() async throws {

@@ -86,7 +86,7 @@ struct ServerLifecycleTests {
         _ = try await client.wait { $0.count >= 22 }
         try await client.send(ClientFrames.connect())
         _ = try await client.wait { $0.count > 22 + 100 }
-        #expect(server.associationCountNow == 1)
+        #expect(server.openAssociations == 1)
         await server.stop()
         #expect(!server.isRunning)
         try await client.waitForClose()
