@@ -38,7 +38,9 @@ final class AssociationHandler: ChannelInboundHandler {
         self.logger = logger
         self.logger[metadataKey: "association"] = "\(connection.id)"
         self.logger[metadataKey: "peer"] = "\(connection.peerAddress ?? "?")"
-        session = SessionContext(connection: connection, maximumPDUSize: configuration.maximumMMSPDUSize)
+        session = SessionContext(
+            connection: connection, maximumPDUSize: configuration.maximumMMSPDUSize,
+            dataSets: AssociationDataSets(limit: configuration.dataSetLimits.perAssociation))
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -146,7 +148,7 @@ final class AssociationHandler: ChannelInboundHandler {
         }
         switch backend.negotiate(initiate) {
         case .success(let response):
-            session = SessionContext(connection: connection, maximumPDUSize: Int(response.localDetailCalled))
+            session = SessionContext(connection: connection, maximumPDUSize: Int(response.localDetailCalled), dataSets: session.dataSets)
             logger.debug("associated", metadata: ["pduSize": "\(response.localDetailCalled)"])
             run(machine.accept({ response.encode(into: &$0) }, allocator: allocator), context: context)
         case .failure(let failure):

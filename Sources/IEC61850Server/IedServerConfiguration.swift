@@ -20,6 +20,8 @@ public struct IedServerConfiguration: Sendable {
     public var identity = Identity()
     /// Who may associate.
     public var authenticator: Authenticator = .none
+    /// Limits on the data sets clients create.
+    public var dataSetLimits = DataSetLimits()
     /// Which functional constraints clients may write (besides control blocks and controls).
     public var writableFunctionalConstraints: Set<FunctionalConstraint> = [.sp, .sv, .se]
 

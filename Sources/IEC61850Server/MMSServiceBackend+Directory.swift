@@ -16,10 +16,12 @@ extension MMSServiceBackend {
             }
             switch objectClass {
             case .namedVariable: names = domain.sortedNames
-            case .namedVariableList: names = domain.dataSets.keys.sorted(by: MMSNamespace.mmsOrder)
+            case .namedVariableList: names = dataSets.names(domain: domain.name)
             case .journal: names = domain.journals
             default: names = []
             }
+        case (.association, .namedVariableList):
+            names = session.dataSets.sortedNames
         default:
             names = []
         }
@@ -59,28 +61,6 @@ extension MMSServiceBackend {
         }
         MMSResponseEncoder.writeConfirmedResponse(invokeID: invokeID, into: &buffer) {
             MMSResponseEncoder.writeGetVariableAccessAttributesResponse(type: variable.typeSpecification, into: &$0)
-        }
-    }
-
-    func getNamedVariableListAttributes(_ name: ObjectName, invokeID: UInt32, into buffer: inout ByteBuffer) {
-        guard case .domainSpecific(let domain, let item) = name, let definition = namespace.domain(named: domain)?.dataSets[item] else {
-            MMSResponseEncoder.writeConfirmedError(invokeID: invokeID, error: .objectNonExistent, into: &buffer)
-            return
-        }
-        MMSResponseEncoder.writeConfirmedResponse(invokeID: invokeID, into: &buffer) { body in
-            body.writeBERElement(.contextConstructed(12)) { response in
-                response.writeBERBoolean(.context(0), false)  // SCL data sets are not deletable
-                response.writeBERElement(.contextConstructed(1)) { list in
-                    for member in definition.members {
-                        let (memberDomain, memberItem) = mmsName(of: member)
-                        list.writeBERElement(.sequence) { entry in
-                            entry.writeBERElement(.contextConstructed(0)) {
-                                ObjectName.domainSpecific(domain: memberDomain, item: memberItem).encode(into: &$0)
-                            }
-                        }
-                    }
-                }
-            }
         }
     }
 }

@@ -12,17 +12,18 @@ extension MMSServiceBackend {
 
     /// Answers a read. Encoding stops once the response passes `limit` octets (the negotiated PDU size): the
     /// caller then answers pdu-size, and a request naming one LN thousands of times costs no more than that.
-    func read(_ specification: VariableAccessSpecification, withResult: Bool, invokeID: UInt32, limit: Int, into buffer: inout ByteBuffer) {
+    func read(_ specification: VariableAccessSpecification, withResult: Bool, invokeID: UInt32, session: SessionContext, into buffer: inout ByteBuffer) {
+        let limit = session.maximumPDUSize
         let targets: [AccessTarget?]
         switch specification {
         case .listOfVariable(let variables):
             targets = variables.map { variable in resolve(variable.name).flatMap { select($0, variable.alternateAccess) } }
         case .variableListName(let name):
-            guard let members = dataSetMembers(name) else {
+            guard let members = dataSetEntry(name, session: session)?.members.map(\.variable) else {
                 MMSResponseEncoder.writeConfirmedError(invokeID: invokeID, error: .objectNonExistent, into: &buffer)
                 return
             }
-            targets = members.map { $0.map(AccessTarget.variable) }
+            targets = members.map(AccessTarget.variable)
         }
         MMSResponseEncoder.writeConfirmedResponse(invokeID: invokeID, into: &buffer) { body in
             body.writeBERElement(.contextConstructed(4)) { response in
@@ -100,19 +101,8 @@ extension MMSServiceBackend {
         }
     }
 
-    /// The variables of a data set's members, in order (nil for a member that does not resolve).
-    func dataSetMembers(_ name: ObjectName) -> [MMSVariable?]? {
-        guard case .domainSpecific(let domain, let item) = name, let definition = namespace.domain(named: domain)?.dataSets[item] else {
-            return nil
-        }
-        return definition.members.map { member in
-            let (domain, item) = mmsName(of: member)
-            return namespace.variable(domain: domain, item: item)
-        }
-    }
-
-    /// The MMS domain and item of a data set member (`DEMOGenericIO`, `GGIO1$ST$Ind1$stVal`).
-    func mmsName(of member: DataSetMember) -> (String, String) {
+    /// The MMS domain and item of an SCL data set member (`DEMOGenericIO`, `GGIO1$ST$Ind1$stVal`).
+    static func mmsName(of member: DataSetMember, in model: IedModel) -> (String, String) {
         let device = model.logicalDevices.first { $0.inst == member.ldInst }
         let domain = device?.name(iedName: model.name) ?? model.name + member.ldInst
         var item = "\(member.lnName)$\(member.fc.rawValue)$" + member.doName.replacingOccurrences(of: ".", with: "$")

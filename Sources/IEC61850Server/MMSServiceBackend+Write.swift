@@ -9,11 +9,11 @@ extension MMSServiceBackend {
         case .listOfVariable(let variables):
             targets = variables.map { variable in resolve(variable.name).flatMap { select($0, variable.alternateAccess) } }
         case .variableListName(let name):
-            guard let members = dataSetMembers(name) else {
+            guard let members = dataSetEntry(name, session: session)?.members.map(\.variable) else {
                 MMSResponseEncoder.writeConfirmedError(invokeID: invokeID, error: .objectNonExistent, into: &buffer)
                 return
             }
-            targets = members.map { $0.map(AccessTarget.variable) }
+            targets = members.map(AccessTarget.variable)
         }
         guard targets.count == data.count else {
             MMSResponseEncoder.writeReject(invokeID: invokeID, reason: .confirmedRequest(.invalidArgument), into: &buffer)

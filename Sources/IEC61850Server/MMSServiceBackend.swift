@@ -13,21 +13,45 @@ final class MMSServiceBackend: Sendable {
     let store: ValueStore
     let configuration: IedServerConfiguration
     let writeHandlers = Mutex<[Int: WriteAccessHandler]>([:])
+    let dataSets: DataSetStore
     let logger: Logger
 
     /// The services this server answers, for the initiate response.
     static let servicesSupported = ServicesSupported([
         ServicesSupported.status, ServicesSupported.getNameList, ServicesSupported.identify, ServicesSupported.read,
-        ServicesSupported.write, ServicesSupported.getVariableAccessAttributes, ServicesSupported.getNamedVariableListAttributes,
-        ServicesSupported.conclude,
+        ServicesSupported.write, ServicesSupported.getVariableAccessAttributes, ServicesSupported.defineNamedVariableList,
+        ServicesSupported.getNamedVariableListAttributes, ServicesSupported.deleteNamedVariableList, ServicesSupported.conclude,
     ])
 
     init(model: IedModel, configuration: IedServerConfiguration, logger: Logger) {
         self.model = model
-        self.namespace = MMSNamespace(model: model)
+        let namespace = MMSNamespace(model: model)
+        self.namespace = namespace
         self.store = ValueStore(model: model)
         self.configuration = configuration
         self.logger = logger
+        self.dataSets = DataSetStore(
+            initial: Self.staticDataSets(model: model, namespace: namespace, logger: logger), perDomainLimit: configuration.dataSetLimits.perLogicalDevice)
+    }
+
+    /// The SCL's data sets, their members resolved.
+    private static func staticDataSets(model: IedModel, namespace: MMSNamespace, logger: Logger) -> [String: [String: DataSetEntry]] {
+        var sets: [String: [String: DataSetEntry]] = [:]
+        for domain in namespace.domains {
+            for (item, definition) in domain.dataSets {
+                let members = definition.members.compactMap { member -> DataSetEntry.Member? in
+                    let (memberDomain, memberItem) = mmsName(of: member, in: model)
+                    guard let variable = namespace.variable(domain: memberDomain, item: memberItem) else {
+                        logger.warning("data set \(domain.name)/\(item): member \(memberDomain)/\(memberItem) does not exist; left out")
+                        return nil
+                    }
+                    return DataSetEntry.Member(
+                        specification: VariableSpecification(name: .domainSpecific(domain: memberDomain, item: memberItem)), variable: variable)
+                }
+                sets[domain.name, default: [:]][item] = DataSetEntry(members: members, deletable: false)
+            }
+        }
+        return sets
     }
 
     /// Negotiates an initiate request: the response values, or the initiate error code.
@@ -64,7 +88,7 @@ final class MMSServiceBackend: Sendable {
         case .status:
             MMSResponseEncoder.writeConfirmedResponse(invokeID: invokeID, into: &buffer) { MMSResponseEncoder.writeStatusResponse(into: &$0) }
         case .read(let withResult, let specification):
-            read(specification, withResult: withResult, invokeID: invokeID, limit: session.maximumPDUSize, into: &buffer)
+            read(specification, withResult: withResult, invokeID: invokeID, session: session, into: &buffer)
         case .write(let specification, let data):
             write(specification, data: data, invokeID: invokeID, session: session, into: &buffer)
         case .getNameList(let request):
@@ -72,16 +96,22 @@ final class MMSServiceBackend: Sendable {
         case .getVariableAccessAttributes(let name):
             getVariableAccessAttributes(name, invokeID: invokeID, into: &buffer)
         case .getNamedVariableListAttributes(let name):
-            getNamedVariableListAttributes(name, invokeID: invokeID, into: &buffer)
-        case .defineNamedVariableList, .deleteNamedVariableList, .unsupported:
+            getNamedVariableListAttributes(name, invokeID: invokeID, session: session, into: &buffer)
+        case .defineNamedVariableList(let name, let members):
+            defineNamedVariableList(name, members: members, invokeID: invokeID, session: session, into: &buffer)
+        case .deleteNamedVariableList(let request):
+            deleteNamedVariableList(request, invokeID: invokeID, session: session, into: &buffer)
+        case .unsupported:
             MMSResponseEncoder.writeReject(invokeID: invokeID, reason: .confirmedRequest(.unrecognizedService), into: &buffer)
         }
     }
 }
 
-/// Per-association facts the services need.
-struct SessionContext: Sendable {
+/// Per-association facts and state the services need; used on the association's event loop only.
+struct SessionContext {
     let connection: ClientConnection
     /// The negotiated maximum MMS PDU size.
     let maximumPDUSize: Int
+    /// The association-specific data sets (`@name`).
+    let dataSets: AssociationDataSets
 }

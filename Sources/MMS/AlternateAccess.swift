@@ -73,4 +73,41 @@ public indirect enum AlternateAccessSelection: Sendable, Equatable {
         guard value < UInt64(Int32.max) else { throw MMSDecodeError.invalidArgument("index \(value)") }
         return Int(value)
     }
+
+    /// Writes this selection as an element of an AlternateAccess (the content of `A5`).
+    public func encode(into buffer: inout ByteBuffer) {
+        switch self {
+        case .component(let name, let rest) where rest.isEmpty: buffer.writeBERString(.context(1), name)
+        case .index(let index, let rest) where rest.isEmpty: buffer.writeBERUnsigned(.context(2), UInt64(index))
+        case .indexRange(let low, let count, let rest) where rest.isEmpty:
+            buffer.writeBERElement(.contextConstructed(3)) {
+                $0.writeBERUnsigned(.context(0), UInt64(low))
+                $0.writeBERUnsigned(.context(1), UInt64(count))
+            }
+        case .allElements(let rest) where rest.isEmpty: buffer.writeBytes([0x84, 0x00])
+        case .component(let name, let rest):
+            writeNested(rest, into: &buffer) { $0.writeBERString(.context(0), name) }
+        case .index(let index, let rest):
+            writeNested(rest, into: &buffer) { $0.writeBERUnsigned(.context(1), UInt64(index)) }
+        case .indexRange(let low, let count, let rest):
+            writeNested(rest, into: &buffer) {
+                $0.writeBERElement(.contextConstructed(2)) {
+                    $0.writeBERUnsigned(.context(0), UInt64(low))
+                    $0.writeBERUnsigned(.context(1), UInt64(count))
+                }
+            }
+        case .allElements(let rest):
+            writeNested(rest, into: &buffer) { $0.writeBytes([0x83, 0x00]) }
+        }
+    }
+
+    /// selectAlternateAccess: `A0 { access, 30 { the rest } }`.
+    private func writeNested(_ rest: [AlternateAccessSelection], into buffer: inout ByteBuffer, _ access: (inout ByteBuffer) -> Void) {
+        buffer.writeBERElement(.contextConstructed(0)) { nested in
+            access(&nested)
+            nested.writeBERElement(.sequence) { list in
+                for selection in rest { selection.encode(into: &list) }
+            }
+        }
+    }
 }
