@@ -142,4 +142,18 @@ struct DataSetServiceTests {
         #expect(try delete(2, [testSet]) == "A2 0F 80 01 02 A2 0A A0 03 84 01 05 A3 03 86 01 00")
         #expect(try attributes(3, testSet) != nil)
     }
+
+    @Test("the library lists data sets and reads a data set's values at one instant")
+    func libraryAPI() throws {
+        let server = IedServer(model: association.backend.model)
+        let sets = server.dataSets()
+        #expect(sets.map(\.reference) == ["DEMOGenericIO/LLN0.Events"])
+        #expect(sets.first?.members.first == "DEMOGenericIO/GGIO1.Ind1.stVal[ST]")
+        #expect(sets.first?.isDeletable == false)
+        try server.update("GenericIO/GGIO1.Ind2.stVal", to: .boolean(true))
+        let values = try server.dataSetValues("GenericIO/LLN0.Events")
+        #expect(values.count == 8)
+        #expect(values[2] == DataSetMemberValue(member: "DEMOGenericIO/GGIO1.Ind2.stVal[ST]", values: [.boolean(true)]))
+        #expect(throws: ServerError.unknownReference("GenericIO/LLN0.Nope")) { try server.dataSetValues("GenericIO/LLN0.Nope") }
+    }
 }
