@@ -47,6 +47,8 @@ struct SCLContext {
     var daTypes: [String: XMLElementNode] = [:]
     var enumTypes: [String: [String: Int64]] = [:]
     private var doTypeCache: [String: DataObjectSpec] = [:]
+    /// Every FCDA read, with its element, to check against the built model.
+    private var dataSetMembers: [(DataSetMember, XMLElementNode)] = []
 
     init(file: String) {
         self.file = file
@@ -85,7 +87,9 @@ struct SCLContext {
             }
         }
         guard !builder.logicalDevices.isEmpty else { throw error(.missing, ied, "IED '\(name)' has no <LDevice> under AccessPoint/Server") }
-        return builder.build()
+        let model = builder.build()
+        try validateDataSetMembers(in: model)
+        return model
     }
 
     mutating func index(_ templates: XMLElementNode) throws(SCLError) {
@@ -136,7 +140,10 @@ struct SCLContext {
         }
         for child in node.children {
             switch child.name {
-            case "DataSet": spec.dataSets.append(try dataSet(child, ldInst: ldInst))
+            case "DataSet":
+                let set = try dataSet(child, ldInst: ldInst)
+                dataSetMembers += zip(set.members, child.children(named: "FCDA")).map { ($0, $1) }
+                spec.dataSets.append(set)
             case "ReportControl": spec.reportControls.append(try reportControl(child))
             case "LogControl": spec.logControls.append(try logControl(child))
             case "Log": spec.logs.append(LogDefinition(name: child["name"] ?? ""))
@@ -270,6 +277,26 @@ struct SCLContext {
                     lnInst: member["lnInst"] ?? "", doName: try required(member, "doName"), daName: member["daName"] ?? "", fc: fc))
         }
         return DataSetDefinition(name: try required(node, "name"), members: members)
+    }
+
+    /// Each FCDA must name a data object (FCD) or attribute (FCDA) of the model that carries its FC.
+    func validateDataSetMembers(in model: IedModel) throws(SCLError) {
+        for (member, node) in dataSetMembers {
+            let objectReference = "\(member.ldInst)/\(member.lnName).\(member.doName)"
+            guard let object = model.dataObject(at: objectReference) else {
+                throw error(.unresolvedReference, node, "data set member '\(objectReference)' does not exist")
+            }
+            if member.daName.isEmpty {
+                guard object.hasAttributes(with: member.fc) else {
+                    throw error(.unresolvedReference, node, "data set member '\(objectReference)' has no attribute with FC \(member.fc.rawValue)")
+                }
+            } else {
+                let attributeReference = "\(objectReference).\(member.daName)"
+                guard let attribute = model.attribute(at: attributeReference), attribute.fc == member.fc else {
+                    throw error(.unresolvedReference, node, "data set member '\(attributeReference)' [\(member.fc.rawValue)] does not exist")
+                }
+            }
+        }
     }
 
     func reportControl(_ node: XMLElementNode) throws(SCLError) -> ReportControlDefinition {

@@ -114,6 +114,31 @@ struct SCLErrorTests {
         }
     }
 
+    @Test("a data set member that does not exist")
+    func badDataSetMember() {
+        let text = """
+            <SCL xmlns="http://www.iec.ch/61850/2003/SCL">
+              <IED name="X"><AccessPoint name="AP"><Server><LDevice inst="LD">
+                <LN0 lnClass="LLN0" inst="" lnType="LLN0T">
+                  <DataSet name="DS">
+                    <FCDA ldInst="LD" lnClass="LLN0" doName="Mod" daName="stVal" fc="MX"/>
+                  </DataSet>
+                </LN0>
+              </LDevice></Server></AccessPoint></IED>
+            \(Self.templates)
+            </SCL>
+            """
+        do {
+            _ = try load(text)
+            Issue.record("loaded")
+        } catch {
+            #expect(error.kind == .unresolvedReference)
+            #expect(error.line == 5)
+            #expect(error.element == "FCDA")
+            #expect(error.message.contains("LD/LLN0.Mod.stVal"))
+        }
+    }
+
     @Test("XML that is not well-formed")
     func malformed() {
         do {
