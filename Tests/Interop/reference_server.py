@@ -50,6 +50,30 @@ def password_of_aarq(tpkt: bytes) -> bytes | None:
     return tpkt[j + 4 : j + 4 + n]
 
 
+def add_scl_data_sets(server, path: str) -> None:
+    """IedServer.from_scl (iec61850 0.14) skips <DataSet>; register them with add_dataset.
+
+    add_dataset takes "<LN>$<name>" and members as "<ldInst>/<LN>.<DO>.<DA>" (no IED name, no FC:
+    the server finds the FC itself), all in the data set's own LD.
+    """
+    import xml.etree.ElementTree as ET
+
+    ns = {"s": "http://www.iec.ch/61850/2003/SCL"}
+    for ld in ET.parse(path).getroot().iter(f"{{{ns['s']}}}LDevice"):
+        for ln in [ld.find("s:LN0", ns)] + ld.findall("s:LN", ns):
+            if ln is None:
+                continue
+            ln_name = (ln.get("prefix") or "") + ln.get("lnClass") + (ln.get("inst") or "")
+            for ds in ln.findall("s:DataSet", ns):
+                paths = []
+                for f in ds.findall("s:FCDA", ns):
+                    member = f"{f.get('prefix') or ''}{f.get('lnClass')}{f.get('lnInst') or ''}.{f.get('doName')}"
+                    if f.get("daName"):
+                        member += "." + f.get("daName")
+                    paths.append(f"{f.get('ldInst')}/{member}")
+                server.add_dataset(f"{ln_name}${ds.get('name')}", paths)
+
+
 async def read_tpkt(reader: asyncio.StreamReader) -> bytes:
     head = await reader.readexactly(4)
     if head[0] != 3:
@@ -101,6 +125,7 @@ async def main() -> None:
     password = os.environ.get(args.password_env, "").encode() if args.password_env else None
     server_port = free_port() if password is not None else args.port
     server = iec61850.IedServer.from_scl(args.scl, ied_name=ied_name_of(args.scl))
+    add_scl_data_sets(server, args.scl)
     server.bind(f"{args.bind if password is None else '127.0.0.1'}:{server_port}")
     await server.start()
     front = None
