@@ -66,6 +66,20 @@ struct SCLErrorTests {
         try SCLLoader().load(data: Data(text.utf8), fileName: "bad.icd")
     }
 
+    /// A one-LD document whose LN0 (line 3) has `content` (starting on line 4) and the templates below.
+    static func document(ln0Content content: String) -> String {
+        """
+        <SCL xmlns="http://www.iec.ch/61850/2003/SCL">
+          <IED name="X"><AccessPoint name="AP"><Server><LDevice inst="LD">
+            <LN0 lnClass="LLN0" inst="" lnType="LLN0T">
+        \(content)
+            </LN0>
+          </LDevice></Server></AccessPoint></IED>
+        \(templates)
+        </SCL>
+        """
+    }
+
     static let templates = """
         <DataTypeTemplates>
           <LNodeType id="LLN0T" lnClass="LLN0"><DO name="Mod" type="ENCT"/></LNodeType>
@@ -91,18 +105,12 @@ struct SCLErrorTests {
 
     @Test("a value that does not fit its type")
     func badValue() {
-        let text = """
-            <SCL xmlns="http://www.iec.ch/61850/2003/SCL">
-              <IED name="X"><AccessPoint name="AP"><Server><LDevice inst="LD">
-                <LN0 lnClass="LLN0" inst="" lnType="LLN0T">
+        let text = Self.document(
+            ln0Content: """
                   <DOI name="Mod">
                     <DAI name="stVal"><Val>eleven</Val></DAI>
                   </DOI>
-                </LN0>
-              </LDevice></Server></AccessPoint></IED>
-            \(Self.templates)
-            </SCL>
-            """
+                """)
         do {
             _ = try load(text)
             Issue.record("loaded")
@@ -116,18 +124,12 @@ struct SCLErrorTests {
 
     @Test("a data set member that does not exist")
     func badDataSetMember() {
-        let text = """
-            <SCL xmlns="http://www.iec.ch/61850/2003/SCL">
-              <IED name="X"><AccessPoint name="AP"><Server><LDevice inst="LD">
-                <LN0 lnClass="LLN0" inst="" lnType="LLN0T">
+        let text = Self.document(
+            ln0Content: """
                   <DataSet name="DS">
                     <FCDA ldInst="LD" lnClass="LLN0" doName="Mod" daName="stVal" fc="MX"/>
                   </DataSet>
-                </LN0>
-              </LDevice></Server></AccessPoint></IED>
-            \(Self.templates)
-            </SCL>
-            """
+                """)
         do {
             _ = try load(text)
             Issue.record("loaded")
