@@ -84,6 +84,8 @@ class LibIec61850Client:
             L.IED_ERROR_OBJECT_UNDEFINED: "non-existent",
             L.IED_ERROR_TIMEOUT: "timeout",
             L.IED_ERROR_CONNECTION_REJECTED: "connect",
+            L.IED_ERROR_OBJECT_EXISTS: "exists",
+            L.IED_ERROR_OBJECT_CONSTRAINT_CONFLICT: "constraint",
         }.get(code, "other")
         try:
             text = L.IedClientError_toString(code)
@@ -263,14 +265,6 @@ class LibIec61850Client:
     # data sets -------------------------------------------------------------------------
     supports_aa_data_sets = True
 
-    def _ds_err(self, code: int, what: str) -> ClientError:
-        L = self.L
-        if code == L.IED_ERROR_OBJECT_EXISTS:
-            return ClientError("exists", f"{what}: IedClientError {code} ({L.IedClientError_toString(code)})")
-        if code == L.IED_ERROR_OBJECT_CONSTRAINT_CONFLICT:
-            return ClientError("constraint", f"{what}: IedClientError {code} ({L.IedClientError_toString(code)})")
-        return self._err(code, what)
-
     def _mms_err(self, code: int, what: str) -> ClientError:
         """An MmsError (MMS layer calls): the ServiceError class/code the server sent."""
         L = self.L
@@ -297,7 +291,7 @@ class LibIec61850Client:
     def _ds_list(self, result, what: str) -> list[str]:
         ll, err = self._unpack(result)
         if err != self.L.IED_ERROR_OK:
-            raise self._ds_err(err, what)
+            raise self._err(err, what)
         return self._list((ll, err), what)
 
     def read_data_set(self, ref: str) -> list:
@@ -344,7 +338,7 @@ class LibIec61850Client:
         finally:
             L.LinkedList_destroyDeepStringFree(ll)
         if err != L.IED_ERROR_OK:
-            raise self._ds_err(err, f"createDataSet {ref}")
+            raise self._err(err, f"createDataSet {ref}")
 
     def delete_data_set(self, ref: str) -> None:
         """IedConnection_deleteDataSet -> (deleted, error). libIEC61850 reports a list that the server
@@ -352,7 +346,7 @@ class LibIec61850Client:
         L = self.L
         deleted, err = self._unpack(L.IedConnection_deleteDataSet(self.con, ref))
         if err != L.IED_ERROR_OK:
-            raise self._ds_err(err, f"deleteDataSet {ref}")
+            raise self._err(err, f"deleteDataSet {ref}")
         if not deleted:
             raise ClientError("not-deleted", f"deleteDataSet {ref}: not deleted")
 
