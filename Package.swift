@@ -54,6 +54,8 @@ let package = Package(
         .executableTarget(
             name: "example-authentication", dependencies: ["IEC61850Server", "IEC61850Model", logging, lifecycle], path: "Sources/Examples/Authentication"),
         .executableTarget(
+            name: "example-console-server", dependencies: ["IEC61850Server", "IEC61850Model", logging], path: "Sources/Examples/ConsoleServer"),
+        .executableTarget(
             name: "example-write-handler", dependencies: ["IEC61850Server", "IEC61850Model", logging, lifecycle], path: "Sources/Examples/WriteHandler"),
         // Read-load benchmark against our server and libIEC61850's, side by side (run on demand).
         .executableTarget(name: "Bench", dependencies: ["BERCodec", "MMS", "IEC61850Server", "IEC61850Model", nio], path: "Sources/Bench"),

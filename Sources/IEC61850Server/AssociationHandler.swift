@@ -96,6 +96,22 @@ final class AssociationHandler: ChannelInboundHandler {
         context.fireChannelWritabilityChanged()
     }
 
+    func channelInactive(context: ChannelHandlerContext) {
+        backend.reporting.associationClosed(session.reportClient)
+        context.fireChannelInactive()
+    }
+
+    /// Sends a report (an unconfirmed PDU, segmented to the negotiated size) and flushes at once.
+    private func send(_ report: OutgoingReport, context: ChannelHandlerContext) {
+        guard context.channel.isActive, !concluded else { return }
+        for segment in InformationReportEncoder.encode(report, maximumPDUSize: session.maximumPDUSize, allocator: context.channel.allocator) {
+            var out = context.channel.allocator.buffer(capacity: segment.readableBytes + 32)
+            machine.writeMMS(into: &out) { $0.writeImmutableBuffer(segment) }
+            context.write(wrapOutboundOut(out), promise: nil)
+        }
+        context.flush()
+    }
+
     func channelReadComplete(context: ChannelHandlerContext) {
         context.flush()
     }
@@ -151,6 +167,14 @@ final class AssociationHandler: ChannelInboundHandler {
             session = SessionContext(connection: connection, maximumPDUSize: Int(response.localDetailCalled), dataSets: session.dataSets)
             logger.debug("associated", metadata: ["pduSize": "\(response.localDetailCalled)"])
             run(machine.accept({ response.encode(into: &$0) }, allocator: allocator), context: context)
+            let target = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+            let loop = context.eventLoop
+            backend.reporting.register(connection.id) { report in
+                loop.execute {
+                    let (handler, context) = target.value
+                    handler.send(report, context: context)
+                }
+            }
         case .failure(let failure):
             run(
                 machine.reject(

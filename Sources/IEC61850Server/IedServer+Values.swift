@@ -20,7 +20,7 @@ extension IedServer {
     /// Sets a basic attribute's value.
     public func update(_ handle: AttributeHandle, to value: DataValue) throws(ServerError) {
         guard value.conforms(to: handle.type) else { throw .typeMismatch(reference: handle.reference, expected: "\(handle.type)") }
-        backend.store.update { $0[handle.slot] = value }
+        backend.reporting.apply(CollectionOfOne((slot: handle.slot, value: value)))
     }
 
     /// Sets a basic attribute's value, by reference.
@@ -40,9 +40,7 @@ extension IedServer {
     public func batch(_ body: (inout ValueBatch) throws -> Void) throws {
         var batch = ValueBatch()
         try body(&batch)
-        backend.store.update { values in
-            for (slot, value) in batch.changes { values[slot] = value }
-        }
+        backend.reporting.apply(batch.changes.lazy.map { (slot: $0.0, value: $0.1) })
     }
 
     /// Installs a handler that decides on client writes to a basic attribute (nil removes it).

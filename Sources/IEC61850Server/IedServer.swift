@@ -71,6 +71,7 @@ public final class IedServer: Sendable {
             throw ServerError.bindFailed("\(configuration.bindAddress):\(configuration.port): \(error)")
         }
         running.withLock { $0 = Running(group: group, channel: channel) }
+        backend.reporting.attach(group.next())
         logger.info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")", "ied": "\(model.name)"])
     }
 
@@ -82,6 +83,7 @@ public final class IedServer: Sendable {
                 return state
             })
         else { return }
+        backend.reporting.attach(nil)
         try? await current.channel.close()
         let channels = openChannels.withLock { Array($0.values) }
         for channel in channels { try? await channel.close() }

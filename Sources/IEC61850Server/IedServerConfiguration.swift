@@ -1,3 +1,4 @@
+import Foundation
 import IEC61850Model
 
 /// How an ``IedServer`` listens, whom it admits and what it allows.
@@ -24,6 +25,9 @@ public struct IedServerConfiguration: Sendable {
     public var dataSetLimits = DataSetLimits()
     /// Which functional constraints clients may write (besides control blocks and controls).
     public var writableFunctionalConstraints: Set<FunctionalConstraint> = [.sp, .sv, .se]
+    /// The most reports a buffered report control block keeps while its client is away; past it the oldest
+    /// is dropped and the next report says BufOvfl.
+    public var reportBufferEntries: Int = 1000
 
     public init() {}
 
@@ -103,4 +107,15 @@ public struct ClientConnection: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { "association #\(id) from \(peerAddress ?? "?")" }
+
+    /// The peer's IP address as octets (4 for IPv4, 16 for IPv6; empty when unknown): a control block's Owner.
+    var peerAddressBytes: [UInt8] {
+        guard let peerAddress, let colon = peerAddress.lastIndex(of: ":") else { return [] }
+        let host = String(peerAddress[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        var v4 = in_addr()
+        if inet_pton(AF_INET, host, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }
+        var v6 = in6_addr()
+        if inet_pton(AF_INET6, host, &v6) == 1 { return withUnsafeBytes(of: &v6) { Array($0) } }
+        return []
+    }
 }

@@ -21,7 +21,7 @@ struct MMSNamespace: Sendable {
     let domains: [Domain]
     private let domainIndex: [String: Int]
 
-    init(model: IedModel) {
+    init(model: IedModel, reportControls: ReportControlLayout) {
         var domains: [Domain] = []
         for device in model.logicalDevices {
             let ldName = device.name(iedName: model.name)
@@ -31,9 +31,10 @@ struct MMSNamespace: Sendable {
             for node in device.logicalNodes {
                 var fcVariables: [MMSVariable] = []
                 for fc in Self.fcOrder {
-                    let objects = node.dataObjects.compactMap { object in
+                    var objects = node.dataObjects.compactMap { object in
                         Self.variable(for: object, fc: fc, reference: "\(device.inst)/\(node.name).\(object.name)")
                     }
+                    if fc == .rp || fc == .br { objects += reportControls.variables(domain: ldName, logicalNode: node.name, fc: fc) }
                     guard !objects.isEmpty else { continue }
                     fcVariables.append(MMSVariable(name: fc.rawValue, content: .structure(objects), fc: fc, reference: "\(device.inst)/\(node.name)"))
                 }

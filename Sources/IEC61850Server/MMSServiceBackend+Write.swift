@@ -30,6 +30,7 @@ extension MMSServiceBackend {
 
     /// Writes one variable; nil on success.
     func write(_ data: MMSData, to variable: MMSVariable, session: SessionContext) -> DataAccessError? {
+        if variable.fc == .rp || variable.fc == .br { return writeControlBlock(data, to: variable, session: session) }
         guard let fc = variable.fc, configuration.writableFunctionalConstraints.contains(fc) else { return .objectAccessDenied }
         var changes: [(variable: MMSVariable, type: BasicType, slot: Int, value: DataValue)] = []
         if let error = collect(data, for: variable, into: &changes) { return error }
@@ -43,10 +44,17 @@ extension MMSServiceBackend {
                 if case .deny(let refusal) = handler(access) { return refusal.dataAccessError }
             }
         }
-        store.update { values in
-            for change in changes { values[change.slot] = change.value }
-        }
+        reporting.apply(changes.lazy.map { (slot: $0.slot, value: $0.value) })
         return nil
+    }
+
+    /// A write to a report control block attribute: the block decides (PROTOCOL.md §5.1 write rules).
+    private func writeControlBlock(_ data: MMSData, to variable: MMSVariable, session: SessionContext) -> DataAccessError? {
+        guard case .leaf(let type, let slot) = variable.content else { return .objectAccessDenied }  // attribute by attribute
+        switch MMSValueCodec.decode(data, as: type) {
+        case .success(let value): return reporting.write(slot: slot, value, client: session.reportClient, associationSets: session.dataSets)
+        case .failure(let error): return error
+        }
     }
 
     /// Converts written data against the variable's shape, leaf by leaf.

@@ -14,24 +14,30 @@ final class MMSServiceBackend: Sendable {
     let configuration: IedServerConfiguration
     let writeHandlers = Mutex<[Int: WriteAccessHandler]>([:])
     let dataSets: DataSetStore
+    let reporting: ReportingEngine
     let logger: Logger
 
     /// The services this server answers, for the initiate response.
     static let servicesSupported = ServicesSupported([
         ServicesSupported.status, ServicesSupported.getNameList, ServicesSupported.identify, ServicesSupported.read,
         ServicesSupported.write, ServicesSupported.getVariableAccessAttributes, ServicesSupported.defineNamedVariableList,
-        ServicesSupported.getNamedVariableListAttributes, ServicesSupported.deleteNamedVariableList, ServicesSupported.conclude,
+        ServicesSupported.getNamedVariableListAttributes, ServicesSupported.deleteNamedVariableList, ServicesSupported.informationReport,
+        ServicesSupported.conclude,
     ])
 
     init(model: IedModel, configuration: IedServerConfiguration, logger: Logger) {
         self.model = model
-        let namespace = MMSNamespace(model: model)
+        let layout = ReportControlLayout(model: model)
+        let namespace = MMSNamespace(model: model, reportControls: layout)
         self.namespace = namespace
-        self.store = ValueStore(model: model)
         self.configuration = configuration
         self.logger = logger
-        self.dataSets = DataSetStore(
+        let dataSets = DataSetStore(
             initial: Self.staticDataSets(model: model, namespace: namespace, logger: logger), perDomainLimit: configuration.dataSetLimits.perLogicalDevice)
+        self.dataSets = dataSets
+        let store = ReportingEngine.makeStore(model: model, layout: layout, dataSets: dataSets, bufferCapacity: configuration.reportBufferEntries)
+        self.store = store
+        self.reporting = ReportingEngine(model: model, layout: layout, store: store, dataSets: dataSets, logger: logger)
     }
 
     /// The SCL's data sets, their members resolved.
@@ -114,4 +120,9 @@ struct SessionContext {
     let maximumPDUSize: Int
     /// The association-specific data sets (`@name`).
     let dataSets: AssociationDataSets
+
+    /// The association as report control blocks know it (id and peer IP address, the Owner attribute).
+    var reportClient: ReportControlBlock.Client {
+        ReportControlBlock.Client(id: connection.id, address: connection.peerAddressBytes)
+    }
 }

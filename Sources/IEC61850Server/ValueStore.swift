@@ -1,27 +1,35 @@
 import IEC61850Model
 import Synchronization
 
-/// The current value of every basic attribute, by slot, behind one short lock.
+/// The current value of every basic attribute, by slot, and the report control blocks, behind one short lock.
+///
+/// Control blocks share the values' lock so that a report holds exactly the values a read at the same
+/// instant would see, and an atomic batch reaches every control block as one change.
 final class ValueStore: Sendable {
-    private let values: Mutex<[DataValue]>
+    struct State: Sendable {
+        var values: [DataValue]
+        var reporting: ReportingState
+    }
+
+    private let state: Mutex<State>
     let types: [BasicType]
 
-    init(model: IedModel) {
-        values = Mutex(model.initialValues)
-        types = model.slotTypes
+    init(values: [DataValue], types: [BasicType], reporting: ReportingState) {
+        state = Mutex(State(values: values, reporting: reporting))
+        self.types = types
     }
 
     /// Runs `body` with the values locked for reading.
     func withValues<Result>(_ body: (borrowing [DataValue]) throws -> Result) rethrows -> Result {
-        try values.withLock { values in try body(values) }
+        try state.withLock { state in try body(state.values) }
     }
 
-    /// Runs `body` with the values locked for change.
-    func update<Result>(_ body: (inout [DataValue]) throws -> Result) rethrows -> Result {
-        try values.withLock { values in try body(&values) }
+    /// Runs `body` with values and control blocks locked for change.
+    func update<Result>(_ body: (inout State) throws -> Result) rethrows -> Result {
+        try state.withLock { state in try body(&state) }
     }
 
     subscript(slot: Int) -> DataValue {
-        values.withLock { $0[slot] }
+        state.withLock { $0.values[slot] }
     }
 }

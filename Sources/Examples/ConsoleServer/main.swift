@@ -1,0 +1,83 @@
+// A server fed from the console: serves an SCL file and applies the updates typed on standard input.
+// Handy for commissioning (poke a value, watch the SCADA react) and used by the interop tests to drive
+// reports. One command per line; " ; " joins commands into one atomic batch:
+//
+//   set GenericIO/GGIO1.Ind1.stVal bool true
+//   set GenericIO/GGIO1.Ind1.q quality 2 ; set GenericIO/GGIO1.Ind1.t time now
+//
+// Types: bool, int, uint, float, quality (bit n of the 13-bit string is 1 << n), time (now or seconds).
+// Every line is answered on standard output with `ok` or `error <reason>`; logs go to standard error.
+//
+//   swift run example-console-server --scl mappings/demo/demo.icd --port 10102
+import Foundation
+import IEC61850Model
+import IEC61850Server
+import Logging
+
+LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+
+var arguments = ArraySlice(CommandLine.arguments.dropFirst())
+var options: [String: String] = [:]
+while let flag = arguments.popFirst() {
+    guard flag.hasPrefix("--"), let value = arguments.popFirst() else {
+        FileHandle.standardError.write(Data("usage: example-console-server --scl FILE [--port N] [--bind ADDR] [--ied NAME]\n".utf8))
+        exit(2)
+    }
+    options[String(flag.dropFirst(2))] = value
+}
+guard let scl = options["scl"] else {
+    FileHandle.standardError.write(Data("example-console-server: --scl FILE is required\n".utf8))
+    exit(2)
+}
+
+let model = try SCLLoader(renameTo: options["ied"]).load(file: scl)
+var configuration = IedServerConfiguration()
+configuration.port = Int(options["port"] ?? "") ?? 10102
+configuration.bindAddress = options["bind"] ?? "127.0.0.1"
+let server = IedServer(model: model, configuration: configuration)
+try await server.start()
+
+/// Parses `set REF TYPE VALUE` into a handle and a value of the handle's type.
+func parse(_ command: Substring) throws -> (AttributeHandle, DataValue) {
+    let words = command.split(separator: " ", omittingEmptySubsequences: true)
+    guard words.count == 4, words[0] == "set" else { throw ConsoleError("expected: set REFERENCE TYPE VALUE") }
+    let handle = try server.handle(for: String(words[1]))
+    let text = String(words[3])
+    let value: DataValue? =
+        switch words[2] {
+        case "bool": Bool(text).map(DataValue.boolean)
+        case "int", "uint":
+            handle.type.unsignedMaximum != nil ? UInt64(text).map(DataValue.unsigned) : Int64(text).map(DataValue.integer)
+        case "float": handle.type == .float64 ? Double(text).map(DataValue.float64) : Float(text).map(DataValue.float32)
+        case "quality": UInt16(text).map { .quality(Quality(rawValue: $0)) }
+        case "time": text == "now" ? .timestamp(.now()) : Double(text).map { .timestamp(Timestamp(millisecondsSinceEpoch: UInt64(max(0, $0 * 1000)))) }
+        default: nil
+        }
+    guard let value else { throw ConsoleError("cannot read \(words[3]) as \(words[2])") }
+    return (handle, value)
+}
+
+struct ConsoleError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Answers one line on standard output, unbuffered (the caller waits for it).
+func answer(_ text: String) {
+    FileHandle.standardOutput.write(Data((text + "\n").utf8))
+}
+
+while let line = readLine() {
+    let commands = line.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces)[...] }.filter { !$0.isEmpty }
+    guard !commands.isEmpty else { continue }
+    do {
+        let changes = try commands.map(parse)
+        try server.batch { batch in
+            for (handle, value) in changes { try batch.set(handle, value) }
+        }
+        answer("ok")
+    } catch {
+        answer("error \(error)")
+    }
+}
+await server.stop()
