@@ -26,6 +26,20 @@ final class InMemoryAssociation {
         precondition(channel.isActive)
     }
 
+    /// Another association to the same server (its own channel, the same backend).
+    init(sharing other: InMemoryAssociation, id: UInt64, peerAddress: String = "127.0.0.1:5001") throws {
+        backend = other.backend
+        try channel.pipeline.syncOperations.addHandler(
+            AssociationHandler(backend: backend, connection: ClientConnection(id: id, peerAddress: peerAddress), refuse: false, logger: Logger(label: "test")))
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 102)).wait()
+    }
+
+    /// Runs what the server queued for this association (reports) and returns the MMS PDUs it wrote.
+    func drain() throws -> [ByteBuffer] {
+        channel.embeddedEventLoop.run()
+        return try send(ByteBuffer()).map(Self.mmsPDU(of:))
+    }
+
     /// IED1 with LD0, LLN0.Mod.stVal = 1 (the model of PROTOCOL.md §1.6) and a GGIO with settings.
     static func walkThroughModel() -> IedModel {
         var builder = IedModelBuilder(iedName: "IED1")

@@ -37,6 +37,7 @@ final class ReportingEngine: Sendable {
                     memberCount: binding?.entry.members.count, bufferCapacity: bufferCapacity))
         }
         var reporting = ReportingState(blocks: blocks, bindings: bindings)
+        reporting.timers = Array(repeating: nil, count: blocks.count)
         let types = model.slotTypes + layout.slotTypes
         reporting.rebuildWatchers(slotCount: types.count)
         return ValueStore(values: model.initialValues + layout.slotTypes.map(\.defaultValue), types: types, reporting: reporting)
@@ -127,24 +128,33 @@ final class ReportingEngine: Sendable {
     /// Runs the blocks' timers on `loop` (nil stops them; they resume on the next attach).
     func attach(_ loop: (any EventLoop)?) {
         timerLoop.withLock { $0 = loop }
-        guard loop != nil else { return }
         let now = clock()
         store.update { state in
-            for (index, block) in state.reporting.blocks.enumerated() {
-                if let deadline = block.nextDeadline { schedule(index, at: deadline, now: now) }
+            for index in state.reporting.blocks.indices {
+                state.reporting.timers[index] = nil
+                armTimer(index, now: now, &state)
             }
         }
     }
 
-    private func schedule(_ block: Int, at deadline: UInt64, now: ReportTime) {
+    /// Keeps one timer per block armed for its earliest deadline. A block's own schedule actions are hints;
+    /// what counts is its next deadline after each input, so early, late or replaced timers do no harm.
+    private func armTimer(_ index: Int, now: ReportTime, _ state: inout ValueStore.State) {
+        guard let deadline = state.reporting.blocks[index].nextDeadline else { return }
+        if let armed = state.reporting.timers[index], armed.deadline <= deadline { return }
         guard let loop = timerLoop.withLock({ $0 }) else { return }
+        state.reporting.nextTimerToken &+= 1
+        let token = state.reporting.nextTimerToken
+        state.reporting.timers[index] = (deadline, token)
         let delay = deadline > now.monotonicNanoseconds ? deadline - now.monotonicNanoseconds : 0
-        loop.scheduleTask(in: .nanoseconds(Int64(clamping: delay))) { [weak self] in self?.timerFired(block) }
+        loop.scheduleTask(in: .nanoseconds(Int64(clamping: delay))) { [weak self] in self?.timerFired(index, token: token) }
     }
 
-    func timerFired(_ index: Int) {
+    func timerFired(_ index: Int, token: UInt64) {
         let now = clock()
         store.update { state in
+            guard state.reporting.timers[index]?.token == token else { return }  // replaced by an earlier one
+            state.reporting.timers[index] = nil
             var block = state.reporting.blocks[index]
             let binding = state.reporting.bindings[index]
             let actions = block.timerFired(now: now) { binding?.snapshot(state.values) ?? [] }
@@ -251,10 +261,11 @@ final class ReportingEngine: Sendable {
             case .send(let content, let client):
                 guard let binding = state.reporting.bindings[index], let sink = sinks.withLock({ $0[client] }) else { continue }
                 sink(OutgoingReport(content: content, dataSet: binding.entry))
-            case .schedule(let deadline):
-                schedule(index, at: deadline, now: now)
+            case .schedule:
+                break
             }
         }
+        armTimer(index, now: now, &state)
     }
 
     /// Copies a block's attributes into its value slots, for reads.

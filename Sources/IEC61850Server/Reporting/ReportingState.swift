@@ -7,6 +7,9 @@ struct ReportingState: Sendable {
     var bindings: [ReportBinding?]
     /// By value slot: which block's which member the slot belongs to. Empty when no block has a data set.
     var watchers: [[ReportWatch]] = []
+    /// Each block's one armed timer: its deadline and the token that tells it from timers since replaced.
+    var timers: [(deadline: UInt64, token: UInt64)?] = []
+    var nextTimerToken: UInt64 = 0
 
     /// Rebuilds the slot index after a binding changed.
     mutating func rebuildWatchers(slotCount: Int) {
