@@ -49,14 +49,21 @@ final class LoadClient {
 
     /// A framed read request of one domain-specific variable.
     static func readRequest(invokeID: UInt32, domain: String, item: String) -> [UInt8] {
-        var pdu = ByteBuffer()
-        pdu.writeBERElement(.contextConstructed(0)) { request in
-            request.writeBERUnsigned(.integer, UInt64(invokeID))
-            request.writeBERElement(.contextConstructed(4)) { read in
+        request(invokeID: invokeID) { body in
+            body.writeBERElement(.contextConstructed(4)) { read in
                 read.writeBERElement(.contextConstructed(1)) {
                     VariableAccessSpecification.listOfVariable([VariableSpecification(name: .domainSpecific(domain: domain, item: item))]).encode(into: &$0)
                 }
             }
+        }
+    }
+
+    /// A framed confirmed request; `service` writes the service element.
+    static func request(invokeID: UInt32, _ service: (inout ByteBuffer) -> Void) -> [UInt8] {
+        var pdu = ByteBuffer()
+        pdu.writeBERElement(.contextConstructed(0)) { request in
+            request.writeBERUnsigned(.integer, UInt64(invokeID))
+            service(&request)
         }
         var tsdu = ByteBuffer(bytes: [0x01, 0x00, 0x01, 0x00])
         tsdu.writeBERElement(.applicationConstructed(1)) { list in
@@ -69,6 +76,17 @@ final class LoadClient {
         return [0x03, 0x00, UInt8(length >> 8), UInt8(length & 0xFF), 0x02, 0xF0, 0x80] + Array(tsdu.readableBytesView)
     }
 
+    /// The MMS PDU of a data frame (TPKT, COTP DT, session, presentation fully-encoded data).
+    static func mmsPDU(of frame: [UInt8]) throws -> BERElement {
+        guard frame.count > 11 else { throw BenchError("short frame") }
+        var reader = BERReader(ByteBuffer(bytes: frame[11...]))
+        var list = try reader.readElement(.applicationConstructed(1)).children
+        var pdv = try list.readElement(.sequence).children
+        _ = try pdv.readElement(.integer)
+        var content = try pdv.readElement(.contextConstructed(0)).children
+        return try content.readElement()
+    }
+
     func send(_ bytes: [UInt8]) throws {
         var offset = 0
         while offset < bytes.count {
@@ -78,8 +96,8 @@ final class LoadClient {
         }
     }
 
-    /// Reads one whole TPKT frame.
-    func receiveFrame() throws -> [UInt8] {
+    /// Reads one whole TPKT frame (waiting at most `timeoutMilliseconds` for data, when given).
+    func receiveFrame(timeoutMilliseconds: Int32? = nil) throws -> [UInt8] {
         while true {
             if pending.count >= 4 {
                 let length = Int(pending[2]) << 8 | Int(pending[3])
@@ -88,6 +106,10 @@ final class LoadClient {
                     pending.removeFirst(length)
                     return frame
                 }
+            }
+            if let timeoutMilliseconds {
+                var poller = pollfd(fd: socket, events: Int16(POLLIN), revents: 0)
+                guard poll(&poller, 1, timeoutMilliseconds) == 1 else { throw BenchError("no data within \(timeoutMilliseconds) ms") }
             }
             var chunk = [UInt8](repeating: 0, count: 65_536)
             let count = chunk.withUnsafeMutableBytes { recv(socket, $0.baseAddress, $0.count, 0) }

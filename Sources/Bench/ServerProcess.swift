@@ -9,14 +9,26 @@ final class ServerProcess {
     let name: String
     let port: Int
     private let process: Process
+    private let input: Pipe?
+    private let output: Pipe?
+    private var answered: [UInt8] = []
 
-    init(name: String, executable: String, arguments: [String], port: Int) throws {
+    /// - Parameter interactive: the server takes commands on standard input and answers each with a line
+    ///   (`example-console-server`, `libiec61850_server.py --stdin-updates`).
+    init(name: String, executable: String, arguments: [String], port: Int, interactive: Bool = false) throws {
         self.name = name
         self.port = port
         process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
+        input = interactive ? Pipe() : nil
+        output = interactive ? Pipe() : nil
+        if let input, let output {
+            process.standardInput = input
+            process.standardOutput = output
+        } else {
+            process.standardOutput = FileHandle.nullDevice
+        }
         process.standardError = FileHandle.nullDevice
         var environment = ProcessInfo.processInfo.environment
         environment["SWIFT_BACKTRACE"] = "enable=no"
@@ -29,6 +41,24 @@ final class ServerProcess {
                 throw BenchError("\(name) did not accept connections on port \(port)")
             }
             usleep(100_000)
+        }
+    }
+
+    /// Sends one command line and returns the server's answer line.
+    func command(_ line: String) throws -> String {
+        guard let input, let output else { throw BenchError("\(name) takes no commands") }
+        input.fileHandleForWriting.write(Data((line + "\n").utf8))
+        while true {
+            if let newline = answered.firstIndex(of: 0x0A) {
+                let answer = String(decoding: answered[..<newline], as: UTF8.self)
+                answered.removeFirst(newline + 1)
+                // The reference prints READY once it listens; that is not an answer.
+                if answer.hasPrefix("READY") { continue }
+                return answer
+            }
+            let chunk = output.fileHandleForReading.availableData
+            guard !chunk.isEmpty else { throw BenchError("\(name) closed its output") }
+            answered += chunk
         }
     }
 

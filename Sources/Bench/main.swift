@@ -2,6 +2,9 @@
 //
 //   swift build -c release && .build/release/iec61850-bench [--seconds 5]
 //   .build/release/iec61850-bench --in-memory     (our pipeline's own CPU per read, no sockets)
+//   .build/release/iec61850-bench --reports [--clients 10] [--rate 1000] [--updates 5000]
+//                                                 (report latency, update → client, both servers;
+//                                                  --only ours|libIEC61850 runs one)
 //
 // Our server: .build/release/iec61850-gateway serving mappings/demo/demo.icd.
 // libIEC61850 1.6.1: Benchmarks/libiec61850_server.py (pyiec61850-ng) serving the same LNs.
@@ -157,6 +160,44 @@ if arguments.contains("--in-memory") {
     for item in ["GGIO1$MX$AnIn1$mag$f", "GGIO1$MX"] {
         let perRead = try InMemoryBenchmark.run(model: model, item: item, reads: 200_000)
         print("  \(item.padding(toLength: 24, withPad: " ", startingAt: 0)) \(format(perRead, 2)) µs")
+    }
+    exit(0)
+}
+
+if arguments.contains("--reports") {
+    func option(_ name: String, _ fallback: Int) -> Int { arguments.firstIndex(of: name).flatMap { Int(arguments[$0 + 1]) } ?? fallback }
+    let clients = option("--clients", 10)
+    let rate = option("--rate", 1000)
+    let updates = option("--updates", 5000)
+    let console = "\(root)/.build/release/example-console-server"
+    guard FileManager.default.isExecutableFile(atPath: console) else {
+        FileHandle.standardError.write(Data("build it first: swift build -c release (looked for \(console))\n".utf8))
+        exit(2)
+    }
+    let ourPort = ServerProcess.freePort()
+    let referencePort = ServerProcess.freePort()
+    let servers = [
+        try ServerProcess(
+            name: "ours", executable: console, arguments: ["--scl", "\(root)/mappings/demo/demo.icd", "--port", "\(ourPort)", "--bind", "127.0.0.1"],
+            port: ourPort, interactive: true),
+        try ServerProcess(
+            name: "libIEC61850", executable: "/usr/bin/env",
+            arguments: [
+                "python3", "\(root)/Benchmarks/libiec61850_server.py", "--port", "\(referencePort)", "--bind", "127.0.0.1", "--all", "--stdin-updates",
+            ],
+            port: referencePort, interactive: true),
+    ]
+    print("Report latency: \(clients) associations, each with a URCB (BufTm 0, dchg) over one INT64; \(updates) updates at \(rate)/s")
+    print("server        received/expected  gaps   p50 µs   p90 µs   p99 µs   max µs  server CPU µs/update")
+    let only = arguments.firstIndex(of: "--only").map { arguments[$0 + 1] }
+    for server in servers where only == nil || server.name == only {
+        let result = try ReportBenchmark.run(against: server, clients: clients, rate: rate, updates: updates)
+        print(
+            server.name.padding(toLength: 14, withPad: " ", startingAt: 0) + "\(result.received)/\(result.expected)".leftPadded(17)
+                + "\(result.sequenceGaps)".leftPadded(6) + format(result.percentile(0.5)).leftPadded(9) + format(result.percentile(0.9)).leftPadded(9)
+                + format(result.percentile(0.99)).leftPadded(9) + format(result.latencies.max() ?? 0).leftPadded(9) + format(result.cpuPerUpdate).leftPadded(22)
+        )
+        server.stop()
     }
     exit(0)
 }

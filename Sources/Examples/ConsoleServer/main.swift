@@ -6,6 +6,11 @@
 //   set GenericIO/GGIO1.Ind1.q quality 2 ; set GenericIO/GGIO1.Ind1.t time now
 //
 // Types: bool, int, uint, float, quality (bit n of the 13-bit string is 1 << n), time (now or seconds).
+//
+//   tick GenericIO/GGIO2.AllTypes.int64Mx 1000 5000
+//
+// sets an integer attribute to the monotonic clock in nanoseconds (CLOCK_MONOTONIC), 1000 times a second,
+// 5000 times: the report latency benchmark reads each report's value to tell how old it is.
 // Every line is answered on standard output with `ok` or `error <reason>`; logs go to standard error.
 //
 //   swift run example-console-server --scl mappings/demo/demo.icd --port 10102
@@ -67,7 +72,39 @@ func answer(_ text: String) {
     FileHandle.standardOutput.write(Data((text + "\n").utf8))
 }
 
+/// `tick REF RATE COUNT`: paced updates of an integer attribute to the monotonic time in nanoseconds.
+func tick(_ words: [Substring]) throws {
+    guard words.count == 4, let rate = Double(words[2]), rate > 0, let count = Int(words[3]) else { throw ConsoleError("expected: tick REFERENCE RATE COUNT") }
+    let handle = try server.handle(for: String(words[1]))
+    let period = UInt64(1e9 / rate)
+    let start = monotonicNanoseconds()
+    for index in 0..<UInt64(count) {
+        let target = start + index * period
+        let now = monotonicNanoseconds()
+        if target > now {
+            var pause = timespec(tv_sec: Int((target - now) / 1_000_000_000), tv_nsec: Int((target - now) % 1_000_000_000))
+            nanosleep(&pause, nil)
+        }
+        try server.update(handle, to: .integer(Int64(monotonicNanoseconds())))
+    }
+}
+
+func monotonicNanoseconds() -> UInt64 {
+    var now = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &now)
+    return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
+}
+
 while let line = readLine() {
+    if line.hasPrefix("tick ") {
+        do {
+            try tick(line.split(separator: " "))
+            answer("ok")
+        } catch {
+            answer("error \(error)")
+        }
+        continue
+    }
     let commands = line.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces)[...] }.filter { !$0.isEmpty }
     guard !commands.isEmpty else { continue }
     do {
