@@ -16,20 +16,47 @@ Default selection (the part of the demo model the read benchmarks use):
 ``--all`` instantiates every logical node of the ICD (adds LPHD1 and GGIO2).
 
 Usage:
-    python3 Benchmarks/libiec61850_server.py --port N [--bind 127.0.0.1] [--icd PATH] [--all]
+    python3 Benchmarks/libiec61850_server.py --port N [--bind 127.0.0.1] [--icd|--scl PATH] [--all]
+                                             [--stdin-updates] [--report-instances N]
 
 Prints ``READY <pid>`` on stdout once the server listens, then waits for SIGTERM/SIGINT, stops
 and destroys the server and exits 0. All MMS work happens on libIEC61850's own server thread:
 the Python main thread blocks in sigwait() and holds no lock, and no Python callback is
 installed, so the GIL is never taken while the server runs.
+
+``--stdin-updates`` (the value-update protocol of the report interop tests, Tests/Interop): the
+main thread reads commands from stdin, one line each, and answers each line on stdout with exactly
+``ok`` or ``error <text>`` once the change is applied; ``READY`` then goes to stderr, so stdout
+carries nothing but answers. A line is one or more commands separated by `` ; ``, applied as one
+atomic batch between IedServer_lockDataModel and IedServer_unlockDataModel (all commands are
+checked first; a bad one rejects the whole line and changes nothing):
+
+    set GenericIO/GGIO1.Ind1.stVal bool true
+    set GenericIO/GGIO1.Ind1.q quality 2        (bit n of the quality bit string = 1<<n; 2 = invalid)
+    set GenericIO/GGIO1.AnIn1.mag.f float 21.5
+    set GenericIO/GGIO1.IntIn1.stVal int 7
+    set GenericIO/GGIO1.Ind1.t time now         (or seconds since the epoch)
+    tick GenericIO/GGIO2.AllTypes.int64Mx 1000 5000
+
+(``uint`` is accepted as ``int``.) ``tick REF RATE COUNT`` (needs ``--all`` for GGIO2) sets an integer
+attribute COUNT times, RATE times a second, to CLOCK_MONOTONIC in nanoseconds, and answers when done:
+the report latency benchmark (Sources/Bench) reads each report's value to tell how old it is.
+References are ``LDinst/LN.DO[.SDO].DA[.BDA]`` without the IED name. End of stdin, SIGTERM or
+SIGINT stops the server. The Python main thread only calls libIEC61850 when a line arrives, and
+still no Python callback is installed.
+
+``--report-instances N`` creates N instances (``<name>01`` .. ``<name>NN``) of every indexed
+ReportControl instead of its ``RptEnabled max`` (the ten-client report test needs urcbEvents01..10).
 """
 
 import argparse
 import calendar
 import datetime
 import os
+import select
 import signal
 import sys
+import time
 import xml.etree.ElementTree as ET
 
 import pyiec61850.pyiec61850 as L
@@ -127,6 +154,7 @@ class ModelBuilder:
         # path tuple (ld, ln, do, [sdo...], da, [bda...]) -> (DataAttribute*, bType, enum type)
         self.attributes = {}
         self.model = None
+        self.report_instances = None  # None: RptEnabled max of each ReportControl
 
     # --- types -------------------------------------------------------------------------------
 
@@ -246,6 +274,8 @@ class ModelBuilder:
                     opt |= bit
             enabled = child(rc, "RptEnabled")
             count = int(enabled.get("max", "1")) if enabled is not None else 1
+            if self.report_instances is not None:
+                count = self.report_instances
             indexed = rc.get("indexed", "true") != "false"
             names = ["%s%02d" % (rc.get("name"), i + 1) for i in range(count)] if indexed \
                 else [rc.get("name")]
@@ -298,15 +328,162 @@ class ModelBuilder:
         return self.model
 
 
+# --- stdin value updates (--stdin-updates) ----------------------------------------------------
+
+INT_TYPES = ("INT8", "INT16", "INT32", "INT64", "INT8U", "INT16U", "INT24U", "INT32U", "Enum")
+
+
+class UpdateError(Exception):
+    pass
+
+
+class StdinUpdates:
+    """The value-update protocol of the report interop tests (see the module docstring)."""
+
+    def __init__(self, server, builder):
+        self.server = server
+        self.attributes = builder.attributes
+
+    def _parse(self, command):
+        words = command.split()
+        if len(words) != 4 or words[0] != "set":
+            raise UpdateError("expected 'set <LDinst/LN.DO.DA> <bool|int|float|quality|time> <value>': %r" % command)
+        _, ref, kind, text = words
+        ld, sep, rest = ref.partition("/")
+        if not sep or not rest:
+            raise UpdateError("reference without 'LDinst/': %s" % ref)
+        entry = self.attributes.get((ld,) + tuple(rest.split(".")))
+        if entry is None:
+            raise UpdateError("no such attribute: %s" % ref)
+        da, btype, _ = entry
+        try:
+            if kind == "bool":
+                if btype != "BOOLEAN" or text not in ("true", "false"):
+                    raise UpdateError("bool needs a BOOLEAN attribute and true/false")
+                value = text == "true"
+                return lambda: L.IedServer_updateBooleanAttributeValue(self.server, da, value)
+            if kind in ("int", "uint"):
+                if btype not in INT_TYPES:
+                    raise UpdateError("int needs an integer attribute, %s is %s" % (ref, btype))
+                value = int(text)
+                if btype == "INT64":
+                    return lambda: L.IedServer_updateInt64AttributeValue(self.server, da, value)
+                if btype.endswith("U"):
+                    if value < 0:
+                        raise UpdateError("negative value for unsigned %s" % ref)
+                    return lambda: L.IedServer_updateUnsignedAttributeValue(self.server, da, value)
+                return lambda: L.IedServer_updateInt32AttributeValue(self.server, da, value)
+            if kind == "float":
+                if btype not in ("FLOAT32", "FLOAT64"):
+                    raise UpdateError("float needs a FLOAT32/FLOAT64 attribute, %s is %s" % (ref, btype))
+                value = float(text)
+                if btype == "FLOAT64":
+                    return lambda: self._update_mms(da, L.MmsValue_newDouble(value))
+                return lambda: L.IedServer_updateFloatAttributeValue(self.server, da, value)
+            if kind == "quality":
+                if btype != "Quality":
+                    raise UpdateError("quality needs a Quality attribute, %s is %s" % (ref, btype))
+                value = int(text)
+                if not 0 <= value < (1 << 13):
+                    raise UpdateError("quality out of range (13 bits): %s" % text)
+                return lambda: L.IedServer_updateQuality(self.server, da, value)
+            if kind == "time":
+                if btype != "Timestamp":
+                    raise UpdateError("time needs a Timestamp attribute, %s is %s" % (ref, btype))
+                fixed = None if text == "now" else int(round(float(text) * 1000))
+                if fixed is not None and fixed < 0:
+                    raise UpdateError("negative time: %s" % text)
+                return lambda: L.IedServer_updateUTCTimeAttributeValue(
+                    self.server, da, fixed if fixed is not None else int(time.time() * 1000))
+        except ValueError:
+            raise UpdateError("bad %s value: %s" % (kind, text))
+        raise UpdateError("unknown type %r (bool, int, float, quality, time)" % kind)
+
+    def _update_mms(self, da, value):
+        L.IedServer_updateAttributeValue(self.server, da, value)  # copies the value
+        L.MmsValue_delete(value)
+
+    def tick(self, line):
+        """tick REF RATE COUNT: COUNT paced updates (RATE per second) of an integer attribute to
+        CLOCK_MONOTONIC in nanoseconds (time.monotonic_ns), for the report latency benchmark."""
+        words = line.split()
+        try:
+            if len(words) != 4:
+                raise ValueError
+            rate, count = float(words[2]), int(words[3])
+            if rate <= 0:
+                raise ValueError
+        except ValueError:
+            return "error expected: tick REFERENCE RATE COUNT"
+        ld, _, rest = words[1].partition("/")
+        entry = self.attributes.get((ld,) + tuple(rest.split(".")))
+        if entry is None or entry[1] not in INT_TYPES:
+            return "error no integer attribute %s" % words[1]
+        da, btype, _ = entry
+        update = L.IedServer_updateInt64AttributeValue if btype == "INT64" else L.IedServer_updateInt32AttributeValue
+        period = int(1e9 / rate)
+        start = time.monotonic_ns()
+        for index in range(count):
+            pause = start + index * period - time.monotonic_ns()
+            if pause > 0:
+                time.sleep(pause / 1e9)
+            update(self.server, da, time.monotonic_ns())
+        return "ok"
+
+    def handle(self, line):
+        """One line: parse every command, then apply them all under one data model lock."""
+        if line.startswith("tick "):
+            return self.tick(line)
+        commands = [c.strip() for c in line.split(";") if c.strip()]
+        try:
+            updates = [self._parse(c) for c in commands]
+        except UpdateError as e:
+            return "error " + str(e).replace("\n", " ")
+        L.IedServer_lockDataModel(self.server)
+        try:
+            for update in updates:
+                update()
+        finally:
+            L.IedServer_unlockDataModel(self.server)
+        return "ok"
+
+    def run(self, stop_signals):
+        """Serve stdin until EOF or a stop signal (blocked in every thread, polled here)."""
+        buffer = b""
+        while True:
+            ready, _, _ = select.select([0], [], [], 0.1)
+            if signal.sigtimedwait(stop_signals, 0) is not None:
+                return
+            if not ready:
+                continue
+            chunk = os.read(0, 65536)
+            if not chunk:
+                return
+            buffer += chunk
+            while b"\n" in buffer:
+                raw, buffer = buffer.split(b"\n", 1)
+                line = raw.decode("utf-8", "replace").strip()
+                if not line:
+                    continue
+                sys.stdout.write(self.handle(line) + "\n")
+                sys.stdout.flush()
+
+
 def main():
     parser = argparse.ArgumentParser(description="libIEC61850 reference server with the demo model")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--bind", default="127.0.0.1")
-    parser.add_argument("--icd", default=DEFAULT_ICD)
+    parser.add_argument("--icd", "--scl", dest="icd", default=DEFAULT_ICD)
     parser.add_argument("--all", action="store_true", help="instantiate every LN of the ICD")
+    parser.add_argument("--stdin-updates", action="store_true",
+                        help="apply value updates read from stdin (see the module docstring)")
+    parser.add_argument("--report-instances", type=int, default=None, metavar="N",
+                        help="instances of every indexed ReportControl (default: its RptEnabled max)")
     args = parser.parse_args()
 
-    model = ModelBuilder(args.icd).build(None if args.all else DEFAULT_SELECTION)
+    builder = ModelBuilder(args.icd)
+    builder.report_instances = args.report_instances
+    model = builder.build(None if args.all else DEFAULT_SELECTION)
 
     # Block SIGTERM/SIGINT before libIEC61850 creates its thread(s): they inherit the mask, so
     # the signals are only taken by sigwait() in the main thread below.
@@ -326,10 +503,14 @@ def main():
         L.IedModel_destroy(model)
         return 1
 
-    sys.stdout.write("READY %d\n" % os.getpid())
-    sys.stdout.flush()
-
-    signal.sigwait(stop_signals)
+    if args.stdin_updates:
+        sys.stderr.write("READY %d\n" % os.getpid())
+        sys.stderr.flush()
+        StdinUpdates(server, builder).run(stop_signals)
+    else:
+        sys.stdout.write("READY %d\n" % os.getpid())
+        sys.stdout.flush()
+        signal.sigwait(stop_signals)
 
     L.IedServer_stop(server)
     L.IedServer_destroy(server)

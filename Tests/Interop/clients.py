@@ -26,6 +26,30 @@ The data set methods raise ClientError with .kind also from: "exists" (definitio
 "capability" (resource/capability-unavailable), "constraint" (service/object-constraint-conflict),
 "not-deleted" (the Rust client's delete answers only False; it cannot tell why).
 
+Reporting (test_reports.py; PROTOCOL.md §5). An RCB reference is "LD/LN.RP.name" or "LD/LN.BR.name";
+RCB attributes use their MMS names (RptID, RptEna, Resv, DatSet, ConfRev, OptFlds, BufTm, SqNum,
+TrgOps, IntgPd, GI, PurgeBuf, EntryID, TimeofEntry, ResvTms, Owner); OptFlds and TrgOps are Bits.
+    rcb_values(rcb) -> {attribute: value}    GetRCBValues; only the attributes the client exposes
+    set_rcb(rcb, **attributes)               one SetRCBValues writing exactly these attributes
+    rcb_spec(rcb) -> [(name, type)]          the RCB's MMS type (getVariableAccessAttributes), type
+                                             as "visible-string(-129)", "unsigned(32)", "bit-string(-10)"...
+    report_control_blocks(ld_ln, buffered) -> [name]   LN directory, class URCB or BRCB
+    local_max_pdu                            attribute; set before connect() to propose a max PDU size
+    subscribe(rcb, rpt_id)                   install the report handler (reports matched by RptID)
+    trigger_gi(rcb)
+    wait_reports(count, timeout) -> [report] every report received since subscribe() (or the last
+                                             take_reports()), once there are count or timeout passes
+    take_reports() -> [report]               the same, and forget them
+    unsubscribe()
+A report is a dict: rpt_id, seq, time_ms, data_set, buf_ovfl, entry_id, conf_rev, sub_seq,
+more_segments (None when absent or not exposed by the client; the Rust client never exposes
+sub_seq/more_segments, the libIEC61850 client gives 0/False for an unsegmented report),
+included (data set member indices), values {index: value}, reasons {index: ["dchg"|"qchg"|
+"dupd"|"integrity"|"gi"]}, inclusion_exact (False when the client only lets the adapter derive
+the inclusion, see RustIec61850Client), and received (time.monotonic() on arrival).
+Refusals of RCB writes also raise ClientError with .kind "temporarily-unavailable"
+(DataAccessError 2), "value-invalid" (11) or "access-denied" (3).
+
 The adapters are used in a forked child process (see conftest.run_client), so a hang in
 a C or Rust call is bounded by the parent killing the child.
 """
@@ -58,7 +82,32 @@ class BinTimeMs(int):
 
 
 # MMS DataAccessError codes (ISO 9506-2)
-_DAE_KIND = {3: "access-denied", 10: "non-existent"}
+_DAE_KIND = {2: "temporarily-unavailable", 3: "access-denied", 10: "non-existent", 11: "value-invalid"}
+
+# reporting -----------------------------------------------------------------------------------
+# Reason-for-inclusion as both clients give it: bit n = 1 << (n - 1) of the 6-bit string's bits 1..5.
+REASON_NAMES = ((1, "dchg"), (2, "qchg"), (4, "dupd"), (8, "integrity"), (16, "gi"))
+
+
+def reason_names(code: int) -> list[str]:
+    return [name for bit, name in REASON_NAMES if code & bit]
+
+
+def _bits_from_int(value: int, size: int) -> Bits:
+    """An integer whose bit n is bit n of the string (bit 0 first), as Bits of size bits."""
+    return Bits("".join("1" if value >> n & 1 else "0" for n in range(size)))
+
+
+def _bits_to_int(bits: str) -> int:
+    return sum(1 << n for n, ch in enumerate(bits) if ch == "1")
+
+
+def _new_report(**fields) -> dict:
+    report = dict(rpt_id=None, seq=None, time_ms=None, data_set=None, buf_ovfl=None, entry_id=None,
+                  conf_rev=None, sub_seq=None, more_segments=None, included=[], values={}, reasons={},
+                  inclusion_exact=True, received=time.monotonic())
+    report.update(fields)
+    return report
 
 
 # --------------------------------------------------------------------------- libiec61850
@@ -67,6 +116,7 @@ class LibIec61850Client:
 
     name = "libiec61850"
     supports_password = True
+    local_max_pdu = None  # set before connect(): the MMS max PDU size to propose (localDetailCalling)
 
     def __init__(self, timeout_ms: int = 5000) -> None:
         import pyiec61850.pyiec61850 as L  # imported late: only in the child process
@@ -86,6 +136,8 @@ class LibIec61850Client:
             L.IED_ERROR_CONNECTION_REJECTED: "connect",
             L.IED_ERROR_OBJECT_EXISTS: "exists",
             L.IED_ERROR_OBJECT_CONSTRAINT_CONFLICT: "constraint",
+            L.IED_ERROR_TEMPORARILY_UNAVAILABLE: "temporarily-unavailable",
+            L.IED_ERROR_OBJECT_VALUE_INVALID: "value-invalid",
         }.get(code, "other")
         try:
             text = L.IedClientError_toString(code)
@@ -147,6 +199,8 @@ class LibIec61850Client:
     def _connect_once(self, host: str, port: int, password: str | None) -> None:
         L = self.L
         self.con = L.IedConnection_create()
+        if self.local_max_pdu is not None:
+            L.MmsConnection_setLocalDetail(L.IedConnection_getMmsConnection(self.con), self.local_max_pdu)
         L.IedConnection_setConnectTimeout(self.con, self.timeout_ms)
         L.IedConnection_setRequestTimeout(self.con, self.timeout_ms)
         if password is not None:
@@ -163,6 +217,8 @@ class LibIec61850Client:
             raise ClientError("connect", e.detail)
 
     def close(self) -> None:
+        if getattr(self, "_subscription", None) is not None:
+            self.unsubscribe()
         if self.con is not None:
             L = self.L
             L.IedConnection_close(self.con)
@@ -370,6 +426,232 @@ class LibIec61850Client:
             raise self._mms_err(code, "getVariableListNamesAssociationSpecific")
         return self._list((names, L.IED_ERROR_OK), "getVariableListNamesAssociationSpecific")
 
+    # reporting -------------------------------------------------------------------------
+    # How: RCB attributes with IedConnection_getRCBValues / setRCBValues on a
+    # ClientReportControlBlock (pyiec61850-ng's typemap refuses a NULL block, so one is created
+    # with ClientReportControlBlock_create and passed in). Reports with the SWIG director classes
+    # RCBSubscriber + RCBHandler (pyiec61850-ng's build of libIEC61850's pyiec61850 event handlers):
+    # RCBSubscriber.subscribe() calls IedConnection_installReportHandler(rcb, RptID, C trampoline);
+    # the trampoline takes the GIL (PyGILState_Ensure) on the connection's receive thread and calls
+    # RCBHandler.trigger() with the ClientReport (valid only during the call).
+    # Constraints found by experiment and in the binding's source:
+    # - the trampoline delivers every report to the LAST RCBSubscriber created in the process,
+    #   whatever its RCB: one subscription per process (one per client session here);
+    # - the SWIG calls keep the GIL while they block. A report that arrives while a call on the
+    #   same connection waits for its response blocks the receive thread on the GIL, the response
+    #   is never processed, and both threads hang for good (not just until the request timeout;
+    #   100 % reproducible with IntgPd 50 ms and back-to-back reads). So a session may only call
+    #   the server when no report can be in flight on that connection: reports are awaited with
+    #   time.sleep() (which releases the GIL), and every call is made while the RCB is quiet
+    #   (disabled, or no change pending, or right after a periodic report). IedConnection_close
+    #   joins the receive thread and has the same hazard: disable first.
+    # - IedConnection_createEx(tls, useThreads=false) (a threadless client whose callbacks would run
+    #   on the caller's thread) is unusable: the typemap refuses a NULL TLSConfiguration.
+    _RCB_ELEMENT = {
+        "RptID": "RPT_ID", "RptEna": "RPT_ENA", "Resv": "RESV", "DatSet": "DATSET", "OptFlds": "OPT_FLDS",
+        "BufTm": "BUF_TM", "TrgOps": "TRG_OPS", "IntgPd": "INTG_PD", "GI": "GI", "PurgeBuf": "PURGE_BUF",
+        "EntryID": "ENTRY_ID", "ResvTms": "RESV_TMS",
+    }
+
+    def _rcb(self, ref: str):
+        L = self.L
+        rcb = L.ClientReportControlBlock_create(ref)
+        if not rcb:
+            raise ClientError("other", f"ClientReportControlBlock_create {ref} returned NULL")
+        return rcb
+
+    def rcb_values(self, ref: str) -> dict:
+        L = self.L
+        rcb = self._rcb(ref)
+        try:
+            got, err = self._unpack(L.IedConnection_getRCBValues(self.con, ref, rcb))
+            if err != L.IED_ERROR_OK:
+                raise self._err(err, f"getRCBValues {ref}")
+            out = {
+                "RptID": L.ClientReportControlBlock_getRptId(rcb),
+                "RptEna": bool(L.ClientReportControlBlock_getRptEna(rcb)),
+                "DatSet": L.ClientReportControlBlock_getDataSetReference(rcb),
+                "ConfRev": int(L.ClientReportControlBlock_getConfRev(rcb)),
+                "OptFlds": _bits_from_int(L.ClientReportControlBlock_getOptFlds(rcb), 10),
+                "BufTm": int(L.ClientReportControlBlock_getBufTm(rcb)),
+                "SqNum": int(L.ClientReportControlBlock_getSqNum(rcb)),
+                "TrgOps": _bits_from_int(L.ClientReportControlBlock_getTrgOps(rcb), 6),
+                "IntgPd": int(L.ClientReportControlBlock_getIntgPd(rcb)),
+                "GI": bool(L.ClientReportControlBlock_getGI(rcb)),
+            }
+            # libIEC61850 keeps the OptFlds of the block in its own order: RPT_OPT_* are
+            # 1 seq-num, 2 time-stamp, 4 reason, 8 data-set, 16 data-ref, 32 buf-ovfl, 64 entry-id,
+            # 128 conf-rev, 256 segmentation, i.e. bit n of the string (n >= 1) is 1 << (n - 1).
+            out["OptFlds"] = Bits("0" + out["OptFlds"][:9])
+            out["TrgOps"] = Bits("0" + out["TrgOps"][:5])
+            if L.ClientReportControlBlock_isBuffered(rcb):
+                out["PurgeBuf"] = bool(L.ClientReportControlBlock_getPurgeBuf(rcb))
+                entry = L.ClientReportControlBlock_getEntryId(rcb)
+                out["EntryID"] = self._convert(entry) if entry else None
+                out["TimeofEntry"] = int(L.ClientReportControlBlock_getEntryTime(rcb))
+                if L.ClientReportControlBlock_hasResvTms(rcb):
+                    out["ResvTms"] = int(L.ClientReportControlBlock_getResvTms(rcb))
+            else:
+                out["Resv"] = bool(L.ClientReportControlBlock_getResv(rcb))
+            owner = L.ClientReportControlBlock_getOwner(rcb)
+            if owner:
+                out["Owner"] = self._convert(owner)
+            return out
+        finally:
+            L.ClientReportControlBlock_destroy(rcb)
+
+    def set_rcb(self, ref: str, single_request: bool = True, **attributes) -> None:
+        L = self.L
+        rcb = self._rcb(ref)
+        mask = 0
+        try:
+            for name, value in attributes.items():
+                mask |= getattr(L, "RCB_ELEMENT_" + self._RCB_ELEMENT[name])
+                if name == "RptID":
+                    L.ClientReportControlBlock_setRptId(rcb, value)
+                elif name == "RptEna":
+                    L.ClientReportControlBlock_setRptEna(rcb, bool(value))
+                elif name == "Resv":
+                    L.ClientReportControlBlock_setResv(rcb, bool(value))
+                elif name == "DatSet":
+                    L.ClientReportControlBlock_setDataSetReference(rcb, value)
+                elif name == "OptFlds":
+                    L.ClientReportControlBlock_setOptFlds(rcb, _bits_to_int(str(value)[1:]))
+                elif name == "BufTm":
+                    L.ClientReportControlBlock_setBufTm(rcb, int(value))
+                elif name == "TrgOps":
+                    L.ClientReportControlBlock_setTrgOps(rcb, _bits_to_int(str(value)[1:]))
+                elif name == "IntgPd":
+                    L.ClientReportControlBlock_setIntgPd(rcb, int(value))
+                elif name == "GI":
+                    L.ClientReportControlBlock_setGI(rcb, bool(value))
+                elif name == "PurgeBuf":
+                    L.ClientReportControlBlock_setPurgeBuf(rcb, bool(value))
+                elif name == "EntryID":
+                    v = L.MmsValue_newOctetString(len(value), len(value))
+                    for i, b in enumerate(value):
+                        L.MmsValue_setOctetStringOctet(v, i, b)
+                    L.ClientReportControlBlock_setEntryId(rcb, v)  # copies the value
+                    L.MmsValue_delete(v)
+                elif name == "ResvTms":
+                    L.ClientReportControlBlock_setResvTms(rcb, int(value))
+            _, err = self._unpack(L.IedConnection_setRCBValues(self.con, rcb, mask, single_request))
+            if err != L.IED_ERROR_OK:
+                raise self._err(err, f"setRCBValues {ref} {sorted(attributes)}")
+        finally:
+            L.ClientReportControlBlock_destroy(rcb)
+
+    def rcb_spec(self, ref: str) -> list[tuple[str, str]]:
+        """IedConnection_getVariableSpecification of "LD/LN.name" with FC RP or BR."""
+        L = self.L
+        ld_ln, fc, name = ref.rsplit(".", 2)
+        spec, err = self._unpack(L.IedConnection_getVariableSpecification(self.con, f"{ld_ln}.{name}", self._fc(fc)))
+        if err != L.IED_ERROR_OK:
+            raise self._err(err, f"getVariableSpecification {ref}")
+        names = {L.MMS_BOOLEAN: "boolean", L.MMS_VISIBLE_STRING: "visible-string", L.MMS_UNSIGNED: "unsigned",
+                 L.MMS_INTEGER: "integer", L.MMS_BIT_STRING: "bit-string", L.MMS_OCTET_STRING: "octet-string",
+                 L.MMS_BINARY_TIME: "binary-time"}
+        try:
+            out = []
+            for i in range(L.MmsVariableSpecification_getSize(spec)):
+                child = L.MmsVariableSpecification_getChildSpecificationByIndex(spec, i)
+                t = L.MmsVariableSpecification_getType(child)
+                text = names.get(t, f"mms-type-{t}")
+                if t in (L.MMS_VISIBLE_STRING, L.MMS_UNSIGNED, L.MMS_INTEGER, L.MMS_BIT_STRING, L.MMS_OCTET_STRING):
+                    text += f"({L.MmsVariableSpecification_getSize(child)})"
+                out.append((L.MmsVariableSpecification_getName(child), text))
+            return out
+        finally:
+            L.MmsVariableSpecification_destroy(spec)
+
+    def report_control_blocks(self, ld_ln: str, buffered: bool) -> list[str]:
+        L = self.L
+        acsi = L.ACSI_CLASS_BRCB if buffered else L.ACSI_CLASS_URCB
+        return self._ds_list(L.IedConnection_getLogicalNodeDirectory(self.con, ld_ln, acsi),
+                             f"getLogicalNodeDirectory {ld_ln} {'BRCB' if buffered else 'URCB'}")
+
+    def subscribe(self, ref: str, rpt_id: str) -> None:
+        L = self.L
+        adapter = self
+        self._reports = []
+
+        class Handler(L.RCBHandler):
+            def trigger(self):  # on libIEC61850's receive thread, GIL held by the trampoline
+                try:
+                    adapter._reports.append(adapter._report(self._client_report))
+                except Exception as e:  # an exception here would be lost in the C++ trampoline
+                    adapter._reports.append(_new_report(error=f"{type(e).__name__}: {e}"))
+
+        self.unsubscribe()
+        handler, subscriber = Handler(), L.RCBSubscriber()
+        subscriber.setIedConnection(self.con)
+        subscriber.setRcbReference(ref)
+        subscriber.setRcbRptId(rpt_id)
+        handler.__disown__()  # the C++ subscriber owns (and deletes) its handler; it keeps the Python object alive
+        subscriber.setEventHandler(handler)
+        if not subscriber.subscribe():
+            raise ClientError("other", f"RCBSubscriber.subscribe {ref} failed (see stderr)")
+        self._subscription = (ref, handler, subscriber)
+
+    def _report(self, r) -> dict:
+        L = self.L
+        rep = _new_report(rpt_id=L.ClientReport_getRptId(r))
+        if L.ClientReport_hasSeqNum(r):
+            rep["seq"] = int(L.ClientReport_getSeqNum(r))
+        if L.ClientReport_hasTimestamp(r):
+            rep["time_ms"] = int(L.ClientReport_getTimestamp(r))
+        if L.ClientReport_hasDataSetName(r):
+            rep["data_set"] = L.ClientReport_getDataSetName(r)
+        if L.ClientReport_hasBufOvfl(r):
+            rep["buf_ovfl"] = bool(L.ClientReport_getBufOvfl(r))
+        if L.ClientReport_hasConfRev(r):
+            rep["conf_rev"] = int(L.ClientReport_getConfRev(r))
+        # libIEC61850 1.6.1's ClientReport_hasSubSeqNum is never true (its parser sets
+        # hasSequenceNumber where it means hasSubSequenceNumber), so these are read always: the
+        # parser resets them to 0 / false for a report that is not segmented.
+        rep["sub_seq"] = int(L.ClientReport_getSubSeqNum(r))
+        rep["more_segments"] = bool(L.ClientReport_getMoreSeqmentsFollow(r))
+        entry = L.ClientReport_getEntryId(r)
+        if entry:  # the client keeps the last EntryID it saw; only meaningful with OptFlds.entryID
+            rep["entry_id"] = self._convert(entry)
+        values = L.ClientReport_getDataSetValues(r)
+        for i in range(L.MmsValue_getArraySize(values) if values else 0):
+            code = int(L.ClientReport_getReasonForInclusion(r, i))
+            if code == L.IEC61850_REASON_NOT_INCLUDED:
+                continue  # the client resets it for every member this report does not carry
+            rep["included"].append(i)
+            element = L.MmsValue_getElement(values, i)
+            rep["values"][i] = self._convert(element) if element else None
+            rep["reasons"][i] = [] if code == L.IEC61850_REASON_UNKNOWN else reason_names(code)
+        return rep
+
+    def trigger_gi(self, ref: str) -> None:
+        L = self.L
+        _, err = self._unpack(L.IedConnection_triggerGIReport(self.con, ref))
+        if err != L.IED_ERROR_OK:
+            raise self._err(err, f"triggerGIReport {ref}")
+
+    def wait_reports(self, count: int, timeout: float) -> list[dict]:
+        deadline = time.monotonic() + timeout
+        while len(self._reports) < count and time.monotonic() < deadline:
+            time.sleep(0.005)  # releases the GIL for the receive thread's callback
+        return list(self._reports)
+
+    def take_reports(self) -> list[dict]:
+        out, self._reports = self._reports[: len(self._reports)], []
+        return out
+
+    def unsubscribe(self) -> None:
+        """Uninstall the handler and destroy the subscriber, which unregisters it: pyiec61850-ng
+        keeps one registered RCBSubscriber per RCB reference in the process ("the subscriber is
+        already registered" otherwise). Only while no report can arrive (see above)."""
+        sub = getattr(self, "_subscription", None)
+        if sub is not None:
+            self._subscription = None
+            if self.con is not None:
+                self.L.IedConnection_uninstallReportHandler(self.con, sub[0])
+            del sub  # the RCBSubscriber's destructor unregisters it and deletes the handler
+
 
 # --------------------------------------------------------------------------- Rust client
 class RustIec61850Client:
@@ -377,6 +659,7 @@ class RustIec61850Client:
 
     name = "rust-iec61850"
     supports_password = False  # iec61850 0.14 has no ACSE authentication parameter
+    local_max_pdu = None  # set before connect(): the MMS max PDU size to propose (localDetailCalling)
 
     def __init__(self, timeout_ms: int = 5000) -> None:
         import iec61850  # imported late: only in the child process
@@ -401,6 +684,10 @@ class RustIec61850Client:
                 kind = "access-denied"
             elif "NonExistent" in text or "Undefined" in text:
                 kind = "non-existent"
+            elif "TemporarilyUnavailable" in text:
+                kind = "temporarily-unavailable"
+            elif "ObjectValueInvalid" in text:
+                kind = "value-invalid"
             raise ClientError(kind, f"{what}: {text}") from e
         except m.IedConnectionError as e:
             raise ClientError("connect", f"{what}: {type(e).__name__}: {e}") from e
@@ -412,7 +699,8 @@ class RustIec61850Client:
             raise NotImplementedError("the iec61850 Rust client cannot send an ACSE password")
         self.con = self._run(
             self.m.IedConnection.connect(
-                f"{host}:{port}", timeout_ms=self.timeout_ms, request_timeout_ms=self.timeout_ms
+                f"{host}:{port}", timeout_ms=self.timeout_ms, request_timeout_ms=self.timeout_ms,
+                **({} if self.local_max_pdu is None else {"local_max_pdu_size": self.local_max_pdu}),
             ),
             "connect",
         )
@@ -549,6 +837,162 @@ class RustIec61850Client:
     def data_sets(self, ld_ln: str) -> list[str]:
         return list(self._run_ds(self.con.get_logical_node_directory(ld_ln, self.m.AcsiClass.DATASET),
                                  f"get_logical_node_directory {ld_ln} DATASET"))
+
+
+    # reporting -------------------------------------------------------------------------
+    # How: get_rcb_values -> RcbHandle, set its properties, set_rcb_values(handle, RcbWriteMask);
+    # reports with install_report_handler(rcb, callback, rpt_id=RptID) and poll_reports(timeout),
+    # which dispatches the InformationReports queued on the connection to the handler on the
+    # caller's thread (no GIL problem) and returns as soon as one or more were dispatched.
+    # The native callback (the facade's ClientReport drops nothing we need, but the native dict is
+    # used directly) gives sequence_number, timestamp_ms, data_set_name, buffer_overflow, entry_id,
+    # conf_rev, values, reasons, data_references; it has no SubSeqNum/MoreSegmentsFollow and no
+    # inclusion bit string. Its values and reasons are CUMULATIVE per installed handler (a member
+    # keeps the value and reason of the last report that carried it; never-carried members are
+    # None / 0). Re-installing the handler resets that state and loses no report (reports wait in
+    # the connection's queue until polled). So the adapter re-installs the handler after every
+    # poll: the first report of a poll has its exact inclusion (members with a value or reason);
+    # later reports of the same poll get the members whose value or reason changed since the
+    # previous report (inclusion_exact False: a member carried again unchanged is missed).
+    _RCB_FIELD = {
+        "RptID": ("rpt_id", "rpt_id"), "RptEna": ("rpt_ena", "rpt_ena"), "Resv": ("resv", "resv"),
+        "DatSet": ("data_set_reference", "dataset"), "OptFlds": ("opt_flds_bits", "opt_flds"),
+        "BufTm": ("buf_tm_ms", "buf_time"), "TrgOps": ("trg_ops_bits", "trigger_options"),
+        "IntgPd": ("intg_pd_ms", "integrity_period"), "GI": ("gi", "gi"), "PurgeBuf": ("purge_buf", "purge_buf"),
+        "EntryID": ("entry_id", "entry_id"), "ResvTms": ("resv_tms", "resv_tms"),
+    }
+
+    def _native(self, call, what: str):
+        """Run call(native connection) -> awaitable; the native futures need a running loop."""
+
+        async def go():
+            return await call(self.con._native_conn)
+
+        return self._run(go(), what)
+
+    def rcb_values(self, ref: str) -> dict:
+        h = self._run(self.con.get_rcb_values(ref), f"get_rcb_values {ref}")._native
+        out = {
+            "RptID": h.rpt_id, "RptEna": h.rpt_ena, "DatSet": h.data_set_reference, "ConfRev": h.conf_rev,
+            # the native bit fields: bit k of the integer is bit k + 1 of the MMS bit string
+            "OptFlds": Bits("0" + _bits_from_int(h.opt_flds_bits, 9)),
+            "BufTm": h.buf_tm_ms, "SqNum": h.sq_num,
+            "TrgOps": Bits("0" + _bits_from_int(h.trg_ops_bits, 5)),
+            "IntgPd": h.intg_pd_ms, "GI": h.gi,
+        }
+        if h.is_buffered:
+            out.update(PurgeBuf=h.purge_buf, EntryID=h.entry_id, TimeofEntry=h.time_of_entry_ms)
+            if h.has_resv_tms:
+                out["ResvTms"] = h.resv_tms
+        else:
+            out["Resv"] = h.resv
+        if h.owner is not None:
+            out["Owner"] = h.owner
+        return out
+
+    def set_rcb(self, ref: str, single_request: bool = False, **attributes) -> None:
+        """set_rcb_values with the mask of the given attributes. EntryID goes separately through
+        write_octet_string("LD/LN.name.EntryID", BR): iec61850 0.14's set_rcb_values writes it as
+        "...$EntryId", which libIEC61850 (rightly) answers with object-non-existent."""
+        m = self.m
+        entry_id = attributes.pop("EntryID", None)
+        if entry_id is not None:
+            ld_ln, fc, name = ref.rsplit(".", 2)
+            self._run(self.con.write_octet_string(f"{ld_ln}.{name}.EntryID", m.FC(fc), bytes(entry_id)),
+                      f"write {ref}.EntryID")
+            if not attributes:
+                return
+        handle = self._run(self.con.get_rcb_values(ref), f"get_rcb_values {ref}")
+        h, names = handle._native, []
+        for name, value in attributes.items():
+            field, mask_name = self._RCB_FIELD[name]
+            if name in ("OptFlds", "TrgOps"):
+                value = _bits_to_int(str(value)[1:])
+            setattr(h, field, value)
+            names.append(mask_name)
+        self._run(self.con.set_rcb_values(handle, m.RcbWriteMask.fields(*names), single_request=single_request),
+                  f"set_rcb_values {ref} {sorted(attributes)}")
+
+    _SPEC_KIND = {"visible_string": ("visible-string", "max_chars"), "unsigned": ("unsigned", "width_bits"),
+                  "integer": ("integer", "width_bits"), "bit_string": ("bit-string", "bits"),
+                  "octet_string": ("octet-string", "max_octets"), "boolean": ("boolean", None),
+                  "binary_time": ("binary-time", None)}
+
+    def rcb_spec(self, ref: str) -> list[tuple[str, str]]:
+        """get_variable_specification of "LD/LN.name" with FC RP or BR (the facade's TypeSpec
+        wraps the native dict; the native dict is used)."""
+        ld_ln, fc, name = ref.rsplit(".", 2)
+        spec = self._native(lambda n: n.get_variable_specification(f"{ld_ln}.{name}", fc),
+                            f"get_variable_specification {ref}")
+        out = []
+        for comp in spec.get("components", []):
+            t = comp["type"]
+            text, size_key = self._SPEC_KIND.get(t["kind"], (t["kind"], None))
+            if size_key is not None:
+                text += f"({t.get(size_key)})"
+            out.append((comp["name"], text))
+        return out
+
+    def report_control_blocks(self, ld_ln: str, buffered: bool) -> list[str]:
+        acsi = self.m.AcsiClass.BUFFERED_REPORT if buffered else self.m.AcsiClass.REPORT
+        return list(self._run(self.con.get_logical_node_directory(ld_ln, acsi), f"get_logical_node_directory {ld_ln}"))
+
+    def subscribe(self, ref: str, rpt_id: str) -> None:
+        self._reports, self._sub, self._prev = [], (ref, rpt_id), None
+        self._install()
+
+    def _install(self) -> None:
+        ref, rpt_id = self._sub
+        self._prev = None
+        if getattr(self, "_installed", None) == ref:
+            self._native(lambda n: n.uninstall_report_handler(ref), f"uninstall_report_handler {ref}")
+        self._installed = None
+        self._native(lambda n: n.install_report_handler(ref, rpt_id, self._on_report), f"install_report_handler {ref}")
+        self._installed = ref
+
+    def _on_report(self, d: dict) -> None:
+        try:
+            values, reasons = list(d["values"]), list(d["reasons"])
+            prev = self._prev
+            if prev is None:
+                included = [i for i in range(len(values)) if values[i] is not None or reasons[i]]
+            else:
+                included = [i for i in range(len(values))
+                            if i >= len(prev[0]) or values[i] != prev[0][i] or reasons[i] != prev[1][i]]
+            self._prev = (values, reasons)
+            self._reports.append(_new_report(
+                rpt_id=d.get("rpt_id"), seq=d.get("sequence_number"), time_ms=d.get("timestamp_ms"),
+                data_set=d.get("data_set_name"), buf_ovfl=d.get("buffer_overflow"), entry_id=d.get("entry_id"),
+                conf_rev=d.get("conf_rev"), included=included,
+                values={i: values[i] for i in included}, reasons={i: reason_names(reasons[i]) for i in included},
+                inclusion_exact=prev is None))
+        except Exception as e:  # an exception would be lost in the native dispatcher
+            self._reports.append(_new_report(error=f"{type(e).__name__}: {e}"))
+
+    def trigger_gi(self, ref: str) -> None:
+        self._run(self.con.trigger_gi(ref), f"trigger_gi {ref}")
+
+    def wait_reports(self, count: int, timeout: float) -> list[dict]:
+        deadline = time.monotonic() + timeout
+        while len(self._reports) < count:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            n = self._run(self.con.poll_reports(max(1, int(min(left, 0.5) * 1000))), "poll_reports")
+            if n:
+                self._install()  # reset the handler's cumulative state (see above)
+        return list(self._reports)
+
+    def take_reports(self) -> list[dict]:
+        out, self._reports = self._reports[: len(self._reports)], []
+        return out
+
+    def unsubscribe(self) -> None:
+        if getattr(self, "_sub", None):
+            ref = self._sub[0]
+            if self._installed == ref:
+                self._native(lambda n: n.uninstall_report_handler(ref), "uninstall_report_handler")
+            self._sub = self._installed = None
 
 
 CLIENTS = {LibIec61850Client.name: LibIec61850Client, RustIec61850Client.name: RustIec61850Client}

@@ -6,9 +6,19 @@ Environment:
                         Password tests append: --password-env DEMO_PASSWORD (and set DEMO_PASSWORD).
   IEC61850_SCL          SCL file to serve (default mappings/demo/demo.icd)
   IEC61850_REFERENCE    name of a reference server whose known deviations from the standard are
-                        turned into xfail (only "rust-iec61850", see KNOWN_DEVIATIONS). Unset for
+                        turned into xfail ("rust-iec61850" or "libiec61850", see KNOWN_DEVIATIONS). Unset for
                         our server: every expectation is then strict.
   IEC61850_CALL_TIMEOUT seconds allowed for one test's client session (default 60).
+  IEC61850_REPORT_SERVER_CMD  command template ({port}, {scl}) of the server for the report tests
+                        (test_reports.py), which must accept value updates on stdin (the report_server
+                        fixture). Default: .build/debug/example-console-server --scl {scl} --port {port}
+                        --bind 127.0.0.1. libIEC61850 as the reference:
+                        python3 Benchmarks/libiec61850_server.py --port {port} --bind 127.0.0.1 --stdin-updates
+
+The stdin protocol of report_server: one line per batch, "set <LDinst/LN.DO.DA> <bool|int|float|
+quality|time> <value>", several commands joined by " ; " form one atomic batch; the server answers
+each line on stdout with exactly "ok" or "error <text>" once the change is applied, and writes
+nothing else on stdout. srv.set(line) sends a line and waits (5 s at most) for the answer.
 """
 
 from __future__ import annotations
@@ -33,6 +43,7 @@ sys.path.insert(0, HERE)
 from clients import CLIENTS  # noqa: E402
 
 DEFAULT_CMD = ".build/debug/iec61850-gateway run --scl {scl} --port {port} --bind 127.0.0.1"
+DEFAULT_REPORT_CMD = ".build/debug/example-console-server --scl {scl} --port {port} --bind 127.0.0.1"
 SCL = os.environ.get("IEC61850_SCL", os.path.join(REPO, "mappings", "demo", "demo.icd"))
 PASSWORD = "demo-secret-61850"
 SESSION_TIMEOUT = float(os.environ.get("IEC61850_CALL_TIMEOUT", "60"))
@@ -40,6 +51,11 @@ REFERENCE = os.environ.get("IEC61850_REFERENCE", "")
 
 # Expectations that a reference server is known to miss. Keys are the ids passed to Checker.check.
 KNOWN_DEVIATIONS = {
+    "libiec61850": {
+        # A BRCB enabled without an EntryID write flags BufOvfl TRUE in its first report even when its
+        # buffer was empty (nothing lost or repeated); we flag it only when entries were buffered.
+        "rpt:brcb:bufovfl-no-entryid",
+    },
     "rust-iec61850": {
         # IedServer.from_scl ignores <Val> of these basic types and serves zero values
         "value:dbposSt", "value:q", "value:t", "value:tcmdSp", "value:chkCf", "value:entTmCf", "value:octCf",
@@ -74,15 +90,60 @@ class Server:
         self.proc, self.host, self.port, self.password = proc, host, port, password
 
 
+class UpdateRefused(Exception):
+    """The server answered a value update with "error <text>"."""
+
+
+class ReportServer(Server):
+    """A server whose values change on command (stdin protocol in the module docstring).
+
+    set() works from a forked client session too (run_client): the child inherits the pipes,
+    and the parent does not use them while it waits for the child. Lines are short, so each
+    write is atomic; the answer is read with os.read, so no buffered data is left behind.
+    """
+
+    def __init__(self, proc: subprocess.Popen, host: str, port: int) -> None:
+        super().__init__(proc, host, port, None)
+        self._pending = b""
+
+    def set(self, line: str, timeout: float = 5.0) -> None:
+        if "\n" in line:
+            raise ValueError("one line per call")
+        os.write(self.proc.stdin.fileno(), (line + "\n").encode())
+        out = self.proc.stdout.fileno()
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._pending:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError(f"no answer from the server within {timeout:.0f} s to: {line}")
+            ready, _, _ = select.select([out], [], [], left)
+            if ready:
+                chunk = os.read(out, 4096)
+                if not chunk:
+                    raise RuntimeError(f"the server closed its stdout (exit status {self.proc.poll()}) after: {line}")
+                self._pending += chunk
+        answer, self._pending = self._pending.split(b"\n", 1)
+        text = answer.decode("utf-8", "replace").strip()
+        if text == "ok":
+            return
+        if text.startswith("error"):
+            raise UpdateRefused(f"{line!r}: {text}")
+        raise RuntimeError(f"unexpected answer {text!r} to {line!r} (the protocol allows only 'ok' or 'error <text>')")
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def _start_server(password: str | None) -> Server:
+def _start_server(password: str | None, *, updates: bool = False) -> Server:
+    """Start the server under test; updates=True: the report server, stdin and stdout as pipes."""
     port = _free_port()
-    template = os.environ.get("IEC61850_SERVER_CMD", DEFAULT_CMD)
+    if updates:
+        template = os.environ.get("IEC61850_REPORT_SERVER_CMD", DEFAULT_REPORT_CMD)
+    else:
+        template = os.environ.get("IEC61850_SERVER_CMD", DEFAULT_CMD)
     cmd = template.format(port=port, scl=SCL)
     env = dict(os.environ)
     if password is not None:
@@ -90,7 +151,8 @@ def _start_server(password: str | None) -> Server:
         env["DEMO_PASSWORD"] = password
     env.setdefault("SWIFT_BACKTRACE", "enable=no")
     try:
-        proc = subprocess.Popen(shlex.split(cmd), cwd=REPO, env=env, start_new_session=True)
+        pipes = {"stdin": subprocess.PIPE, "stdout": subprocess.PIPE} if updates else {}
+        proc = subprocess.Popen(shlex.split(cmd), cwd=REPO, env=env, start_new_session=True, **pipes)
     except OSError as e:
         pytest.fail(f"cannot start the server ({e}); build it or set IEC61850_SERVER_CMD: {cmd}")
     deadline = time.monotonic() + 20
@@ -105,10 +167,18 @@ def _start_server(password: str | None) -> Server:
                 _stop_server(proc)
                 pytest.fail(f"server did not accept on port {port} within 20 s: {cmd}")
             time.sleep(0.1)
+    if updates:
+        return ReportServer(proc, "127.0.0.1", port)
     return Server(proc, "127.0.0.1", port, password)
 
 
 def _stop_server(proc: subprocess.Popen) -> None:
+    for pipe in (proc.stdin, proc.stdout):
+        if pipe is not None:
+            try:
+                pipe.close()
+            except OSError:
+                pass
     if proc.poll() is None:
         try:
             os.killpg(proc.pid, signal.SIGTERM)
@@ -135,6 +205,14 @@ def server():
 def fresh_server():
     """A server of its own, for tests that change values."""
     s = _start_server(None)
+    yield s
+    _stop_server(s.proc)
+
+
+@pytest.fixture()
+def report_server():
+    """A server of its own whose values the test changes with srv.set(...) (IEC61850_REPORT_SERVER_CMD)."""
+    s = _start_server(None, updates=True)
     yield s
     _stop_server(s.proc)
 
@@ -176,6 +254,17 @@ def run_client(kind: str, srv: Server, body, *, password: str | None = None, con
     misbehaving server, so neither signal.alarm nor a watchdog thread could interrupt it.
     A forked child is killed (SIGKILL) when the limit passes.
     """
+    return collect_client(spawn_client(kind, srv, body, password=password, connect=connect), timeout=timeout)
+
+
+class ClientProcess:
+    def __init__(self, kind: str, pid: int, fd: int) -> None:
+        self.kind, self.pid, self.fd = kind, pid, fd
+
+
+def spawn_client(kind: str, srv: Server, body, *, password: str | None = None, connect: bool = True) -> ClientProcess:
+    """Start body(client) in a forked child (see run_client); collect_client waits for it.
+    Several may run at once (the ten-client report test)."""
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:  # child
@@ -208,6 +297,25 @@ def run_client(kind: str, srv: Server, body, *, password: str | None = None, con
         os._exit(0)
     # parent
     os.close(w)
+    return ClientProcess(kind, pid, r)
+
+
+def kill_client(proc: ClientProcess) -> None:
+    """Kill a spawned child that will not be collected (cleanup after another child failed)."""
+    try:
+        os.kill(proc.pid, signal.SIGKILL)
+        os.waitpid(proc.pid, 0)
+    except (ProcessLookupError, ChildProcessError):
+        pass
+    try:
+        os.close(proc.fd)
+    except OSError:
+        pass
+
+
+def collect_client(proc: ClientProcess, *, timeout: float = SESSION_TIMEOUT):
+    """Wait (at most timeout) for a spawned child's outcome and re-raise it here, as run_client."""
+    kind, pid, r = proc.kind, proc.pid, proc.fd
     chunks = []
     deadline = time.monotonic() + timeout
     try:
