@@ -2,7 +2,7 @@
 //
 //   swift build -c release && .build/release/iec61850-bench [--seconds 5]
 //   .build/release/iec61850-bench --in-memory     (our pipeline's own CPU per read, no sockets)
-//   .build/release/iec61850-bench --reports [--clients 10] [--rate 1000] [--updates 5000]
+//   .build/release/iec61850-bench --reports [--clients 5] [--rate 1000] [--updates 5000]
 //                                                 (report latency, update → client, both servers;
 //                                                  --only ours|libIEC61850 runs one)
 //
@@ -166,7 +166,7 @@ if arguments.contains("--in-memory") {
 
 if arguments.contains("--reports") {
     func option(_ name: String, _ fallback: Int) -> Int { arguments.firstIndex(of: name).flatMap { Int(arguments[$0 + 1]) } ?? fallback }
-    let clients = option("--clients", 10)
+    let clients = option("--clients", 5)  // libIEC61850 as packaged serves at most 5 associations
     let rate = option("--rate", 1000)
     let updates = option("--updates", 5000)
     let console = "\(root)/.build/release/example-console-server"
@@ -191,7 +191,14 @@ if arguments.contains("--reports") {
     print("server        received/expected  gaps   p50 µs   p90 µs   p99 µs   max µs  server CPU µs/update")
     let only = arguments.firstIndex(of: "--only").map { arguments[$0 + 1] }
     for server in servers where only == nil || server.name == only {
-        let result = try ReportBenchmark.run(against: server, clients: clients, rate: rate, updates: updates)
+        let result: ReportBenchmark.Result
+        do {
+            result = try ReportBenchmark.run(against: server, clients: clients, rate: rate, updates: updates)
+        } catch {
+            print(server.name.padding(toLength: 14, withPad: " ", startingAt: 0) + "failed: \(error)")
+            server.stop()
+            continue
+        }
         print(
             server.name.padding(toLength: 14, withPad: " ", startingAt: 0) + "\(result.received)/\(result.expected)".leftPadded(17)
                 + "\(result.sequenceGaps)".leftPadded(6) + format(result.percentile(0.5)).leftPadded(9) + format(result.percentile(0.9)).leftPadded(9)

@@ -21,7 +21,7 @@ struct ReportingServiceTests {
 
     /// Writes one attribute; returns the write response PDU in hex.
     @discardableResult
-    static func write(_ association: InMemoryAssociation, _ item: String, _ value: MMSData, id: Int64 = 1) throws -> String {
+    static func write(_ association: InMemoryAssociation, _ item: String, _ value: MMSData, id: Int64 = 1, in domain: String = domain) throws -> String {
         try association.exchange(ClientFrames.write(id, domain: domain, item: item, value: value)).hexDump
     }
 
@@ -175,5 +175,48 @@ struct ReportingServiceTests {
             carried += inclusion.reduce(0) { $0 + $1.nonzeroBitCount }
         }
         #expect(carried == 8)
+    }
+}
+
+/// Trigger options per attribute, from the model: data update reports an unchanged value, a timestamp
+/// without trigger options reports nothing.
+@Suite("Reporting triggers from the model, in memory")
+struct ReportingTriggerTests {
+    @Test("dupd reports a rewrite of the same value; an attribute without triggers reports nothing")
+    func dataUpdate() throws {
+        var node = LogicalNodeSpec(
+            lnClass: "GGIO", inst: "1",
+            dataObjects: [
+                DataObjectSpec(
+                    name: "Cnt", cdc: "INS",
+                    children: [
+                        .attribute(.basic("stVal", .int32, fc: .st, triggers: [.dataChange, .dataUpdate])),
+                        .attribute(.basic("t", .timestamp, fc: .st)),
+                    ])
+            ])
+        node.dataSets = [DataSetDefinition(name: "DS", members: [DataSetMember(ldInst: "LD0", lnClass: "GGIO", lnInst: "1", doName: "Cnt", fc: .st)])]
+        var lln0 = LogicalNodeSpec(lnClass: "LLN0", dataObjects: [CDC.ens("Mod")])
+        lln0.reportControls = [
+            ReportControlDefinition(
+                name: "rcb", dataSet: "", triggerOptions: ReportTrigger([.dataChange, .dataUpdate]).rawValue,
+                optionalFields: ReportOptions.reasonCode.rawValue)
+        ]
+        var builder = IedModelBuilder(iedName: "T")
+        builder.addLogicalDevice(LogicalDeviceSpec(inst: "LD0", logicalNodes: [lln0, node]))
+        let association = try InMemoryAssociation(model: builder.build())
+        try association.associate()
+        let rcb = "LLN0$RP$rcb01"
+        #expect(try ReportingServiceTests.write(association, rcb + "$DatSet", .visibleString("TLD0/GGIO1$DS"), in: "TLD0") == ReportingServiceTests.success)
+        #expect(try ReportingServiceTests.write(association, rcb + "$RptEna", .boolean(true), in: "TLD0") == ReportingServiceTests.success)
+        let stVal = try #require(association.backend.model.handle(for: "LD0/GGIO1.Cnt.stVal"))
+        let time = try #require(association.backend.model.handle(for: "LD0/GGIO1.Cnt.t"))
+        association.backend.reporting.apply(CollectionOfOne((slot: time.slot, value: .timestamp(Timestamp(secondsSinceEpoch: 5)))))
+        #expect(try association.drain().isEmpty)
+        association.backend.reporting.apply(CollectionOfOne((slot: stVal.slot, value: .integer(0))))  // unchanged: dupd
+        association.backend.reporting.apply(CollectionOfOne((slot: stVal.slot, value: .integer(1))))  // changed: dchg
+        let reports = try association.drain()
+        #expect(reports.count == 2)
+        let reasons = try reports.map { try ReportingServiceTests.results($0).last?.content.hexDump }
+        #expect(reasons == ["02 10", "02 40"])
     }
 }
