@@ -91,11 +91,16 @@ public final class IedServer: Sendable {
         logger.info("stopped")
     }
 
+    /// A number no other association of this server has had.
+    func makeConnectionID() -> UInt64 {
+        nextConnectionID.wrappingAdd(1, ordering: .relaxed).oldValue
+    }
+
     private func setUp(_ channel: any Channel) throws {
         let count = associationCount.wrappingAdd(1, ordering: .relaxed).newValue
         let refuse = count > configuration.maximumAssociations
         let connection = ClientConnection(
-            id: nextConnectionID.wrappingAdd(1, ordering: .relaxed).oldValue,
+            id: makeConnectionID(),
             peerAddress: channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" })
         if refuse {
             logger.warning(

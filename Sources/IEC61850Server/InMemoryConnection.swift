@@ -15,7 +15,7 @@ public final class InMemoryConnection {
     public init(server: IedServer, peerAddress: String = "127.0.0.1:5000") throws {
         try channel.pipeline.syncOperations.addHandler(
             AssociationHandler(
-                backend: server.backend, connection: ClientConnection(id: 1, peerAddress: peerAddress), refuse: false,
+                backend: server.backend, connection: ClientConnection(id: server.makeConnectionID(), peerAddress: peerAddress), refuse: false,
                 logger: Logger(label: "in-memory", factory: { _ in SwiftLogNoOpLogHandler() })))
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 102)).wait()
     }
@@ -33,6 +33,7 @@ public final class InMemoryConnection {
         } catch {
             channel.close(promise: nil)
         }
+        channel.embeddedEventLoop.run()  // reports queued for this association
         var out: [UInt8] = []
         while let chunk = try? channel.readOutbound(as: ByteBuffer.self) { out += chunk.readableBytesView }
         return out
@@ -53,7 +54,7 @@ public enum FuzzTargets {
             LogicalDeviceSpec(
                 inst: "LD0",
                 logicalNodes: [
-                    LogicalNodeSpec(lnClass: "LLN0", dataObjects: [CDC.ens("Mod"), CDC.lpl("NamPlt")]),
+                    fuzzLLN0,
                     LogicalNodeSpec(
                         lnClass: "GGIO", inst: "1",
                         dataObjects: [
@@ -65,6 +66,26 @@ public enum FuzzTargets {
                 ]))
         return IedServer(model: builder.build())
     }()
+
+    /// LLN0 with a data set and report control blocks, so inputs reach the reporting paths too.
+    private static var fuzzLLN0: LogicalNodeSpec {
+        var node = LogicalNodeSpec(lnClass: "LLN0", dataObjects: [CDC.ens("Mod"), CDC.lpl("NamPlt")])
+        node.dataSets = [
+            DataSetDefinition(
+                name: "DS",
+                members: [
+                    DataSetMember(ldInst: "LD0", lnClass: "GGIO", lnInst: "1", doName: "Ind1", fc: .st),
+                    DataSetMember(ldInst: "LD0", lnClass: "GGIO", lnInst: "1", doName: "AnIn1", fc: .mx),
+                ])
+        ]
+        let triggers: UInt32 = 0b111110  // dchg, qchg, dupd, period, gi
+        let options: UInt32 = 0b11_1111_1110  // every OptFlds bit
+        node.reportControls = [
+            ReportControlDefinition(name: "urcb", dataSet: "DS", maxInstances: 2, triggerOptions: triggers, optionalFields: options),
+            ReportControlDefinition(name: "brcb", dataSet: "DS", buffered: true, triggerOptions: triggers, optionalFields: options),
+        ]
+        return node
+    }
 
     /// The CR and CN of the libIEC61850 client, as captured (Tests/Fixtures/vectors).
     public static let associationPrefix: [UInt8] = Array(
