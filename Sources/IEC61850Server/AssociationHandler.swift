@@ -104,6 +104,15 @@ final class AssociationHandler: ChannelInboundHandler {
     /// Sends a report (an unconfirmed PDU, segmented to the negotiated size) and flushes at once.
     private func send(_ report: OutgoingReport, context: ChannelHandlerContext) {
         guard context.channel.isActive, !concluded else { return }
+        // A client that stops reading would make its queued reports grow without bound: past the limit the
+        // association is closed (its URCBs are released; BRCBs keep buffering for its return).
+        if !context.channel.isWritable, let queued = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes),
+            queued > backend.configuration.maximumQueuedReportBytes
+        {
+            logger.warning("closing: the client does not read its reports", metadata: ["queuedBytes": "\(queued)"])
+            context.close(promise: nil)
+            return
+        }
         for segment in InformationReportEncoder.encode(report, maximumPDUSize: session.maximumPDUSize, allocator: context.channel.allocator) {
             var out = context.channel.allocator.buffer(capacity: segment.readableBytes + 32)
             machine.writeMMS(into: &out) { $0.writeImmutableBuffer(segment) }

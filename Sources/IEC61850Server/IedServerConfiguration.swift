@@ -28,6 +28,9 @@ public struct IedServerConfiguration: Sendable {
     /// The most reports a buffered report control block keeps while its client is away; past it the oldest
     /// is dropped and the next report says BufOvfl.
     public var reportBufferEntries: Int = 1000
+    /// Outbound bytes a client may leave unread before a report closes its association (its URCBs are
+    /// released; its BRCBs keep buffering for its return), so a stalled client cannot grow our memory.
+    public var maximumQueuedReportBytes: Int = 8 << 20
 
     public init() {}
 

@@ -1,6 +1,7 @@
 import Foundation
 import IEC61850Model
 import IEC61850Server
+import MMS
 import NIOCore
 import NIOPosix
 import TestSupport
@@ -11,10 +12,11 @@ final class RawClient {
     let channel: any Channel
     let received = NIOLockedBytes()
 
-    init(port: Int, group: any EventLoopGroup) async throws {
+    init(port: Int, group: any EventLoopGroup, receiveBuffer: Int = 131_072) async throws {
         let received = self.received
         channel = try await ClientBootstrap(group: group)
             .connectTimeout(.seconds(5))
+            .channelOption(.socketOption(.so_rcvbuf), value: .init(receiveBuffer))
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(Collect(received)) }
             }
@@ -66,12 +68,14 @@ final class NIOLockedBytes: @unchecked Sendable {
 
 @Suite("Server lifecycle on loopback", .timeLimit(.minutes(1)))
 struct ServerLifecycleTests {
-    func startServer(_ change: (inout IedServerConfiguration) -> Void = { _ in }) async throws -> IedServer {
+    func startServer(
+        model: IedModel = InMemoryAssociation.walkThroughModel(), _ change: (inout IedServerConfiguration) -> Void = { _ in }
+    ) async throws -> IedServer {
         var configuration = IedServerConfiguration()
         configuration.bindAddress = "127.0.0.1"
         configuration.port = 0
         change(&configuration)
-        let server = IedServer(model: InMemoryAssociation.walkThroughModel(), configuration: configuration)
+        let server = IedServer(model: model, configuration: configuration)
         try await server.start()
         return server
     }
@@ -110,6 +114,40 @@ struct ServerLifecycleTests {
         _ = try await first.wait { $0.count > 22 + 100 }
         #expect(first.channel.isActive)
         await server.stop()
+    }
+
+    @Test("a client that stops reading its reports is disconnected; another association carries on")
+    func stalledReportReader() async throws {
+        let server = try await startServer(model: try SCLLoader().load(file: Fixtures.demoSCL)) { $0.maximumQueuedReportBytes = 32_768 }
+        defer { Task { await server.stop() } }
+        let port = try #require(server.localPort)
+        let stalled = try await RawClient(port: port, group: MultiThreadedEventLoopGroup.singleton, receiveBuffer: 4096)
+        try await stalled.send(ClientFrames.connectionRequest)
+        _ = try await stalled.wait { $0.count >= 22 }
+        try await stalled.send(ClientFrames.connect())
+        _ = try await stalled.wait { $0.count > 22 + 100 }
+        for (index, (item, value)) in [("BufTm", MMSData.unsigned(0)), ("RptEna", .boolean(true))].enumerated() {
+            let before = stalled.received.value.count
+            try await stalled.send(ClientFrames.write(Int64(index + 1), domain: "DEMOGenericIO", item: "LLN0$RP$urcbEvents01$" + item, value: value))
+            _ = try await stalled.wait { $0.count > before }
+        }
+        try await stalled.channel.setOption(.autoRead, value: false)
+        let healthy = try await RawClient(port: port, group: MultiThreadedEventLoopGroup.singleton)
+        try await healthy.send(ClientFrames.connectionRequest)
+        _ = try await healthy.wait { $0.count >= 22 }
+        try await healthy.send(ClientFrames.connect())
+        _ = try await healthy.wait { $0.count > 22 + 100 }
+        let indication = try server.handle(for: "GenericIO/GGIO1.Ind1.stVal")
+        var updates = 0
+        while server.openAssociations > 1 && updates < 2_000_000 {
+            try server.update(indication, bool: updates % 2 == 0)
+            updates += 1
+            if updates % 1000 == 0 { try await Task.sleep(for: .milliseconds(1)) }
+        }
+        #expect(server.openAssociations == 1, "the stalled association is still open after \(updates) updates")
+        let before = healthy.received.value.count
+        try await healthy.send(ClientFrames.read(1, domain: "DEMOGenericIO", item: "GGIO1$ST$Ind1$stVal"))
+        _ = try await healthy.wait { $0.count > before }
     }
 
     @Test("values updated through the API are what a client reads; a batch is atomic")
