@@ -16,7 +16,7 @@ struct SCLLoaderTests {
         #expect(model.name == "DEMO")
         #expect(model.logicalDevices.map { $0.name(iedName: model.name) } == ["DEMOGenericIO", "DEMOMeasurement"])
         let generic = model.logicalDevices[0]
-        #expect(generic.logicalNodes.map(\.name) == ["LLN0", "LPHD1", "GGIO1", "GGIO2"])
+        #expect(generic.logicalNodes.map(\.name) == ["LLN0", "LPHD1", "GGIO1", "GGIO2", "GGIO3"])
         #expect(model.logicalDevices[1].logicalNodes.map(\.name).contains("MMXU1"))
     }
 
