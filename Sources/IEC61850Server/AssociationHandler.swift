@@ -98,7 +98,17 @@ final class AssociationHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         backend.reporting.associationClosed(session.reportClient)
+        backend.control.associationClosed(connection.id)
         context.fireChannelInactive()
+    }
+
+    /// Sends one MMS PDU that is not the answer being written (LastApplError, CommandTermination, a deferred response).
+    private func sendPDU(_ pdu: ByteBuffer, context: ChannelHandlerContext, flush: Bool) {
+        guard context.channel.isActive else { return }
+        var out = context.channel.allocator.buffer(capacity: pdu.readableBytes + 32)
+        machine.writeMMS(into: &out) { $0.writeImmutableBuffer(pdu) }
+        context.write(wrapOutboundOut(out), promise: nil)
+        if flush { context.flush() }
     }
 
     /// Sends a report (an unconfirmed PDU, segmented to the negotiated size) and flushes at once.
@@ -178,6 +188,17 @@ final class AssociationHandler: ChannelInboundHandler {
             run(machine.accept({ response.encode(into: &$0) }, allocator: allocator), context: context)
             let target = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             let loop = context.eventLoop
+            session.send = { pdu in
+                if loop.inEventLoop {
+                    let (handler, context) = target.value
+                    handler.sendPDU(pdu, context: context, flush: false)  // flushed with the answer being written
+                } else {
+                    loop.execute {
+                        let (handler, context) = target.value
+                        handler.sendPDU(pdu, context: context, flush: true)
+                    }
+                }
+            }
             backend.reporting.register(connection.id) { report in
                 loop.execute {
                     let (handler, context) = target.value
@@ -211,6 +232,7 @@ final class AssociationHandler: ChannelInboundHandler {
             logger.info("rejecting an undecodable MMS PDU: \(error.error)")
             machine.writeMMS(into: &out) { MMSResponseEncoder.writeReject(invokeID: error.invokeID, reason: error.rejectReason, into: &$0) }
         }
+        guard out.readableBytes > 0 else { return }
         context.write(wrapOutboundOut(out), promise: nil)
     }
 
@@ -221,6 +243,10 @@ final class AssociationHandler: ChannelInboundHandler {
             let start = buffer.writerIndex
             body(&buffer)
             size = buffer.writerIndex - start
+        }
+        if size == 0 {  // the answer comes later (a control executing)
+            out.clear()
+            return
         }
         guard size > session.maximumPDUSize else { return }
         out.clear()

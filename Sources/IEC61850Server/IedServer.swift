@@ -72,6 +72,7 @@ public final class IedServer: Sendable {
         }
         running.withLock { $0 = Running(group: group, channel: channel) }
         backend.reporting.attach(group.next())
+        backend.control.attach(group.next())
         logger.info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")", "ied": "\(model.name)"])
     }
 
@@ -84,6 +85,7 @@ public final class IedServer: Sendable {
             })
         else { return }
         backend.reporting.attach(nil)
+        backend.control.attach(nil)
         try? await current.channel.close()
         let channels = openChannels.withLock { Array($0.values) }
         for channel in channels { try? await channel.close() }

@@ -25,6 +25,11 @@ extension MMSServiceBackend {
             }
             targets = members.map(AccessTarget.variable)
         }
+        // Reading SBO selects (model 2); that happens before the values are locked for encoding.
+        var selected: [ObjectIdentifier: String] = [:]
+        for case .variable(let variable)? in targets where variable.fc == .co {
+            if let reference = selectByRead(variable, session: session) { selected[ObjectIdentifier(variable)] = reference }
+        }
         MMSResponseEncoder.writeConfirmedResponse(invokeID: invokeID, into: &buffer) { body in
             body.writeBERElement(.contextConstructed(4)) { response in
                 if withResult {
@@ -35,6 +40,8 @@ extension MMSServiceBackend {
                     store.withValues { values in
                         for target in targets where results.writerIndex - start <= limit {
                             switch target {
+                            case .variable(let variable)? where variable.fc == .co && variable.name == "SBO":
+                                results.writeBERString(.context(10), selected[ObjectIdentifier(variable)] ?? "")
                             case .variable(let variable)?: encode(variable, values: values, into: &results)
                             case .elements(let elements)?:
                                 results.writeBERElement(.contextConstructed(1)) { array in

@@ -19,6 +19,10 @@ extension MMSServiceBackend {
             MMSResponseEncoder.writeReject(invokeID: invokeID, reason: .confirmedRequest(.invalidArgument), into: &buffer)
             return
         }
+        if targets.count == 1, case .variable(let variable)? = targets[0], variable.fc == .co, let (object, service) = controlTarget(variable) {
+            writeControl(data[0], service: service, object: object, invokeID: invokeID, session: session, into: &buffer)
+            return
+        }
         let results = zip(targets, data).map { target, value -> DataAccessError? in
             guard case .variable(let variable)? = target else { return .objectNonExistent }
             return write(value, to: variable, session: session)

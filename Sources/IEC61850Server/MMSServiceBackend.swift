@@ -15,6 +15,7 @@ final class MMSServiceBackend: Sendable {
     let writeHandlers = Mutex<[Int: WriteAccessHandler]>([:])
     let dataSets: DataSetStore
     let reporting: ReportingEngine
+    let control: ControlService
     let logger: Logger
 
     /// The services this server answers, for the initiate response.
@@ -37,7 +38,9 @@ final class MMSServiceBackend: Sendable {
         self.dataSets = dataSets
         let store = ReportingEngine.makeStore(model: model, layout: layout, dataSets: dataSets, bufferCapacity: configuration.reportBufferEntries)
         self.store = store
-        self.reporting = ReportingEngine(model: model, layout: layout, store: store, dataSets: dataSets, logger: logger)
+        let reporting = ReportingEngine(model: model, layout: layout, store: store, dataSets: dataSets, logger: logger)
+        self.reporting = reporting
+        self.control = ControlService(model: model, namespace: namespace, store: store, reporting: reporting, logger: logger)
     }
 
     /// The SCL's data sets, their members resolved.
@@ -120,6 +123,9 @@ struct SessionContext {
     let maximumPDUSize: Int
     /// The association-specific data sets (`@name`).
     let dataSets: AssociationDataSets
+    /// Sends an unsolicited MMS PDU to this association (LastApplError, CommandTermination, a deferred
+    /// response), in order, from any thread; on the event loop it goes out before the current answer.
+    var send: @Sendable (ByteBuffer) -> Void = { _ in }
 
     /// The association as report control blocks know it (id and peer IP address, the Owner attribute).
     var reportClient: ReportControlBlock.Client {

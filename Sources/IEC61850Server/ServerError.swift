@@ -10,6 +10,8 @@ public enum ServerError: Error, Equatable, Sendable, CustomStringConvertible {
     case alreadyRunning
     /// Binding the listening socket failed.
     case bindFailed(String)
+    /// The reference is not a controllable data object (one with an Oper).
+    case notControllable(String)
 
     public var code: Int {
         switch self {
@@ -18,6 +20,7 @@ public enum ServerError: Error, Equatable, Sendable, CustomStringConvertible {
         case .typeMismatch: 503
         case .alreadyRunning: 504
         case .bindFailed: 505
+        case .notControllable: 506
         }
     }
 
@@ -28,6 +31,7 @@ public enum ServerError: Error, Equatable, Sendable, CustomStringConvertible {
         case .typeMismatch(let reference, let expected): "SRV-503 value for '\(reference)' must be \(expected)"
         case .alreadyRunning: "SRV-504 the server is already running"
         case .bindFailed(let why): "SRV-505 cannot listen: \(why)"
+        case .notControllable(let reference): "SRV-506 '\(reference)' is not a controllable data object"
         }
     }
 }

@@ -11,6 +11,12 @@
 //
 // sets an integer attribute to the monotonic clock in nanoseconds (CLOCK_MONOTONIC), 1000 times a second,
 // 5000 times: the report latency benchmark reads each report's value to tell how old it is.
+// With --simulate (and --simulate-delay MS, 100 by default) controls are accepted and the status follows
+// after the delay; then
+//
+//   fail GenericIO/GGIO1.SPCSO3 10      executing that object's controls fails with AddCause 10
+//   accept GenericIO/GGIO1.SPCSO3       back to normal
+//
 // Every line is answered on standard output with `ok` or `error <reason>`; logs go to standard error.
 //
 //   swift run example-console-server --scl mappings/demo/demo.icd --port 10102
@@ -23,6 +29,8 @@ LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
 
 var arguments = ArraySlice(CommandLine.arguments.dropFirst())
 var options: [String: String] = [:]
+let simulate = arguments.contains("--simulate")
+arguments.removeAll { $0 == "--simulate" }
 while let flag = arguments.popFirst() {
     guard flag.hasPrefix("--"), let value = arguments.popFirst() else {
         FileHandle.standardError.write(Data("usage: example-console-server --scl FILE [--port N] [--bind ADDR] [--ied NAME]\n".utf8))
@@ -40,6 +48,8 @@ var configuration = IedServerConfiguration()
 configuration.port = Int(options["port"] ?? "") ?? 10102
 configuration.bindAddress = options["bind"] ?? "127.0.0.1"
 let server = IedServer(model: model, configuration: configuration)
+let simulationDelay = Duration.milliseconds(Int(options["simulate-delay"] ?? "") ?? 100)
+if simulate { server.simulateControls(delay: simulationDelay) }
 try await server.start()
 
 /// Parses `set REF TYPE VALUE` into a handle and a value of the handle's type.
@@ -96,6 +106,20 @@ func monotonicNanoseconds() -> UInt64 {
 }
 
 while let line = readLine() {
+    if simulate && (line.hasPrefix("fail ") || line.hasPrefix("accept ")) {
+        let words = line.split(separator: " ")
+        let cause = words.count == 3 ? Int64(words[2]).flatMap(AddCause.init(rawValue:)) : nil
+        do {
+            guard words.count == (words[0] == "fail" ? 3 : 2), words[0] == "accept" || cause != nil else {
+                throw ConsoleError("expected: fail REFERENCE ADDCAUSE | accept REFERENCE")
+            }
+            try server.setControlHandler(for: String(words[1]), IedServer.simulated(delay: simulationDelay, failing: cause))
+            answer("ok")
+        } catch {
+            answer("error \(error)")
+        }
+        continue
+    }
     if line.hasPrefix("tick ") {
         do {
             try tick(line.split(separator: " "))

@@ -1,0 +1,56 @@
+import IEC61850Model
+
+/// A control command as handlers see it: what a client asks of one controllable object.
+public struct ControlAction: Sendable {
+    /// The controllable data object (`GenericIO/GGIO1.SPCSO1`).
+    public let object: String
+    /// ctlVal: BOOLEAN for SPC and DPC, INT32 for INC, an enumeration for ENC, Tcmd for BSC, INT8 for
+    /// ISC; for APC the AnalogueValue's `f` (or `i` when only that is sent).
+    public let value: DataValue
+    /// A test command: the application must not change the process.
+    public let test: Bool
+    public let originCategory: Int64
+    public let originIdentifier: [UInt8]
+    public let controlNumber: UInt8
+    /// The client asks for an interlock check (Check bit 1).
+    public let interlockCheck: Bool
+    /// The client asks for a synchrocheck (Check bit 0).
+    public let synchroCheck: Bool
+    /// For a time-activated operate: when to execute.
+    public let operateTime: Timestamp?
+    /// The association the command came from (for access control per client).
+    public let connection: ClientConnection
+    /// The control model the object had when the command arrived.
+    public let model: ControlModel
+}
+
+/// What a check handler decides (perform-check: interlocking, synchrocheck, anything else).
+public enum CheckResult: Sendable, Equatable {
+    case accept
+    case refuse(AddCause)
+}
+
+/// What a control handler reports once it has executed (or failed to execute) a command.
+public enum ControlResult: Sendable, Equatable {
+    case success
+    case failure(AddCause)
+}
+
+/// Handlers of one controllable object; each runs for every command that reaches that stage.
+public struct ControlHandlers: Sendable {
+    /// Called at select-with-value and at operate, on the association's event loop: keep it short.
+    public var check: (@Sendable (ControlAction) -> CheckResult)?
+    /// Called before execution; may wait (for example for a synchrocheck window).
+    public var waitForExecution: (@Sendable (ControlAction) async -> CheckResult)?
+    /// Executes the command (a field write, a simulated action) and reports the result.
+    public var control: (@Sendable (ControlAction) async -> ControlResult)?
+
+    public init(
+        check: (@Sendable (ControlAction) -> CheckResult)? = nil, waitForExecution: (@Sendable (ControlAction) async -> CheckResult)? = nil,
+        control: (@Sendable (ControlAction) async -> ControlResult)? = nil
+    ) {
+        self.check = check
+        self.waitForExecution = waitForExecution
+        self.control = control
+    }
+}

@@ -1,0 +1,240 @@
+import Foundation
+import IEC61850Model
+import Logging
+import MMS
+import NIOCore
+import Synchronization
+
+/// Runs the control model of every controllable object: the state machines under one short lock, the
+/// application's handlers, and the common status policy (stVal follows ctlVal) when switched on.
+final class ControlService: Sendable {
+    let objects: [ControlObject]
+    private let byReference: [String: Int]
+    private let machines: Mutex<[ControlStateMachine]>
+    private let handlers = Mutex<[Int: ControlHandlers]>([:])
+    /// When set, a successful non-test command updates the object's status (stVal, q, t, origin, ctlNum).
+    let statusFollowsControl = Atomic<Bool>(false)
+    private let timerLoop = Mutex<(any EventLoop)?>(nil)
+    private let store: ValueStore
+    private let reporting: ReportingEngine
+    private let logger: Logger
+
+    /// libIEC61850's select timeout when the object has no sboTimeout (ms).
+    static let defaultSelectTimeout: UInt64 = 15_000
+
+    init(model: IedModel, namespace: MMSNamespace, store: ValueStore, reporting: ReportingEngine, logger: Logger) {
+        objects = ControlObject.all(in: model, namespace: namespace)
+        byReference = Dictionary(objects.enumerated().map { ($1.reference, $0) }, uniquingKeysWith: { first, _ in first })
+        machines = Mutex(Array(repeating: ControlStateMachine(), count: objects.count))
+        self.store = store
+        self.reporting = reporting
+        self.logger = logger
+    }
+
+    func index(of reference: String) -> Int? { byReference[reference] }
+
+    func setHandlers(_ new: ControlHandlers?, for index: Int) {
+        handlers.withLock { $0[index] = new }
+    }
+
+    func handlers(for index: Int) -> ControlHandlers? { handlers.withLock { $0[index] } }
+
+    func attach(_ loop: (any EventLoop)?) { timerLoop.withLock { $0 = loop } }
+
+    static func now() -> UInt64 { NIODeadline.now().uptimeNanoseconds }
+
+    // MARK: Object settings, read from the model's values each time (a client may change them)
+
+    func model(of object: ControlObject) -> ControlModel {
+        guard let handle = object.ctlModel, case .integer(let raw) = store[handle.slot] else { return .directWithNormalSecurity }
+        return ControlModel(rawValue: raw) ?? .statusOnly
+    }
+
+    func selectTimeout(of object: ControlObject) -> UInt64 {
+        guard let handle = object.sboTimeout, case .unsigned(let milliseconds) = store[handle.slot], milliseconds > 0 else {
+            return Self.defaultSelectTimeout * 1_000_000
+        }
+        return milliseconds * 1_000_000
+    }
+
+    func operateMany(_ object: ControlObject) -> Bool {
+        guard let handle = object.sboClass, case .integer(1) = store[handle.slot] else { return false }
+        return true
+    }
+
+    // MARK: Selection
+
+    /// Model 2: a read of SBO. The object reference when the client now holds the selection, else "".
+    func selectByRead(_ index: Int, client: UInt64) -> String {
+        let object = objects[index]
+        guard model(of: object) == .sboWithNormalSecurity else { return "" }
+        let timeout = selectTimeout(of: object)
+        let selected = machines.withLock { $0[index].selectByRead(client, timeout: timeout, now: Self.now()) }
+        if selected { scheduleExpiry(index, after: timeout) }
+        return selected ? object.mmsReference : ""
+    }
+
+    /// Expires selections whose time ran out (and so clears stSeld) once the select timeout has passed.
+    private func scheduleExpiry(_ index: Int, after timeout: UInt64) {
+        guard let loop = timerLoop.withLock({ $0 }) else { return }
+        loop.scheduleTask(in: .nanoseconds(Int64(clamping: timeout) + 1_000_000)) { [weak self] in
+            guard let self else { return }
+            _ = self.machines.withLock { $0[index].timerFired(now: Self.now()) }
+        }
+    }
+
+    /// The association ended: its selections go.
+    func associationClosed(_ client: UInt64) {
+        machines.withLock { machines in
+            for index in machines.indices { machines[index].associationClosed(client) }
+        }
+    }
+
+    // MARK: Commands
+
+    /// What to answer a control write now.
+    enum Answer {
+        /// The write response is positive now.
+        case accepted
+        /// LastApplError, then a negative write response.
+        case refused(DataAccessError, ControlReportEncoder.LastApplError)
+        /// The response comes later (direct or SBO with normal security: after the execution).
+        case deferred
+    }
+
+    /// Sends one MMS PDU to the association, from any thread, in order.
+    typealias Send = @Sendable (ByteBuffer) -> Void
+
+    /// Handles a write of Oper, SBOw or Cancel. `respondLater` writes the deferred write response.
+    func handle(
+        _ data: MMSData, service: ControlCommand.Service, object index: Int, connection: ClientConnection, send: @escaping Send,
+        respondLater: @escaping @Sendable (DataAccessError?) -> Void
+    ) -> Answer {
+        let object = objects[index]
+        let model = model(of: object)
+        let client = connection.id
+        guard model != .statusOnly else {
+            return .refused(.objectAccessDenied, lastApplError(object, service, nil, .notSupported))
+        }
+        guard let command = ControlCommand(data, service: service, object: object) else {
+            return .refused(.objectAccessDenied, lastApplError(object, service, nil, .inconsistentParameters))
+        }
+        let action = ControlAction(
+            object: object.reference, value: command.parameters.value, test: command.parameters.test,
+            originCategory: command.parameters.originCategory, originIdentifier: command.parameters.originIdentifier,
+            controlNumber: command.parameters.controlNumber, interlockCheck: command.parameters.check & 0b10 != 0,
+            synchroCheck: command.parameters.check & 0b01 != 0, operateTime: command.operateTime, connection: connection, model: model)
+        let now = Self.now()
+        switch service {
+        case .cancel:
+            do throws(ControlStateMachine.Refusal) {
+                try machines.withLock { machines throws(ControlStateMachine.Refusal) in try machines[index].cancel(client, now: now) }
+                return .accepted
+            } catch {
+                return refusal(error, object, command)
+            }
+        case .selectWithValue:
+            guard model == .sboWithEnhancedSecurity else {
+                return .refused(.objectAccessDenied, lastApplError(object, service, command, .notSupported))
+            }
+            do throws(ControlStateMachine.Refusal) {
+                try machines.withLock { machines throws(ControlStateMachine.Refusal) in try machines[index].canSelect(client, now: now) }
+                if let cause = blockingCause(object, action, handlers: handlers(for: index)) {
+                    return .refused(.objectAccessDenied, lastApplError(object, service, command, cause))
+                }
+                let timeout = selectTimeout(of: object)
+                machines.withLock { $0[index].select(client, parameters: command.parameters, timeout: timeout, now: now) }
+                scheduleExpiry(index, after: timeout)
+                return .accepted
+            } catch {
+                return refusal(error, object, command)
+            }
+        case .operate:
+            do throws(ControlStateMachine.Refusal) {
+                try machines.withLock { machines throws(ControlStateMachine.Refusal) in
+                    try machines[index].beginOperate(client, parameters: command.parameters, model: model, now: now)
+                }
+            } catch {
+                return refusal(error, object, command)
+            }
+            let installed = handlers(for: index)
+            if let cause = blockingCause(object, action, handlers: installed) ?? (installed?.control == nil ? .notSupported : nil) {
+                endOperate(index, object, model)
+                return .refused(.objectAccessDenied, lastApplError(object, service, command, cause))
+            }
+            let enhanced = model.isEnhanced
+            Task { [self] in
+                var result: ControlResult = .success
+                if let wait = installed?.waitForExecution, case .refuse(let cause) = await wait(action) { result = .failure(cause) }
+                if result == .success, let control = installed?.control { result = await control(action) }
+                if result == .success && !action.test && statusFollowsControl.load(ordering: .relaxed) { follow(object, action) }
+                endOperate(index, object, model)
+                let failure: ControlReportEncoder.LastApplError? =
+                    if case .failure(let cause) = result { lastApplError(object, service, command, cause, error: 1) } else { nil }
+                if enhanced {
+                    send(ControlReportEncoder.commandTermination(domain: object.domain, item: object.item + "$Oper", operate: command.data, error: failure))
+                } else {
+                    if let failure { send(ControlReportEncoder.lastApplError(failure)) }
+                    respondLater(failure == nil ? nil : .objectAccessDenied)
+                }
+            }
+            return enhanced ? .accepted : .deferred
+        }
+    }
+
+    private func endOperate(_ index: Int, _ object: ControlObject, _ model: ControlModel) {
+        let many = operateMany(object)
+        let timeout = selectTimeout(of: object)
+        machines.withLock { $0[index].endOperate(model: model, operateMany: many, timeout: timeout, now: Self.now()) }
+    }
+
+    /// Mode, switching hierarchy, then the application's check: the first cause that blocks the command.
+    private func blockingCause(_ object: ControlObject, _ action: ControlAction, handlers: ControlHandlers?) -> AddCause? {
+        if let behaviour = object.behaviour, case .integer(let mode) = store[behaviour.slot] {
+            // 1 on, 2 on-blocked, 3 test, 4 test/blocked, 5 off: off takes nothing; test modes take only test commands.
+            if mode == 5 || ((mode == 3 || mode == 4) && !action.test) { return .blockedByMode }
+        }
+        if let local = object.local, case .boolean(true) = store[local.slot], [2, 3, 5, 6].contains(action.originCategory) {
+            return .blockedBySwitchingHierarchy  // under local control, station and remote commands are refused
+        }
+        if let check = handlers?.check, case .refuse(let cause) = check(action) { return cause }
+        return nil
+    }
+
+    private func refusal(_ error: ControlStateMachine.Refusal, _ object: ControlObject, _ command: ControlCommand) -> Answer {
+        let access: DataAccessError = error.kind == .accessDenied ? .objectAccessDenied : .temporarilyUnavailable
+        return .refused(access, lastApplError(object, command.service, command, error.cause))
+    }
+
+    func lastApplError(
+        _ object: ControlObject, _ service: ControlCommand.Service, _ command: ControlCommand?, _ cause: AddCause, error: Int64 = 0
+    ) -> ControlReportEncoder.LastApplError {
+        ControlReportEncoder.LastApplError(
+            controlObject: object.mmsReference(service.rawValue), error: error, originCategory: command?.parameters.originCategory ?? 0,
+            originIdentifier: command?.parameters.originIdentifier ?? [], controlNumber: command?.parameters.controlNumber ?? 0, cause: cause)
+    }
+
+    /// The common policy: the status follows the command, with good quality, the time, origin and ctlNum.
+    private func follow(_ object: ControlObject, _ action: ControlAction) {
+        var changes: [(slot: Int, value: DataValue)] = []
+        if let status = object.status, let value = Self.status(action.value, as: status.type) { changes.append((status.slot, value)) }
+        if let quality = object.quality { changes.append((quality.slot, .quality(.good))) }
+        if let time = object.time { changes.append((time.slot, .timestamp(.now()))) }
+        if let category = object.originCategory { changes.append((category.slot, .integer(action.originCategory))) }
+        if let identifier = object.originIdentifier { changes.append((identifier.slot, .octets(action.originIdentifier))) }
+        if let number = object.controlNumber { changes.append((number.slot, .unsigned(UInt64(action.controlNumber)))) }
+        reporting.apply(changes)
+    }
+
+    /// ctlVal as the status attribute's type: SPC BOOLEAN, DPC on/off, INC/ENC/ISC integers, APC floats.
+    static func status(_ value: DataValue, as type: BasicType) -> DataValue? {
+        switch (value, type) {
+        case (.boolean(let on), .dbpos): .integer(on ? 2 : 1)
+        case (.boolean, .boolean): value
+        case (.integer(let number), .float32): .float32(Float(number))
+        case (.float32(let number), .float32): .float32(number)
+        case (.integer, _) where value.conforms(to: type): value
+        default: nil
+        }
+    }
+}

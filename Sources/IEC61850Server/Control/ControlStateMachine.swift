@@ -1,0 +1,132 @@
+import IEC61850Model
+
+/// Selection and execution of one controllable object as a state machine value (PROTOCOL.md §6).
+///
+/// Inputs are a client's select (by reading SBO or writing SBOw), operate, cancel, the end of an
+/// execution, a timer and an association's end, each with the time; refusals come back as values with
+/// the DataAccessError kind and AddCause a client sees. Handlers and encoding stay outside.
+struct ControlStateMachine: Sendable, Equatable {
+    /// What a command asks, in the terms that must match between SBOw and Oper (IEC 61850-7-2 20.5.2.3).
+    struct Parameters: Sendable, Equatable {
+        var value: DataValue
+        var originCategory: Int64
+        var originIdentifier: [UInt8]
+        var controlNumber: UInt8
+        var test: Bool
+        var check: UInt32
+    }
+
+    enum State: Sendable, Equatable {
+        case idle
+        /// Selected by `owner` until `deadline` (monotonic ns); SBOw keeps its parameters.
+        case selected(owner: UInt64, deadline: UInt64, parameters: Parameters?)
+        /// A command is executing (its handler runs).
+        case executing(owner: UInt64, parameters: Parameters)
+    }
+
+    struct Refusal: Error, Equatable {
+        enum Kind: Sendable, Equatable {
+            case accessDenied
+            case temporarilyUnavailable
+        }
+        let kind: Kind
+        let cause: AddCause
+    }
+
+    private(set) var state: State = .idle
+
+    /// The association that holds the selection (stSeld is true while it is set).
+    var selectedBy: UInt64? {
+        if case .selected(let owner, _, _) = state { return owner }
+        return nil
+    }
+
+    var nextDeadline: UInt64? {
+        if case .selected(_, let deadline, _) = state { return deadline }
+        return nil
+    }
+
+    /// A selection whose time ran out counts as none.
+    private mutating func expire(now: UInt64) {
+        if case .selected(_, let deadline, _) = state, deadline <= now { state = .idle }
+    }
+
+    /// Model 2: a client reads SBO. True when it now holds the selection (the read answers the object
+    /// reference), false when it cannot (the read answers an empty string).
+    mutating func selectByRead(_ client: UInt64, timeout: UInt64, now: UInt64) -> Bool {
+        expire(now: now)
+        switch state {
+        case .executing: return false
+        case .selected(let owner, _, _) where owner != client: return false
+        case .idle, .selected:
+            state = .selected(owner: client, deadline: now &+ timeout, parameters: nil)
+            return true
+        }
+    }
+
+    /// Model 4: whether a client may select with a value now (checked before the check handler runs).
+    mutating func canSelect(_ client: UInt64, now: UInt64) throws(Refusal) {
+        expire(now: now)
+        switch state {
+        case .executing: throw Refusal(kind: .temporarilyUnavailable, cause: .commandAlreadyInExecution)
+        case .selected: throw Refusal(kind: .temporarilyUnavailable, cause: .objectAlreadySelected)
+        case .idle: break
+        }
+    }
+
+    /// Model 4: the select with value passed every check.
+    mutating func select(_ client: UInt64, parameters: Parameters, timeout: UInt64, now: UInt64) {
+        state = .selected(owner: client, deadline: now &+ timeout, parameters: parameters)
+    }
+
+    /// An operate arrives: refused, or the object is now executing it.
+    mutating func beginOperate(_ client: UInt64, parameters: Parameters, model: ControlModel, now: UInt64) throws(Refusal) {
+        expire(now: now)
+        switch state {
+        case .executing:
+            throw Refusal(kind: .temporarilyUnavailable, cause: .commandAlreadyInExecution)
+        case .idle where model.needsSelect:
+            throw Refusal(kind: .accessDenied, cause: .objectNotSelected)
+        case .selected(let owner, _, _) where owner != client:
+            throw Refusal(kind: .temporarilyUnavailable, cause: .lockedByOtherClient)
+        case .selected(_, _, let selected?) where model == .sboWithEnhancedSecurity && selected != parameters:
+            state = .idle  // the operate must repeat the SBOw exactly; a mismatch also ends the selection
+            throw Refusal(kind: .accessDenied, cause: .inconsistentParameters)
+        case .idle, .selected:
+            state = .executing(owner: client, parameters: parameters)
+        }
+    }
+
+    /// The operate was refused after it began (mode, hierarchy, a check) or its execution ended.
+    /// Operate-many keeps an SBO selection for the next operate; otherwise the object is free again.
+    mutating func endOperate(model: ControlModel, operateMany: Bool, timeout: UInt64, now: UInt64) {
+        guard case .executing(let owner, let parameters) = state else { return }
+        if model.needsSelect && operateMany {
+            state = .selected(owner: owner, deadline: now &+ timeout, parameters: model == .sboWithEnhancedSecurity ? parameters : nil)
+        } else {
+            state = .idle
+        }
+    }
+
+    /// A cancel: releases the selection of the client that holds it.
+    mutating func cancel(_ client: UInt64, now: UInt64) throws(Refusal) {
+        expire(now: now)
+        switch state {
+        case .executing: throw Refusal(kind: .temporarilyUnavailable, cause: .commandAlreadyInExecution)
+        case .selected(let owner, _, _) where owner != client: throw Refusal(kind: .temporarilyUnavailable, cause: .lockedByOtherClient)
+        case .idle, .selected: state = .idle
+        }
+    }
+
+    /// The select timer: true when the selection ended now.
+    mutating func timerFired(now: UInt64) -> Bool {
+        let before = state
+        expire(now: now)
+        return before != state
+    }
+
+    /// The association ended: its selection goes (an execution already running finishes on its own).
+    mutating func associationClosed(_ client: UInt64) {
+        if case .selected(let owner, _, _) = state, owner == client { state = .idle }
+    }
+}

@@ -1,0 +1,54 @@
+import IEC61850Model
+
+extension IedServer {
+    /// The controllable data objects of the model (`GenericIO/GGIO1.SPCSO1`).
+    public var controllableObjects: [String] { backend.control.objects.map(\.reference) }
+
+    /// Installs the handlers of one controllable object (nil removes them: its commands are then
+    /// refused with AddCause not-supported).
+    ///
+    /// ```swift
+    /// try server.setControlHandlers(for: "GenericIO/GGIO1.SPCSO1", ControlHandlers(
+    ///     check: { action in action.interlockCheck && interlocked ? .refuse(.blockedByInterlocking) : .accept },
+    ///     control: { action in
+    ///         guard !action.test else { return .success }  // a test command changes nothing
+    ///         return await relay.set(action.value == .boolean(true)) ? .success : .failure(.blockedByProcess)
+    ///     }))
+    /// ```
+    public func setControlHandlers(for reference: String, _ handlers: ControlHandlers?) throws(ServerError) {
+        guard let index = backend.control.index(of: reference) else { throw .notControllable(reference) }
+        backend.control.setHandlers(handlers, for: index)
+    }
+
+    /// Installs only the control (execution) handler of an object.
+    public func setControlHandler(for reference: String, _ control: @escaping @Sendable (ControlAction) async -> ControlResult) throws(ServerError) {
+        var handlers = backend.control.index(of: reference).flatMap { backend.control.handlers(for: $0) } ?? ControlHandlers()
+        handlers.control = control
+        try setControlHandlers(for: reference, handlers)
+    }
+
+    /// The common status policy, off by default: after a successful command that is not a test, stVal
+    /// (DPC: on/off; APC: mxVal) follows ctlVal, q becomes good, t now, and origin and ctlNum are the
+    /// command's. Reports on those attributes follow as for any update.
+    public var statusFollowsControl: Bool {
+        get { backend.control.statusFollowsControl.load(ordering: .relaxed) }
+        set { backend.control.statusFollowsControl.store(newValue, ordering: .relaxed) }
+    }
+
+    /// An IED simulator: every controllable object without handlers accepts its commands and executes
+    /// them after `delay`, and the status follows. For commissioning before the plant exists.
+    public func simulateControls(delay: Duration = .milliseconds(100)) {
+        statusFollowsControl = true
+        for index in backend.control.objects.indices where backend.control.handlers(for: index) == nil {
+            backend.control.setHandlers(ControlHandlers(control: Self.simulated(delay: delay)), for: index)
+        }
+    }
+
+    /// A simulated execution: waits `delay`, then succeeds (or fails with `cause`).
+    public static func simulated(delay: Duration, failing cause: AddCause? = nil) -> @Sendable (ControlAction) async -> ControlResult {
+        { _ in
+            try? await Task.sleep(for: delay)
+            return cause.map(ControlResult.failure) ?? .success
+        }
+    }
+}
