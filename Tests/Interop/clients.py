@@ -50,6 +50,35 @@ the inclusion, see RustIec61850Client), and received (time.monotonic() on arriva
 Refusals of RCB writes also raise ClientError with .kind "temporarily-unavailable"
 (DataAccessError 2), "value-invalid" (11) or "access-denied" (3).
 
+Controls (test_controls.py; PROTOCOL.md §6). An object is "LD/LN.DO", e.g.
+"DEMOGenericIO/GGIO1.SPCSO2"; a control value is bool (SPC, DPC), int (INC) or float (APC).
+    control_model(obj) -> int                ctlModel [CF] as read by the client library (0..4)
+    set_origin(obj, or_cat, or_ident)        origin of the following commands (or_ident bytes)
+    set_ctl_num(obj, n)                      the client's ctlNum counter. Both libraries count alike: a
+                                             select (SBO read or SBOw) and an Oper of a direct model
+                                             first add 1 and send the result; an Oper after a select
+                                             and a Cancel send the counter as it is.
+    select(obj) -> outcome                   SBO read (sbo-with-normal-security)
+    select_with_value(obj, value) -> outcome SBOw write (sbo-with-enhanced-security)
+    operate(obj, value) -> outcome           Oper write; in the enhanced models the outcome also holds
+                                             the CommandTermination (awaited, at most termination_wait s)
+    cancel(obj, value) -> outcome            Cancel write (value: the ctlVal it carries, if the library asks)
+    supports_apc                             False: the library cannot send APC's structured ctlVal
+An outcome is a dict:
+    ok            the service succeeded (an enhanced operate: write and CommandTermination positive)
+    write_ok      the SBOw/Oper/Cancel write response (the SBO read for select) was positive;
+                  None when the library does not tell it apart from the CommandTermination
+    write_error   the error kind of a refused write ("access-denied", "temporarily-unavailable"...,
+                  as for write()), None when accepted or not exposed (rust-iec61850)
+    add_cause     AddCause (int) of the LastApplError the library exposes for this service, or None
+                  when it exposes none (rust-iec61850 on a refused write, see RustIec61850Client)
+    appl_error    (Error, ctlNum) of that LastApplError when the library exposes them, else None
+    termination   "positive" / "negative" CommandTermination, None when none arrived (or the library
+                  cannot tell)
+    late          CommandTerminations that arrived after a refused write (a protocol error), or None
+    seconds       time the call took
+    detail        the library's own words
+
 The adapters are used in a forked child process (see conftest.run_client), so a hang in
 a C or Rust call is bounded by the parent killing the child.
 """
@@ -108,6 +137,27 @@ def _new_report(**fields) -> dict:
                   inclusion_exact=True, received=time.monotonic())
     report.update(fields)
     return report
+
+
+# controls ------------------------------------------------------------------------------------
+# AddCause values (PROTOCOL.md §6), for messages.
+ADD_CAUSE_NAMES = (
+    "unknown", "not-supported", "blocked-by-switching-hierarchy", "select-failed", "invalid-position",
+    "position-reached", "parameter-change-in-execution", "step-limit", "blocked-by-mode", "blocked-by-process",
+    "blocked-by-interlocking", "blocked-by-synchrocheck", "command-already-in-execution", "blocked-by-health",
+    "1-of-n-control", "abortion-by-cancel", "time-limit-over", "abortion-by-trip", "object-not-selected",
+    "object-already-selected", "no-access-authority", "ended-with-overshoot", "abortion-due-to-deviation",
+    "abortion-by-communication-loss", "blocked-by-command", "none", "inconsistent-parameters",
+    "locked-by-other-client",
+)
+CTL_MODEL_NAMES = ("status-only", "direct-normal", "sbo-normal", "direct-enhanced", "sbo-enhanced")
+ENHANCED_MODELS = (3, 4)
+
+
+def _outcome(ok: bool, *, write_ok=None, add_cause=None, appl_error=None, termination=None, late=None,
+             seconds: float = 0.0, detail: str = "") -> dict:
+    return dict(ok=bool(ok), write_ok=write_ok, write_error=None, add_cause=add_cause, appl_error=appl_error,
+                termination=termination, late=late, seconds=round(seconds, 3), detail=detail)
 
 
 # --------------------------------------------------------------------------- libiec61850
@@ -220,6 +270,7 @@ class LibIec61850Client:
     def close(self) -> None:
         if getattr(self, "_subscription", None) is not None:
             self.unsubscribe()
+        self._release_controls()
         if self.con is not None:
             L = self.L
             L.IedConnection_close(self.con)
@@ -653,6 +704,164 @@ class LibIec61850Client:
                 self.L.IedConnection_uninstallReportHandler(self.con, sub[0])
             del sub  # the RCBSubscriber's destructor unregisters it and deletes the handler
 
+    # controls --------------------------------------------------------------------------
+    # How: ControlObjectClient_create (reads ctlModel [CF] and the CO variable specification, so the
+    # Oper has the server's layout: operTm/ctlNum present or not, the ctlVal type, AnalogueValue for
+    # APC), ControlObjectClient_select (reads SBO: any non-empty visible string means selected),
+    # _selectWithValue (SBOw), _operate(ctlVal, operTm 0), _cancel, _setOrigin, _setCtlNum.
+    # LastApplError: libIEC61850's receive thread stores a vmd-specific "LastApplError" report
+    # (5 components, CntrlObj "LD/LN$CO$DO$..." matched against the object) in the control object,
+    # in C; every select/operate/cancel first resets it to {Error 0, ctlNum 0, AddCause 0}, and
+    # ControlObjectClient_getLastApplError reads it: so AddCause 0 means "none received" (or unknown).
+    # CommandTermination: a domain-specific report of "LN$CO$DO$Oper" calls the object's
+    # CommandTerminationHandler; a negative one is preceded (in the same report) by the LastApplError.
+    # From Python that handler is the SWIG director pair CommandTermSubscriber + CommandTermHandler
+    # (one registered subscriber per object reference and process), whose trampoline takes the GIL on
+    # the receive thread, with the same hazard as reports (see above): after an enhanced operate the
+    # adapter waits for the CommandTermination with time.sleep() before it returns, and after a
+    # refused one it waits termination_settle s so that a stray CommandTermination cannot meet a
+    # blocking call. Positive or negative is told by the LastApplError seen when it arrives (as
+    # libIEC61850's own client API does): Error or AddCause non-zero is negative.
+    supports_apc = True
+    termination_wait = 3.0
+    termination_settle = 0.3
+
+    def _control(self, obj: str):
+        controls = self.__dict__.setdefault("_controls", {})
+        if obj not in controls:
+            try:
+                co = self.L.ControlObjectClient_create(obj, self.con)
+            except RuntimeError as e:  # the typemap turns NULL into RuntimeError
+                raise ClientError("other", f"ControlObjectClient_create {obj}: {e}") from e
+            controls[obj] = {"co": co, "subscriber": None, "terminations": []}
+        return controls[obj]
+
+    def _release_controls(self) -> None:
+        controls = self.__dict__.pop("_controls", {})
+        for entry in controls.values():
+            entry["subscriber"] = None  # destroyed: unregisters it and deletes its handler
+            self.L.ControlObjectClient_destroy(entry["co"])
+
+    def _watch_terminations(self, obj: str, entry: dict) -> None:
+        if entry["subscriber"] is not None:
+            return
+        L = self.L
+        terminations = entry["terminations"]
+
+        class Handler(L.CommandTermHandler):
+            def trigger(self):  # receive thread, GIL held by the trampoline
+                try:
+                    la = L.ControlObjectClient_getLastApplError(self._libiec61850_control_object_client)
+                    terminations.append((int(la.error), int(la.addCause), int(la.ctlNum), time.monotonic()))
+                except Exception as e:  # lost in the trampoline otherwise
+                    terminations.append(("exception", f"{type(e).__name__}: {e}", None, time.monotonic()))
+
+        handler, subscriber = Handler(), L.CommandTermSubscriber()
+        subscriber.setLibiec61850ControlObjectClient(entry["co"])
+        handler.__disown__()
+        subscriber.setEventHandler(handler)
+        if not subscriber.subscribe():
+            # another connection of this process holds the object's registration: no
+            # CommandTermination for this one (operate's outcome says termination None)
+            print(f"CommandTermSubscriber.subscribe {obj} failed (registered by another connection)", file=sys.stderr)
+            return
+        entry["subscriber"] = subscriber
+
+    def _appl_error(self, entry: dict):
+        la = self.L.ControlObjectClient_getLastApplError(entry["co"])
+        return int(la.error), int(la.addCause), int(la.ctlNum)
+
+    def _ctl_value(self, value):
+        L = self.L
+        if isinstance(value, bool):
+            return L.MmsValue_newBoolean(value)
+        if isinstance(value, int):
+            return L.MmsValue_newIntegerFromInt32(value)
+        if isinstance(value, float):
+            return L.MmsValue_newFloat(value)
+        raise ValueError(f"control value {value!r}: bool, int or float")
+
+    def _refusal_or_ok(self, entry: dict, ok: bool, started: float, what: str) -> dict:
+        error, cause, num = self._appl_error(entry)
+        got = (error, cause) != (0, 0)
+        code = int(self.L.ControlObjectClient_getLastError(entry["co"]))
+        out = _outcome(ok, write_ok=ok, add_cause=cause if not ok or got else None,
+                       appl_error=(error, num) if got else None, seconds=time.monotonic() - started,
+                       detail=f"{what}: {'accepted' if ok else 'refused'}; LastApplError Error {error} "
+                              f"AddCause {cause} ctlNum {num}; {self._err(code, 'response').detail}")
+        if code != self.L.IED_ERROR_OK:
+            out["write_error"] = self._err(code, "").kind
+        return out
+
+    def control_model(self, obj: str) -> int:
+        return int(self.L.ControlObjectClient_getControlModel(self._control(obj)["co"]))
+
+    def set_origin(self, obj: str, or_cat: int, or_ident: bytes) -> None:
+        self.L.ControlObjectClient_setOrigin(self._control(obj)["co"], or_ident.decode("ascii"), or_cat)
+
+    def set_ctl_num(self, obj: str, n: int) -> None:
+        self.L.ControlObjectClient_setCtlNum(self._control(obj)["co"], n % 256)
+
+    def select(self, obj: str) -> dict:
+        entry, started = self._control(obj), time.monotonic()
+        ok = bool(self.L.ControlObjectClient_select(entry["co"]))
+        return self._refusal_or_ok(entry, ok, started, f"select (SBO read) {obj}")
+
+    def select_with_value(self, obj: str, value) -> dict:
+        entry, started = self._control(obj), time.monotonic()
+        v = self._ctl_value(value)
+        try:
+            ok = bool(self.L.ControlObjectClient_selectWithValue(entry["co"], v))
+        finally:
+            self.L.MmsValue_delete(v)
+        return self._refusal_or_ok(entry, ok, started, f"selectWithValue (SBOw) {obj}")
+
+    def cancel(self, obj: str, value=None) -> dict:
+        entry, started = self._control(obj), time.monotonic()
+        ok = bool(self.L.ControlObjectClient_cancel(entry["co"]))  # sends the last ctlVal it sent
+        return self._refusal_or_ok(entry, ok, started, f"cancel {obj}")
+
+    def operate(self, obj: str, value) -> dict:
+        L = self.L
+        entry, started = self._control(obj), time.monotonic()
+        enhanced = L.ControlObjectClient_getControlModel(entry["co"]) in ENHANCED_MODELS
+        if enhanced:
+            self._watch_terminations(obj, entry)
+        entry["terminations"].clear()
+        v = self._ctl_value(value)
+        try:
+            ok = bool(L.ControlObjectClient_operate(entry["co"], v, 0))
+        finally:
+            L.MmsValue_delete(v)
+        out = self._refusal_or_ok(entry, ok, started, f"operate {obj}")
+        if not enhanced:
+            return out
+        terminations = entry["terminations"]
+        if not ok:  # no CommandTermination may follow a refused Oper; wait in case one does
+            deadline = time.monotonic() + self.termination_settle
+            while time.monotonic() < deadline:
+                time.sleep(0.005)
+            out["late"] = list(terminations) or None
+            return out
+        deadline = time.monotonic() + self.termination_wait
+        while not terminations and time.monotonic() < deadline:
+            time.sleep(0.005)  # releases the GIL for the receive thread's handler
+        out["seconds"] = round(time.monotonic() - started, 3)
+        if not terminations:
+            out.update(ok=False, detail=out["detail"] + f"; no CommandTermination within {self.termination_wait} s")
+            return out
+        error, cause, num, _ = terminations[0]
+        if error == "exception":
+            raise ClientError("other", f"CommandTermination handler of {obj}: {cause}")
+        negative = (error, cause) != (0, 0)
+        out.update(ok=not negative, termination="negative" if negative else "positive",
+                   add_cause=cause if negative else None, appl_error=(error, num) if negative else None,
+                   detail=out["detail"] + f"; CommandTermination{'-' if negative else '+'} "
+                                          f"(LastApplError Error {error} AddCause {cause} ctlNum {num})")
+        if len(terminations) > 1:
+            out["late"] = terminations[1:]
+        return out
+
 
 # --------------------------------------------------------------------------- Rust client
 class RustIec61850Client:
@@ -994,6 +1203,77 @@ class RustIec61850Client:
             if self._installed == ref:
                 self._native(lambda n: n.uninstall_report_handler(ref), "uninstall_report_handler")
             self._sub = self._installed = None
+
+    # controls --------------------------------------------------------------------------
+    # How: create_control_object("LD/LN.DO", ControlModel) (the adapter reads ctlModel [CF] first),
+    # then ControlObjectClient.select / select_with_value / operate / cancel(value), set_origin
+    # (OriginValue), set_ctl_num. Each answers ControlOutcome(success, add_cause). Found on the wire
+    # (captures against libIEC61850 1.6.1's server and iec61850's own IedServer):
+    # - the Oper it writes is {ctlVal, origin, ctlNum, T (UtcTime), Test, Check} whatever the server's
+    #   type; ctlVal is the Python value as a bare MMS bool/integer/float: APC's ctlVal
+    #   (AnalogueValue {f}) cannot be sent (a float goes out bare and the server refuses it as
+    #   type-inconsistent), hence supports_apc False;
+    # - it reads no standalone LastApplError: a write refused with "LastApplError, then the negative
+    #   write response" (libIEC61850's order, and PROTOCOL.md's) gives add_cause "unknown", so the
+    #   adapter reports add_cause None for a refused write;
+    # - in the enhanced models operate waits for the CommandTermination and takes AddCause from a
+    #   negative one (LastApplError + Oper in one report): success False with a known add_cause is
+    #   a negative CommandTermination; after a REFUSED enhanced Oper it still waits for a
+    #   CommandTermination until the request timeout (timeout_ms) runs out, then answers "unknown".
+    #   So write_ok is None for an enhanced operate, and a refused one takes timeout_ms.
+    supports_apc = False
+
+    def _control(self, obj: str):
+        controls = self.__dict__.setdefault("_controls", {})
+        if obj not in controls:
+            model = int(self.read(f"{obj}.ctlModel", "CF"))
+            co = self.con.create_control_object(obj, self.m.ControlModel(CTL_MODEL_NAMES[model]))
+            controls[obj] = (co, model)
+        return controls[obj]
+
+    def control_model(self, obj: str) -> int:
+        return self._control(obj)[1]
+
+    def set_origin(self, obj: str, or_cat: int, or_ident: bytes) -> None:
+        self._control(obj)[0].set_origin(self.m.OriginValue(or_cat, bytes(or_ident)))
+
+    def set_ctl_num(self, obj: str, n: int) -> None:
+        self._control(obj)[0].set_ctl_num(n % 256)
+
+    def _control_call(self, obj: str, what: str, call, enhanced_operate: bool = False) -> dict:
+        started = time.monotonic()
+        try:
+            result = self._run(call(), f"{what} {obj}")
+        except ClientError as e:
+            return _outcome(False, seconds=time.monotonic() - started, detail=f"{what} {obj}: raised {e}")
+        seconds = time.monotonic() - started
+        if isinstance(result, bool):  # select (SBO read)
+            return _outcome(result, write_ok=result, seconds=seconds, detail=f"{what} {obj}: {result}")
+        ok, cause = result.success, result.add_cause
+        # ControlAddCause lists the causes in the order of their values (0 unknown .. 27)
+        cause_int = None if cause is None else list(self.m.ControlAddCause).index(cause)
+        known = cause_int not in (None, 0)
+        out = _outcome(ok, write_ok=None if enhanced_operate else ok, seconds=seconds,
+                       add_cause=cause_int if known else None, detail=f"{what} {obj}: {result}")
+        if enhanced_operate:
+            out["termination"] = "positive" if ok else ("negative" if known else None)
+        return out
+
+    def select(self, obj: str) -> dict:
+        co = self._control(obj)[0]
+        return self._control_call(obj, "select", co.select)
+
+    def select_with_value(self, obj: str, value) -> dict:
+        co = self._control(obj)[0]
+        return self._control_call(obj, "select_with_value", lambda: co.select_with_value(value))
+
+    def operate(self, obj: str, value) -> dict:
+        co, model = self._control(obj)
+        return self._control_call(obj, "operate", lambda: co.operate(value), enhanced_operate=model in ENHANCED_MODELS)
+
+    def cancel(self, obj: str, value=None) -> dict:
+        co = self._control(obj)[0]
+        return self._control_call(obj, "cancel", lambda: co.cancel(value))
 
 
 CLIENTS = {LibIec61850Client.name: LibIec61850Client, RustIec61850Client.name: RustIec61850Client}

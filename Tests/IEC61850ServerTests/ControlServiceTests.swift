@@ -1,0 +1,165 @@
+import BERCodec
+import Foundation
+import IEC61850Model
+import ISOTransport
+import MMS
+import NIOCore
+import NIOPosix
+import Synchronization
+import TestSupport
+import Testing
+
+@testable import IEC61850Server
+
+/// The control model over MMS on loopback: the bytes a client sees for each model, refusal and handler outcome.
+@Suite("Control model over MMS, on loopback", .timeLimit(.minutes(1)))
+struct ControlServiceTests {
+    static let domain = "DEMOGenericIO"
+
+    /// A server for the demo model and an associated raw client.
+    static func connect(_ prepare: (IedServer) throws -> Void = { _ in }) async throws -> (IedServer, RawClient) {
+        var configuration = IedServerConfiguration()
+        configuration.bindAddress = "127.0.0.1"
+        configuration.port = 0
+        let server = IedServer(model: try SCLLoader().load(file: Fixtures.demoSCL), configuration: configuration)
+        try prepare(server)
+        try await server.start()
+        let client = try await RawClient(port: try #require(server.localPort), group: MultiThreadedEventLoopGroup.singleton)
+        try await client.send(ClientFrames.connectionRequest)
+        _ = try await client.wait { $0.count >= 22 }
+        try await client.send(ClientFrames.connect())
+        _ = try await client.wait { $0.count > 22 + 100 }
+        return (server, client)
+    }
+
+    /// The MMS PDUs the client received after `offset` octets, in order.
+    static func pdus(_ bytes: [UInt8], after offset: Int) throws -> [ByteBuffer] {
+        var pending = ByteBuffer(bytes: bytes[offset...])
+        var pdus: [ByteBuffer] = []
+        while let frame = try TPKTFrameDecoder.readFrame(from: &pending) { pdus.append(try InMemoryAssociation.mmsPDU(of: frame)) }
+        return pdus
+    }
+
+    /// Sends a request and waits until `count` PDUs have come back; returns them.
+    static func exchange(_ client: RawClient, _ frame: ByteBuffer, expecting count: Int) async throws -> [ByteBuffer] {
+        let offset = client.received.value.count
+        try await client.send(frame)
+        let bytes = try await client.wait { (try? pdus($0, after: offset).count) ?? 0 >= count }
+        return try pdus(bytes, after: offset)
+    }
+
+    /// An Oper / SBOw structure for a BOOLEAN ctlVal (the demo's SPC), or a Cancel (no Check).
+    static func command(_ value: Bool, ctlNum: UInt64 = 1, test: Bool = false, cancel: Bool = false) -> MMSData {
+        var components: [MMSData] = [
+            .boolean(value), .structure([.integer(3), .octetString(Array("scada".utf8))]), .unsigned(ctlNum), .utcTime([UInt8](repeating: 0, count: 8)),
+            .boolean(test),
+        ]
+        if !cancel { components.append(.bitString(MMSBitString(bytes: [0x00], bitCount: 2))) }
+        return .structure(components)
+    }
+
+    static func write(_ invokeID: Int64, _ object: String, _ service: String, _ value: MMSData) -> ByteBuffer {
+        ClientFrames.write(invokeID, domain: domain, item: "\(object)$\(service)", value: value)
+    }
+
+    /// The AddCause of a LastApplError report (the last component of its structure), or nil.
+    static func addCause(_ pdu: ByteBuffer) throws -> Int64? {
+        guard pdu.hexDump.contains(hex(Array("LastApplError".utf8))) else { return nil }
+        var reader = BERReader(pdu)
+        var unconfirmed = try reader.readElement(.contextConstructed(3)).children
+        var report = try unconfirmed.readElement(.contextConstructed(0)).children
+        _ = try report.readElement(.contextConstructed(0))
+        var results = try report.readElement(.contextConstructed(0)).children
+        var structure = try results.readElement(.contextConstructed(2)).children
+        let fields = try structure.readAll()
+        return try fields.last?.integerValue()
+    }
+
+    static let success = "A1 07 02 01 01 A5 02 81 00"
+
+    @Test("direct, normal security: the write is answered after the handler; the status follows; the handler sees the command")
+    func directNormal() async throws {
+        let seen = Mutex<ControlAction?>(nil)
+        let (server, client) = try await Self.connect { server in
+            server.statusFollowsControl = true
+            try server.setControlHandler(for: "GenericIO/GGIO1.SPCSO1") { action in
+                seen.withLock { $0 = action }
+                try? await Task.sleep(for: .milliseconds(50))
+                return .success
+            }
+        }
+        defer { Task { await server.stop() } }
+        let answers = try await Self.exchange(client, Self.write(1, "GGIO1$CO$SPCSO1", "Oper", Self.command(true, ctlNum: 9)), expecting: 1)
+        #expect(answers.map(\.hexDump) == [Self.success])
+        let action = try #require(seen.withLock { $0 })
+        #expect(action.value == .boolean(true) && action.controlNumber == 9 && action.originCategory == 3 && action.model == .directWithNormalSecurity)
+        #expect(action.originIdentifier == Array("scada".utf8))
+        #expect(server.value(of: try server.handle(for: "GenericIO/GGIO1.SPCSO1.stVal")) == .boolean(true))
+        #expect(server.value(of: try server.handle(for: "GenericIO/GGIO1.SPCSO1.ctlNum")) == .unsigned(9))
+    }
+
+    @Test("SBO, normal security: an operate without select gets LastApplError (object-not-selected) then access-denied; SBO read selects")
+    func sboNormal() async throws {
+        let (server, client) = try await Self.connect { $0.simulateControls(delay: .milliseconds(1)) }
+        defer { Task { await server.stop() } }
+        let refused = try await Self.exchange(client, Self.write(1, "GGIO1$CO$SPCSO2", "Oper", Self.command(true)), expecting: 2)
+        #expect(try Self.addCause(refused[0]) == 18)
+        #expect(refused[1].hexDump == "A1 08 02 01 01 A5 03 80 01 03")
+        let select = try await Self.exchange(client, ClientFrames.read(2, domain: Self.domain, item: "GGIO1$CO$SPCSO2$SBO"), expecting: 1)
+        #expect(select[0].hexDump.hasSuffix(hex(Array("DEMOGenericIO/GGIO1$CO$SPCSO2".utf8))))
+        let other = try await RawClient(port: try #require(server.localPort), group: MultiThreadedEventLoopGroup.singleton)
+        try await other.send(ClientFrames.connectionRequest)
+        _ = try await other.wait { $0.count >= 22 }
+        try await other.send(ClientFrames.connect())
+        _ = try await other.wait { $0.count > 22 + 100 }
+        let locked = try await Self.exchange(other, ClientFrames.read(1, domain: Self.domain, item: "GGIO1$CO$SPCSO2$SBO"), expecting: 1)
+        #expect(locked[0].hexDump.hasSuffix("8A 00"))  // selected by another client: an empty string
+        let operated = try await Self.exchange(client, Self.write(3, "GGIO1$CO$SPCSO2", "Oper", Self.command(true)), expecting: 1)
+        #expect(operated[0].hexDump == "A1 07 02 01 03 A5 02 81 00")
+    }
+
+    @Test("enhanced security: positive response, then CommandTermination; a failing handler gives a negative one with its AddCause")
+    func enhanced() async throws {
+        let (server, client) = try await Self.connect { server in
+            server.simulateControls(delay: .milliseconds(1))
+            try server.setControlHandler(for: "GenericIO/GGIO1.SPCSO4", IedServer.simulated(delay: .milliseconds(1), failing: .blockedByInterlocking))
+        }
+        defer { Task { await server.stop() } }
+        let direct = try await Self.exchange(client, Self.write(1, "GGIO1$CO$SPCSO3", "Oper", Self.command(true)), expecting: 2)
+        #expect(direct[0].hexDump == Self.success)
+        #expect(direct[1].hexDump.hasPrefix("A3"))
+        #expect(try Self.addCause(direct[1]) == nil)
+        #expect(direct[1].hexDump.contains(hex(Array("GGIO1$CO$SPCSO3$Oper".utf8))))
+        let selected = try await Self.exchange(client, Self.write(2, "GGIO1$CO$SPCSO4", "SBOw", Self.command(true, ctlNum: 4)), expecting: 1)
+        #expect(selected[0].hexDump == "A1 07 02 01 02 A5 02 81 00")
+        let mismatch = try await Self.exchange(client, Self.write(3, "GGIO1$CO$SPCSO4", "Oper", Self.command(true, ctlNum: 5)), expecting: 2)
+        #expect(try Self.addCause(mismatch[0]) == 26)  // inconsistent-parameters: the ctlNum differs from the SBOw
+        _ = try await Self.exchange(client, Self.write(4, "GGIO1$CO$SPCSO4", "SBOw", Self.command(true, ctlNum: 6)), expecting: 1)
+        let failed = try await Self.exchange(client, Self.write(5, "GGIO1$CO$SPCSO4", "Oper", Self.command(true, ctlNum: 6)), expecting: 2)
+        #expect(failed[0].hexDump == "A1 07 02 01 05 A5 02 81 00")
+        #expect(try Self.addCause(failed[1]) == 10)  // CommandTermination negative: LastApplError + Oper
+        #expect(failed[1].hexDump.contains(hex(Array("GGIO1$CO$SPCSO4$Oper".utf8))))
+    }
+
+    @Test("refusals before execution: a check handler, the LN's behaviour, and no handler at all")
+    func blocked() async throws {
+        let (server, client) = try await Self.connect { server in
+            try server.setControlHandlers(
+                for: "GenericIO/GGIO1.SPCSO1", ControlHandlers(check: { _ in .refuse(.blockedByInterlocking) }, control: { _ in .success }))
+        }
+        defer { Task { await server.stop() } }
+        let interlocked = try await Self.exchange(client, Self.write(1, "GGIO1$CO$SPCSO1", "Oper", Self.command(true)), expecting: 2)
+        #expect(try Self.addCause(interlocked[0]) == 10)
+        let unhandled = try await Self.exchange(client, Self.write(2, "GGIO3$CO$Pos1", "Oper", Self.command(true)), expecting: 2)
+        #expect(try Self.addCause(unhandled[0]) == 1)  // not-supported: nothing executes this object
+        try server.setControlHandler(for: "GenericIO/GGIO3.Pos1") { _ in .success }
+        try server.update("GenericIO/GGIO3.Beh.stVal", to: .integer(5))  // off
+        let off = try await Self.exchange(client, Self.write(3, "GGIO3$CO$Pos1", "Oper", Self.command(true)), expecting: 2)
+        #expect(try Self.addCause(off[0]) == 8)
+        try server.update("GenericIO/GGIO3.Beh.stVal", to: .integer(1))
+        let on = try await Self.exchange(client, Self.write(4, "GGIO3$CO$Pos1", "Oper", Self.command(true)), expecting: 1)
+        #expect(on[0].hexDump == "A1 07 02 01 04 A5 02 81 00")
+        let malformed = try await Self.exchange(client, Self.write(5, "GGIO3$CO$Pos1", "Oper", .structure([.boolean(true)])), expecting: 2)
+        #expect(try Self.addCause(malformed[0]) == 26)
+    }
+}
