@@ -54,6 +54,8 @@ let package = Package(
         .executableTarget(
             name: "example-authentication", dependencies: ["IEC61850Server", "IEC61850Model", logging, lifecycle], path: "Sources/Examples/Authentication"),
         .executableTarget(
+            name: "example-control", dependencies: ["IEC61850Server", "IEC61850Model", logging, lifecycle], path: "Sources/Examples/Control"),
+        .executableTarget(
             name: "example-console-server", dependencies: ["IEC61850Server", "IEC61850Model", logging], path: "Sources/Examples/ConsoleServer"),
         .executableTarget(
             name: "example-write-handler", dependencies: ["IEC61850Server", "IEC61850Model", logging, lifecycle], path: "Sources/Examples/WriteHandler"),

@@ -17,6 +17,12 @@ struct RunCommand: AsyncParsableCommand {
             Examples:
               iec61850-gateway run --scl mappings/demo/demo.icd --port 10102
               DEMO_PASSWORD=secret iec61850-gateway run --scl plant.scd --ied IED3 --password-env DEMO_PASSWORD
+              iec61850-gateway run --scl plant.cid --port 10102 --simulate --simulate-delay 500
+
+            Controls need a route to the field; until the gateway's field side routes them, a control is \
+            refused with AddCause not-supported. With --simulate the gateway is an IED simulator for \
+            commissioning: every control is accepted and executed after --simulate-delay milliseconds, and \
+            the status (stVal, or mxVal for APC, with q, t, origin and ctlNum) follows the command.
             """
     )
 
@@ -44,6 +50,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("max-associations"), help: ArgumentHelp("The most clients connected at once.", valueName: "n"))
     var maximumAssociations: Int = 10
 
+    @Flag(name: .long, help: "Simulate the IED: accept every control and let the status follow it (for commissioning).")
+    var simulate = false
+
+    @Option(name: .customLong("simulate-delay"), help: ArgumentHelp("With --simulate, how long a control takes to execute.", valueName: "ms"))
+    var simulateDelay: Int = 100
+
     @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "level"))
     var logLevel: String = "info"
 
@@ -53,6 +65,7 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("--log-level '\(logLevel)' is not one of trace, debug, info, notice, warning, error, critical")
         }
         guard maximumAssociations >= 1 else { throw ValidationError("--max-associations must be at least 1") }
+        guard (0...3_600_000).contains(simulateDelay) else { throw ValidationError("--simulate-delay must be between 0 and 3600000 ms") }
     }
 
     func run() async throws {
@@ -77,6 +90,10 @@ struct RunCommand: AsyncParsableCommand {
 
         let model = try loadModel()
         let server = IedServer(model: model, configuration: configuration, logger: Logger(label: "iec61850.server"))
+        if simulate {
+            server.simulateControls(delay: .milliseconds(simulateDelay))
+            logger.notice("simulating \(server.controllableObjects.count) controllable objects (\(simulateDelay) ms per control)")
+        }
         logger.notice(
             "serving IED \(model.name) from \(scl) on \(bind):\(port)",
             metadata: ["logicalDevices": "\(model.logicalDevices.map { $0.name(iedName: model.name) }.joined(separator: ","))"])

@@ -1,3 +1,5 @@
+import IEC61850Model
+
 /// Why a control was refused or failed (IEC 61850-7-2 AddCause, as LastApplError carries it).
 public enum AddCause: Int64, Sendable, CaseIterable {
     case unknown = 0
@@ -30,14 +32,7 @@ public enum AddCause: Int64, Sendable, CaseIterable {
     case lockedByOtherClient = 27
 }
 
-/// The control models of the ctlModel attribute.
-public enum ControlModel: Int64, Sendable, CaseIterable {
-    case statusOnly = 0
-    case directWithNormalSecurity = 1
-    case sboWithNormalSecurity = 2
-    case directWithEnhancedSecurity = 3
-    case sboWithEnhancedSecurity = 4
-
+extension ControlModel {
     var needsSelect: Bool { self == .sboWithNormalSecurity || self == .sboWithEnhancedSecurity }
     var isEnhanced: Bool { self == .directWithEnhancedSecurity || self == .sboWithEnhancedSecurity }
 }
