@@ -31,6 +31,9 @@ public struct IedServerConfiguration: Sendable {
     /// Outbound bytes a client may leave unread before a report closes its association (its URCBs are
     /// released; its BRCBs keep buffering for its return), so a stalled client cannot grow our memory.
     public var maximumQueuedReportBytes: Int = 8 << 20
+    /// How long a control's execution may take (wait-for-execution and control handlers together) before
+    /// it fails with AddCause time-limit-over; an object's own `operTimeout` (CF, ms) takes precedence.
+    public var controlTimeout: Duration = .seconds(10)
 
     public init() {}
 

@@ -40,7 +40,8 @@ final class MMSServiceBackend: Sendable {
         self.store = store
         let reporting = ReportingEngine(model: model, layout: layout, store: store, dataSets: dataSets, logger: logger)
         self.reporting = reporting
-        self.control = ControlService(model: model, namespace: namespace, store: store, reporting: reporting, logger: logger)
+        self.control = ControlService(
+            model: model, namespace: namespace, store: store, reporting: reporting, timeout: configuration.controlTimeout, logger: logger)
     }
 
     /// The SCL's data sets, their members resolved.

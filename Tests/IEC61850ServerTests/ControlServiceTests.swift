@@ -17,10 +17,13 @@ struct ControlServiceTests {
     static let domain = "DEMOGenericIO"
 
     /// A server for the demo model and an associated raw client.
-    static func connect(_ prepare: (IedServer) throws -> Void = { _ in }) async throws -> (IedServer, RawClient) {
+    static func connect(
+        _ prepare: (IedServer) throws -> Void = { _ in }, configure: (inout IedServerConfiguration) -> Void = { _ in }
+    ) async throws -> (IedServer, RawClient) {
         var configuration = IedServerConfiguration()
         configuration.bindAddress = "127.0.0.1"
         configuration.port = 0
+        configure(&configuration)
         let server = IedServer(model: try SCLLoader().load(file: Fixtures.demoSCL), configuration: configuration)
         try prepare(server)
         try await server.start()
@@ -161,5 +164,18 @@ struct ControlServiceTests {
         #expect(on[0].hexDump == "A1 07 02 01 04 A5 02 81 00")
         let malformed = try await Self.exchange(client, Self.write(5, "GGIO3$CO$Pos1", "Oper", .structure([.boolean(true)])), expecting: 2)
         #expect(try Self.addCause(malformed[0]) == 26)
+    }
+
+    @Test("a handler that outlasts the control timeout: negative CommandTermination with time-limit-over")
+    func timeout() async throws {
+        let (server, client) = try await Self.connect(
+            { server in try server.setControlHandler(for: "GenericIO/GGIO1.SPCSO3", IedServer.simulated(delay: .seconds(3))) },
+            configure: { $0.controlTimeout = .milliseconds(100) })
+        defer { Task { await server.stop() } }
+        let start = ContinuousClock.now
+        let answers = try await Self.exchange(client, Self.write(1, "GGIO1$CO$SPCSO3", "Oper", Self.command(true)), expecting: 2)
+        #expect(answers[0].hexDump == Self.success)
+        #expect(try Self.addCause(answers[1]) == 16)
+        #expect(ContinuousClock.now - start < .seconds(2))
     }
 }

@@ -715,8 +715,8 @@ class LibIec61850Client:
     # ControlObjectClient_getLastApplError reads it: so AddCause 0 means "none received" (or unknown).
     # CommandTermination: a domain-specific report of "LN$CO$DO$Oper" calls the object's
     # CommandTerminationHandler; a negative one is preceded (in the same report) by the LastApplError.
-    # From Python that handler is the SWIG director pair CommandTermSubscriber + CommandTermHandler
-    # (one registered subscriber per object reference and process), whose trampoline takes the GIL on
+    # From Python that handler is the SWIG director pair CommandTermSubscriber + CommandTermHandler,
+    # whose trampoline takes the GIL on
     # the receive thread, with the same hazard as reports (see above): after an enhanced operate the
     # adapter waits for the CommandTermination with time.sleep() before it returns, and after a
     # refused one it waits termination_settle s so that a stray CommandTermination cannot meet a
@@ -726,6 +726,13 @@ class LibIec61850Client:
     termination_wait = 3.0
     termination_settle = 0.3
 
+    # The registration is per process and object reference (pyiec61850-ng keeps one registered
+    # CommandTermSubscriber per reference): _terminations_of holds it for every connection of the
+    # process. A second connection's subscriber still installs the C handler on its own control
+    # object before its registration fails, and the trampoline then finds the registered subscriber
+    # by reference, so its CommandTerminations land in the same list (each operate clears it).
+    _terminations_of: dict = {}
+
     def _control(self, obj: str):
         controls = self.__dict__.setdefault("_controls", {})
         if obj not in controls:
@@ -733,20 +740,23 @@ class LibIec61850Client:
                 co = self.L.ControlObjectClient_create(obj, self.con)
             except RuntimeError as e:  # the typemap turns NULL into RuntimeError
                 raise ClientError("other", f"ControlObjectClient_create {obj}: {e}") from e
-            controls[obj] = {"co": co, "subscriber": None, "terminations": []}
+            controls[obj] = {"co": co, "watched": False}
         return controls[obj]
 
     def _release_controls(self) -> None:
         controls = self.__dict__.pop("_controls", {})
-        for entry in controls.values():
-            entry["subscriber"] = None  # destroyed: unregisters it and deletes its handler
+        for obj, entry in controls.items():
+            registered = self._terminations_of.get(obj)
+            if registered is not None and registered["owner"] is self:
+                del self._terminations_of[obj]  # the subscriber's destructor unregisters it
             self.L.ControlObjectClient_destroy(entry["co"])
 
-    def _watch_terminations(self, obj: str, entry: dict) -> None:
-        if entry["subscriber"] is not None:
-            return
+    def _watch_terminations(self, obj: str, entry: dict) -> list:
+        registered = self._terminations_of.get(obj)
+        if entry["watched"]:
+            return registered["terminations"]
         L = self.L
-        terminations = entry["terminations"]
+        terminations = registered["terminations"] if registered is not None else []
 
         class Handler(L.CommandTermHandler):
             def trigger(self):  # receive thread, GIL held by the trampoline
@@ -760,12 +770,12 @@ class LibIec61850Client:
         subscriber.setLibiec61850ControlObjectClient(entry["co"])
         handler.__disown__()
         subscriber.setEventHandler(handler)
-        if not subscriber.subscribe():
-            # another connection of this process holds the object's registration: no
-            # CommandTermination for this one (operate's outcome says termination None)
-            print(f"CommandTermSubscriber.subscribe {obj} failed (registered by another connection)", file=sys.stderr)
-            return
-        entry["subscriber"] = subscriber
+        if subscriber.subscribe():
+            self._terminations_of[obj] = {"subscriber": subscriber, "terminations": terminations, "owner": self}
+        elif registered is None:
+            raise ClientError("other", f"CommandTermSubscriber.subscribe {obj} failed (see stderr)")
+        entry["watched"] = True
+        return terminations
 
     def _appl_error(self, entry: dict):
         la = self.L.ControlObjectClient_getLastApplError(entry["co"])
@@ -825,9 +835,8 @@ class LibIec61850Client:
         L = self.L
         entry, started = self._control(obj), time.monotonic()
         enhanced = L.ControlObjectClient_getControlModel(entry["co"]) in ENHANCED_MODELS
-        if enhanced:
-            self._watch_terminations(obj, entry)
-        entry["terminations"].clear()
+        terminations = self._watch_terminations(obj, entry) if enhanced else []
+        terminations.clear()
         v = self._ctl_value(value)
         try:
             ok = bool(L.ControlObjectClient_operate(entry["co"], v, 0))
@@ -836,7 +845,6 @@ class LibIec61850Client:
         out = self._refusal_or_ok(entry, ok, started, f"operate {obj}")
         if not enhanced:
             return out
-        terminations = entry["terminations"]
         if not ok:  # no CommandTermination may follow a refused Oper; wait in case one does
             deadline = time.monotonic() + self.termination_settle
             while time.monotonic() < deadline:

@@ -14,6 +14,11 @@ Environment:
                         fixture). Default: .build/debug/example-console-server --scl {scl} --port {port}
                         --bind 127.0.0.1. libIEC61850 as the reference:
                         python3 Benchmarks/libiec61850_server.py --port {port} --bind 127.0.0.1 --stdin-updates
+  IEC61850_CONTROL_SERVER_CMD  command template ({port}, {scl}) of the server for the control tests
+                        (test_controls.py, the control_server fixture): the report server's stdin
+                        protocol plus simulated controls (an accepted control sets the status after a
+                        short delay) and the lines "fail <LDinst/LN.DO> <AddCause>" and
+                        "accept <LDinst/LN.DO>". Default: the report server's command + " --simulate".
 
 The stdin protocol of report_server: one line per batch, "set <LDinst/LN.DO.DA> <bool|int|float|
 quality|time> <value>", several commands joined by " ; " form one atomic batch; the server answers
@@ -44,6 +49,7 @@ from clients import CLIENTS  # noqa: E402
 
 DEFAULT_CMD = ".build/debug/iec61850-gateway run --scl {scl} --port {port} --bind 127.0.0.1"
 DEFAULT_REPORT_CMD = ".build/debug/example-console-server --scl {scl} --port {port} --bind 127.0.0.1"
+DEFAULT_CONTROL_CMD = DEFAULT_REPORT_CMD + " --simulate"
 SCL = os.environ.get("IEC61850_SCL", os.path.join(REPO, "mappings", "demo", "demo.icd"))
 PASSWORD = "demo-secret-61850"
 SESSION_TIMEOUT = float(os.environ.get("IEC61850_CALL_TIMEOUT", "60"))
@@ -137,10 +143,13 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start_server(password: str | None, *, updates: bool = False) -> Server:
-    """Start the server under test; updates=True: the report server, stdin and stdout as pipes."""
+def _start_server(password: str | None, *, updates: bool = False, controls: bool = False) -> Server:
+    """Start the server under test; updates=True: the report server, stdin and stdout as pipes;
+    controls=True (with updates): the control server (IEC61850_CONTROL_SERVER_CMD)."""
     port = _free_port()
-    if updates:
+    if updates and controls:
+        template = os.environ.get("IEC61850_CONTROL_SERVER_CMD", DEFAULT_CONTROL_CMD)
+    elif updates:
         template = os.environ.get("IEC61850_REPORT_SERVER_CMD", DEFAULT_REPORT_CMD)
     else:
         template = os.environ.get("IEC61850_SERVER_CMD", DEFAULT_CMD)
@@ -213,6 +222,15 @@ def fresh_server():
 def report_server():
     """A server of its own whose values the test changes with srv.set(...) (IEC61850_REPORT_SERVER_CMD)."""
     s = _start_server(None, updates=True)
+    yield s
+    _stop_server(s.proc)
+
+
+@pytest.fixture()
+def control_server():
+    """A server of its own with simulated controls (IEC61850_CONTROL_SERVER_CMD); srv.set(...) sends
+    value updates and the simulator's "fail"/"accept" lines."""
+    s = _start_server(None, updates=True, controls=True)
     yield s
     _stop_server(s.proc)
 

@@ -15,6 +15,7 @@ struct ControlObject: Sendable {
     let ctlModel: AttributeHandle?
     let sboTimeout: AttributeHandle?
     let sboClass: AttributeHandle?
+    let operateTimeout: AttributeHandle?
     /// The status the common policy updates: stVal (or mxVal.f / mxVal.i for APC), q, t, origin, ctlNum.
     let status: AttributeHandle?
     let quality: AttributeHandle?
@@ -44,7 +45,8 @@ struct ControlObject: Sendable {
                     objects.append(
                         ControlObject(
                             reference: base, domain: domain, item: item, cdc: object.cdc, operComponents: components.map(\.name), controlValue: value,
-                            ctlModel: handle("ctlModel"), sboTimeout: handle("sboTimeout"), sboClass: handle("sboClass"), status: status,
+                            ctlModel: handle("ctlModel"), sboTimeout: handle("sboTimeout"), sboClass: handle("sboClass"), operateTimeout: handle("operTimeout"),
+                            status: status,
                             quality: handle("q"), time: handle("t"), originCategory: handle("origin.orCat"), originIdentifier: handle("origin.orIdent"),
                             controlNumber: handle("ctlNum"),
                             behaviour: model.handle(for: "\(device.inst)/\(node.name).Beh.stVal") ?? model.handle(for: "\(device.inst)/\(node.name).Mod.stVal"),

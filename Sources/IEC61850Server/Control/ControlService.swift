@@ -18,11 +18,13 @@ final class ControlService: Sendable {
     private let store: ValueStore
     private let reporting: ReportingEngine
     private let logger: Logger
+    private let defaultTimeout: Duration
 
     /// libIEC61850's select timeout when the object has no sboTimeout (ms).
     static let defaultSelectTimeout: UInt64 = 15_000
 
-    init(model: IedModel, namespace: MMSNamespace, store: ValueStore, reporting: ReportingEngine, logger: Logger) {
+    init(model: IedModel, namespace: MMSNamespace, store: ValueStore, reporting: ReportingEngine, timeout: Duration, logger: Logger) {
+        defaultTimeout = timeout
         objects = ControlObject.all(in: model, namespace: namespace)
         byReference = Dictionary(objects.enumerated().map { ($1.reference, $0) }, uniquingKeysWith: { first, _ in first })
         machines = Mutex(Array(repeating: ControlStateMachine(), count: objects.count))
@@ -55,6 +57,11 @@ final class ControlService: Sendable {
             return Self.defaultSelectTimeout * 1_000_000
         }
         return milliseconds * 1_000_000
+    }
+
+    func operateTimeout(of object: ControlObject) -> Duration {
+        guard let handle = object.operateTimeout, case .unsigned(let milliseconds) = store[handle.slot], milliseconds > 0 else { return defaultTimeout }
+        return .milliseconds(Int64(clamping: milliseconds))
     }
 
     func operateMany(_ object: ControlObject) -> Bool {
@@ -163,10 +170,9 @@ final class ControlService: Sendable {
                 return .refused(.objectAccessDenied, lastApplError(object, service, command, cause))
             }
             let enhanced = model.isEnhanced
+            let timeout = operateTimeout(of: object)
             Task { [self] in
-                var result: ControlResult = .success
-                if let wait = installed?.waitForExecution, case .refuse(let cause) = await wait(action) { result = .failure(cause) }
-                if result == .success, let control = installed?.control { result = await control(action) }
+                let result = await Self.execute(action, installed, timeout: timeout)
                 if result == .success && !action.test && statusFollowsControl.load(ordering: .relaxed) { follow(object, action) }
                 endOperate(index, object, model)
                 let failure: ControlReportEncoder.LastApplError? =
@@ -179,6 +185,35 @@ final class ControlService: Sendable {
                 }
             }
             return enhanced ? .accepted : .deferred
+        }
+    }
+
+    /// Runs wait-for-execution and control; past `timeout` the command fails with time-limit-over, and a
+    /// handler still running then is left to finish on its own (its result no longer counts).
+    static func execute(_ action: ControlAction, _ handlers: ControlHandlers?, timeout: Duration) async -> ControlResult {
+        let decision = Decision()
+        return await withCheckedContinuation { continuation in
+            Task {
+                var result: ControlResult = .success
+                if let wait = handlers?.waitForExecution, case .refuse(let cause) = await wait(action) { result = .failure(cause) }
+                if result == .success, let control = handlers?.control { result = await control(action) }
+                if decision.claim() { continuation.resume(returning: result) }
+            }
+            Task {
+                try? await Task.sleep(for: timeout)
+                if decision.claim() { continuation.resume(returning: .failure(.timeLimitOver)) }
+            }
+        }
+    }
+
+    /// Lets exactly one of several racers resume a continuation.
+    private final class Decision: Sendable {
+        private let taken = Mutex(false)
+        func claim() -> Bool {
+            taken.withLock { taken in
+                defer { taken = true }
+                return !taken
+            }
         }
     }
 
