@@ -110,42 +110,46 @@ public enum CDC {
     }
 
     /// Controllable single point.
-    public static func spc(_ name: String, ctlModel: ControlModel) -> DataObjectSpec {
-        controllable(name, cdc: "SPC", ctlVal: .boolean, status: status(.boolean), ctlModel: ctlModel)
+    public static func spc(_ name: String, ctlModel: ControlModel, timeActivated: Bool = false) -> DataObjectSpec {
+        controllable(name, cdc: "SPC", ctlVal: .boolean, status: status(.boolean), ctlModel: ctlModel, timeActivated: timeActivated)
     }
 
     /// Controllable double point.
-    public static func dpc(_ name: String, ctlModel: ControlModel) -> DataObjectSpec {
-        controllable(name, cdc: "DPC", ctlVal: .boolean, status: status(.dbpos), ctlModel: ctlModel)
+    public static func dpc(_ name: String, ctlModel: ControlModel, timeActivated: Bool = false) -> DataObjectSpec {
+        controllable(name, cdc: "DPC", ctlVal: .boolean, status: status(.dbpos), ctlModel: ctlModel, timeActivated: timeActivated)
     }
 
     /// Controllable integer status.
-    public static func inc(_ name: String, ctlModel: ControlModel) -> DataObjectSpec {
-        controllable(name, cdc: "INC", ctlVal: .int32, status: status(.int32), ctlModel: ctlModel)
+    public static func inc(_ name: String, ctlModel: ControlModel, timeActivated: Bool = false) -> DataObjectSpec {
+        controllable(name, cdc: "INC", ctlVal: .int32, status: status(.int32), ctlModel: ctlModel, timeActivated: timeActivated)
     }
 
     /// Binary controlled step position (tap changer).
-    public static func bsc(_ name: String, ctlModel: ControlModel) -> DataObjectSpec {
+    public static func bsc(_ name: String, ctlModel: ControlModel, timeActivated: Bool = false) -> DataObjectSpec {
         let position: [DataObjectSpec.Child] = [
             .attribute(.constructed("valWTr", fc: .st, triggers: dchg, [.basic("posVal", .int8, fc: .st), .basic("transInd", .boolean, fc: .st)])),
             .attribute(.basic("q", .quality, fc: .st, triggers: qchg)),
             .attribute(.basic("t", .timestamp, fc: .st)),
         ]
-        return controllable(name, cdc: "BSC", ctlVal: .tcmd, status: position, ctlModel: ctlModel)
+        return controllable(name, cdc: "BSC", ctlVal: .tcmd, status: position, ctlModel: ctlModel, timeActivated: timeActivated)
     }
 
     /// Controllable analogue process value.
-    public static func apc(_ name: String, ctlModel: ControlModel) -> DataObjectSpec {
+    public static func apc(_ name: String, ctlModel: ControlModel, timeActivated: Bool = false) -> DataObjectSpec {
         let measured: [DataObjectSpec.Child] = [
             .attribute(analogueValue("mxVal", fc: .mx, triggers: dchg)),
             .attribute(.basic("q", .quality, fc: .mx, triggers: qchg)),
             .attribute(.basic("t", .timestamp, fc: .mx)),
         ]
-        return controllable(name, cdc: "APC", ctlVal: nil, status: measured, ctlModel: ctlModel)
+        return controllable(name, cdc: "APC", ctlVal: nil, status: measured, ctlModel: ctlModel, timeActivated: timeActivated)
     }
 
     /// The CO structures a control model needs, the status attributes and the CF settings.
-    static func controllable(_ name: String, cdc: String, ctlVal: BasicType?, status: [DataObjectSpec.Child], ctlModel: ControlModel) -> DataObjectSpec {
+    ///
+    /// `timeActivated` adds operTm to Oper, SBOw and Cancel (time-activated control).
+    static func controllable(
+        _ name: String, cdc: String, ctlVal: BasicType?, status: [DataObjectSpec.Child], ctlModel: ControlModel, timeActivated: Bool = false
+    ) -> DataObjectSpec {
         let value: DataAttributeSpec = ctlVal.map { .basic("ctlVal", $0, fc: .co) } ?? analogueValue("ctlVal", fc: .co)
         var children: [DataObjectSpec.Child] = []
         if ctlModel != .statusOnly {
@@ -153,11 +157,11 @@ public enum CDC {
                 children.append(.attribute(.basic("SBO", .objectReference, fc: .co)))
             }
             if ctlModel == .sboWithEnhancedSecurity {
-                children.append(.attribute(operate("SBOw", value: value, withCheck: true)))
+                children.append(.attribute(operate("SBOw", value: value, withCheck: true, operateTime: timeActivated)))
             }
-            children.append(.attribute(operate("Oper", value: value, withCheck: true)))
-            if ctlModel == .sboWithNormalSecurity || ctlModel == .sboWithEnhancedSecurity {
-                children.append(.attribute(operate("Cancel", value: value, withCheck: false)))
+            children.append(.attribute(operate("Oper", value: value, withCheck: true, operateTime: timeActivated)))
+            if ctlModel == .sboWithNormalSecurity || ctlModel == .sboWithEnhancedSecurity || timeActivated {
+                children.append(.attribute(operate("Cancel", value: value, withCheck: false, operateTime: timeActivated)))
             }
         }
         children.append(contentsOf: status)
@@ -170,9 +174,10 @@ public enum CDC {
     }
 
     /// An `Oper`, `SBOw` or `Cancel` structure.
-    static func operate(_ name: String, value: DataAttributeSpec, withCheck: Bool) -> DataAttributeSpec {
-        var components: [DataAttributeSpec] = [
-            value,
+    static func operate(_ name: String, value: DataAttributeSpec, withCheck: Bool, operateTime: Bool = false) -> DataAttributeSpec {
+        var components: [DataAttributeSpec] = [value]
+        if operateTime { components.append(.basic("operTm", .timestamp, fc: .co)) }
+        components += [
             .constructed("origin", fc: .co, [.basic("orCat", .enumerated("orCategory"), fc: .co), .basic("orIdent", .octetString(maxLength: 64), fc: .co)]),
             .basic("ctlNum", .int8u, fc: .co),
             .basic("T", .timestamp, fc: .co),

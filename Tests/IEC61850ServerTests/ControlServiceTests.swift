@@ -178,4 +178,65 @@ struct ControlServiceTests {
         #expect(try Self.addCause(answers[1]) == 16)
         #expect(ContinuousClock.now - start < .seconds(2))
     }
+
+    @Test("time-activated operate: answered at once, executed at operTm with a CommandTermination; a Cancel before aborts it")
+    func timeActivated() async throws {
+        var builder = IedModelBuilder(iedName: "T")
+        builder.addLogicalDevice(
+            LogicalDeviceSpec(
+                inst: "LD0",
+                logicalNodes: [
+                    LogicalNodeSpec(lnClass: "LLN0", dataObjects: [CDC.ens("Mod")]),
+                    LogicalNodeSpec(
+                        lnClass: "GGIO", inst: "1",
+                        dataObjects: [
+                            CDC.spc("SPCSO1", ctlModel: .directWithNormalSecurity, timeActivated: true),
+                            CDC.spc("SPCSO2", ctlModel: .directWithNormalSecurity, timeActivated: true),
+                        ]),
+                ]))
+        var configuration = IedServerConfiguration()
+        configuration.bindAddress = "127.0.0.1"
+        configuration.port = 0
+        let server = IedServer(model: builder.build(), configuration: configuration)
+        server.simulateControls(delay: .milliseconds(1))
+        try await server.start()
+        defer { Task { await server.stop() } }
+        let client = try await RawClient(port: try #require(server.localPort), group: MultiThreadedEventLoopGroup.singleton)
+        try await client.send(ClientFrames.connectionRequest)
+        _ = try await client.wait { $0.count >= 22 }
+        try await client.send(ClientFrames.connect())
+        _ = try await client.wait { $0.count > 22 + 100 }
+
+        func command(at time: Timestamp, cancel: Bool = false) -> MMSData {
+            var octets: [UInt8] = []
+            withUnsafeBytes(of: time.secondsSinceEpoch.bigEndian) { octets += $0 }
+            octets += [
+                UInt8(truncatingIfNeeded: time.fraction >> 16), UInt8(truncatingIfNeeded: time.fraction >> 8), UInt8(truncatingIfNeeded: time.fraction), 0,
+            ]
+            var components: [MMSData] = [
+                .boolean(true), .utcTime(octets), .structure([.integer(3), .octetString([])]), .unsigned(1), .utcTime([UInt8](repeating: 0, count: 8)),
+                .boolean(false),
+            ]
+            if !cancel { components.append(.bitString(MMSBitString(bytes: [0x00], bitCount: 2))) }
+            return .structure(components)
+        }
+        let later = Timestamp(millisecondsSinceEpoch: Timestamp.now().millisecondsSinceEpoch + 300)
+        let status = try server.handle(for: "LD0/GGIO1.SPCSO1.stVal")
+        let accepted = try await Self.exchange(
+            client, ClientFrames.write(1, domain: "TLD0", item: "GGIO1$CO$SPCSO1$Oper", value: command(at: later)), expecting: 1)
+        #expect(accepted[0].hexDump == Self.success)
+        #expect(server.value(of: status) == .boolean(false))  // not before operTm
+        let offset = client.received.value.count
+        let termination = try await client.wait { (try? Self.pdus($0, after: offset).count) ?? 0 >= 1 }
+        #expect(try Self.pdus(termination, after: offset)[0].hexDump.hasPrefix("A3"))
+        #expect(server.value(of: status) == .boolean(true))
+
+        let aborted = Timestamp(millisecondsSinceEpoch: Timestamp.now().millisecondsSinceEpoch + 300)
+        _ = try await Self.exchange(client, ClientFrames.write(2, domain: "TLD0", item: "GGIO1$CO$SPCSO2$Oper", value: command(at: aborted)), expecting: 1)
+        let cancelled = try await Self.exchange(
+            client, ClientFrames.write(3, domain: "TLD0", item: "GGIO1$CO$SPCSO2$Cancel", value: command(at: aborted, cancel: true)), expecting: 1)
+        #expect(cancelled[0].hexDump == "A1 07 02 01 03 A5 02 81 00")
+        try await Task.sleep(for: .milliseconds(500))
+        #expect(server.value(of: try server.handle(for: "LD0/GGIO1.SPCSO2.stVal")) == .boolean(false))
+    }
 }

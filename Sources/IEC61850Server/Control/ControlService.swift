@@ -157,9 +157,12 @@ final class ControlService: Sendable {
                 return refusal(error, object, command)
             }
         case .operate:
+            // Time-activated: an operTm in the future is answered now and executed then (a Cancel may abort it).
+            let delay = command.operateTime.map { Int64($0.millisecondsSinceEpoch) - Int64(Timestamp.now().millisecondsSinceEpoch) } ?? 0
+            let waiting = delay > 0
             do throws(ControlStateMachine.Refusal) {
                 try machines.withLock { machines throws(ControlStateMachine.Refusal) in
-                    try machines[index].beginOperate(client, parameters: command.parameters, model: model, now: now)
+                    try machines[index].beginOperate(client, parameters: command.parameters, model: model, now: now, waiting: waiting)
                 }
             } catch {
                 return refusal(error, object, command)
@@ -172,19 +175,23 @@ final class ControlService: Sendable {
             let enhanced = model.isEnhanced
             let timeout = operateTimeout(of: object)
             Task { [self] in
+                if waiting {
+                    try? await Task.sleep(for: .milliseconds(delay))
+                    guard machines.withLock({ $0[index].activate() }) else { return }  // cancelled meanwhile
+                }
                 let result = await Self.execute(action, installed, timeout: timeout)
                 if result == .success && !action.test && statusFollowsControl.load(ordering: .relaxed) { follow(object, action) }
                 endOperate(index, object, model)
                 let failure: ControlReportEncoder.LastApplError? =
                     if case .failure(let cause) = result { lastApplError(object, service, command, cause, error: 1) } else { nil }
-                if enhanced {
+                if enhanced || waiting {
                     send(ControlReportEncoder.commandTermination(domain: object.domain, item: object.item + "$Oper", operate: command.data, error: failure))
                 } else {
                     if let failure { send(ControlReportEncoder.lastApplError(failure)) }
                     respondLater(failure == nil ? nil : .objectAccessDenied)
                 }
             }
-            return enhanced ? .accepted : .deferred
+            return enhanced || waiting ? .accepted : .deferred
         }
     }
 

@@ -20,8 +20,8 @@ struct ControlStateMachine: Sendable, Equatable {
         case idle
         /// Selected by `owner` until `deadline` (monotonic ns); SBOw keeps its parameters.
         case selected(owner: UInt64, deadline: UInt64, parameters: Parameters?)
-        /// A command is executing (its handler runs).
-        case executing(owner: UInt64, parameters: Parameters)
+        /// A command is executing (its handler runs), or waits for its operTm when `waiting`.
+        case executing(owner: UInt64, parameters: Parameters, waiting: Bool)
     }
 
     struct Refusal: Error, Equatable {
@@ -80,7 +80,8 @@ struct ControlStateMachine: Sendable, Equatable {
     }
 
     /// An operate arrives: refused, or the object is now executing it.
-    mutating func beginOperate(_ client: UInt64, parameters: Parameters, model: ControlModel, now: UInt64) throws(Refusal) {
+    /// `waiting`: a time-activated operate that executes later (a cancel may still abort it).
+    mutating func beginOperate(_ client: UInt64, parameters: Parameters, model: ControlModel, now: UInt64, waiting: Bool = false) throws(Refusal) {
         expire(now: now)
         switch state {
         case .executing:
@@ -93,14 +94,21 @@ struct ControlStateMachine: Sendable, Equatable {
             state = .idle  // the operate must repeat the SBOw exactly; a mismatch also ends the selection
             throw Refusal(kind: .accessDenied, cause: .inconsistentParameters)
         case .idle, .selected:
-            state = .executing(owner: client, parameters: parameters)
+            state = .executing(owner: client, parameters: parameters, waiting: waiting)
         }
+    }
+
+    /// A time-activated operate's time came: true when it still is to execute (no cancel came first).
+    mutating func activate() -> Bool {
+        guard case .executing(let owner, let parameters, true) = state else { return false }
+        state = .executing(owner: owner, parameters: parameters, waiting: false)
+        return true
     }
 
     /// The operate was refused after it began (mode, hierarchy, a check) or its execution ended.
     /// Operate-many keeps an SBO selection for the next operate; otherwise the object is free again.
     mutating func endOperate(model: ControlModel, operateMany: Bool, timeout: UInt64, now: UInt64) {
-        guard case .executing(let owner, let parameters) = state else { return }
+        guard case .executing(let owner, let parameters, _) = state else { return }
         if model.needsSelect && operateMany {
             state = .selected(owner: owner, deadline: now &+ timeout, parameters: model == .sboWithEnhancedSecurity ? parameters : nil)
         } else {
@@ -108,10 +116,11 @@ struct ControlStateMachine: Sendable, Equatable {
         }
     }
 
-    /// A cancel: releases the selection of the client that holds it.
+    /// A cancel: releases the selection of the client that holds it, or aborts its time-activated operate.
     mutating func cancel(_ client: UInt64, now: UInt64) throws(Refusal) {
         expire(now: now)
         switch state {
+        case .executing(let owner, _, true) where owner == client: state = .idle
         case .executing: throw Refusal(kind: .temporarilyUnavailable, cause: .commandAlreadyInExecution)
         case .selected(let owner, _, _) where owner != client: throw Refusal(kind: .temporarilyUnavailable, cause: .lockedByOtherClient)
         case .idle, .selected: state = .idle
