@@ -5,6 +5,8 @@
 //   .build/release/iec61850-bench --reports [--clients 5] [--rate 1000] [--updates 5000]
 //                                                 (report latency, update → client, both servers;
 //                                                  --only ours|libIEC61850 runs one)
+//   .build/release/iec61850-bench --controls [--commands 2000]
+//                                                 (control round trips, both servers)
 //
 // Our server: .build/release/iec61850-gateway serving mappings/demo/demo.icd.
 // libIEC61850 1.6.1: Benchmarks/libiec61850_server.py (pyiec61850-ng) serving the same LNs.
@@ -204,6 +206,36 @@ if arguments.contains("--reports") {
                 + "\(result.sequenceGaps)".leftPadded(6) + format(result.percentile(0.5)).leftPadded(9) + format(result.percentile(0.9)).leftPadded(9)
                 + format(result.percentile(0.99)).leftPadded(9) + format(result.latencies.max() ?? 0).leftPadded(9) + format(result.cpuPerUpdate).leftPadded(22)
         )
+        server.stop()
+    }
+    exit(0)
+}
+
+if arguments.contains("--controls") {
+    let commands = arguments.firstIndex(of: "--commands").flatMap { Int(arguments[$0 + 1]) } ?? 2000
+    let ourPort = ServerProcess.freePort()
+    let referencePort = ServerProcess.freePort()
+    let servers = [
+        try ServerProcess(
+            name: "ours", executable: gateway,
+            arguments: [
+                "run", "--scl", "\(root)/mappings/demo/demo.icd", "--port", "\(ourPort)", "--bind", "127.0.0.1", "--log-level", "warning", "--simulate",
+                "--simulate-delay", "0",
+            ], port: ourPort),
+        try ServerProcess(
+            name: "libIEC61850", executable: "/usr/bin/env",
+            arguments: ["python3", "\(root)/Benchmarks/libiec61850_server.py", "--port", "\(referencePort)", "--bind", "127.0.0.1"], port: referencePort),
+    ]
+    print("Control round trips on one association, \(commands) of each; µs (ours: --simulate with no delay; libIEC61850: no handler)")
+    print("server        direct p50    p99   SBO+Oper p50    p99   enhanced→CmdTerm p50    p99   CPU µs/command")
+    for server in servers {
+        let result = try ControlBenchmark.run(against: server, commands: commands)
+        typealias R = ControlBenchmark.Result
+        print(
+            server.name.padding(toLength: 14, withPad: " ", startingAt: 0) + format(R.percentile(result.direct, 0.5)).leftPadded(10)
+                + format(R.percentile(result.direct, 0.99)).leftPadded(7) + format(R.percentile(result.selectOperate, 0.5)).leftPadded(15)
+                + format(R.percentile(result.selectOperate, 0.99)).leftPadded(7) + format(R.percentile(result.enhanced, 0.5)).leftPadded(23)
+                + format(R.percentile(result.enhanced, 0.99)).leftPadded(7) + format(result.cpuPerCommand).leftPadded(17))
         server.stop()
     }
     exit(0)

@@ -188,6 +188,12 @@ final class AssociationHandler: ChannelInboundHandler {
             run(machine.accept({ response.encode(into: &$0) }, allocator: allocator), context: context)
             let target = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             let loop = context.eventLoop
+            session.sendAfterAnswer = { pdu in
+                loop.execute {
+                    let (handler, context) = target.value
+                    handler.sendPDU(pdu, context: context, flush: true)
+                }
+            }
             session.send = { pdu in
                 if loop.inEventLoop {
                     let (handler, context) = target.value

@@ -12,7 +12,7 @@ extension IedServer {
     ///     check: { action in action.interlockCheck && interlocked ? .refuse(.blockedByInterlocking) : .accept },
     ///     control: { action in
     ///         guard !action.test else { return .success }  // a test command changes nothing
-    ///         return await relay.set(action.value == .boolean(true)) ? .success : .failure(.blockedByProcess)
+    ///         return .waiting { await relay.set(action.value == .boolean(true)) ? .success : .failure(.blockedByProcess) }
     ///     }))
     /// ```
     public func setControlHandlers(for reference: String, _ handlers: ControlHandlers?) throws(ServerError) {
@@ -21,7 +21,7 @@ extension IedServer {
     }
 
     /// Installs only the control (execution) handler of an object.
-    public func setControlHandler(for reference: String, _ control: @escaping @Sendable (ControlAction) async -> ControlResult) throws(ServerError) {
+    public func setControlHandler(for reference: String, _ control: @escaping @Sendable (ControlAction) -> ControlResult) throws(ServerError) {
         var handlers = backend.control.index(of: reference).flatMap { backend.control.handlers(for: $0) } ?? ControlHandlers()
         handlers.control = control
         try setControlHandlers(for: reference, handlers)
@@ -44,11 +44,15 @@ extension IedServer {
         }
     }
 
-    /// A simulated execution: waits `delay`, then succeeds (or fails with `cause`).
-    public static func simulated(delay: Duration, failing cause: AddCause? = nil) -> @Sendable (ControlAction) async -> ControlResult {
-        { _ in
-            try? await Task.sleep(for: delay)
-            return cause.map(ControlResult.failure) ?? .success
+    /// A simulated execution: after `delay` (none: at once), success, or failure with `cause`.
+    public static func simulated(delay: Duration, failing cause: AddCause? = nil) -> @Sendable (ControlAction) -> ControlResult {
+        let outcome: ControlResult = cause.map(ControlResult.failure) ?? .success
+        guard delay > .zero else { return { _ in outcome } }
+        return { _ in
+            .waiting {
+                try? await Task.sleep(for: delay)
+                return outcome
+            }
         }
     }
 }

@@ -6,24 +6,20 @@ import NIOCore
 extension MMSServiceBackend {
     /// The controllable object and service a CO variable names (`…SPCSO1.Oper`), if it is one.
     func controlTarget(_ variable: MMSVariable) -> (Int, ControlCommand.Service)? {
-        guard let dot = variable.reference.lastIndex(of: "."), let service = ControlCommand.Service(rawValue: variable.name),
-            let object = control.index(of: String(variable.reference[..<dot]))
-        else { return nil }
-        return (object, service)
+        guard let target = control.target(variable), let service = ControlCommand.Service(rawValue: target.service) else { return nil }
+        return (target.object, service)
     }
 
     /// A read of SBO (model 2): selects the object for this association when it can.
     func selectByRead(_ variable: MMSVariable, session: SessionContext) -> String? {
-        guard variable.name == "SBO", let dot = variable.reference.lastIndex(of: "."),
-            let object = control.index(of: String(variable.reference[..<dot]))
-        else { return nil }
-        return control.selectByRead(object, client: session.connection.id)
+        guard let target = control.target(variable), target.service == "SBO" else { return nil }
+        return control.selectByRead(target.object, client: session.connection.id)
     }
 
     func writeControl(_ data: MMSData, service: ControlCommand.Service, object: Int, invokeID: UInt32, session: SessionContext, into buffer: inout ByteBuffer) {
         let send = session.send
         let answer = control.handle(
-            data, service: service, object: object, connection: session.connection, send: send,
+            data, service: service, object: object, connection: session.connection, send: send, sendAfterAnswer: session.sendAfterAnswer,
             respondLater: { error in
                 var response = ByteBuffer()
                 MMSResponseEncoder.writeConfirmedResponse(invokeID: invokeID, into: &response) {

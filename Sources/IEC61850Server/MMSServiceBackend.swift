@@ -127,6 +127,8 @@ struct SessionContext {
     /// Sends an unsolicited MMS PDU to this association (LastApplError, CommandTermination, a deferred
     /// response), in order, from any thread; on the event loop it goes out before the current answer.
     var send: @Sendable (ByteBuffer) -> Void = { _ in }
+    /// Like `send`, but on the event loop it waits until the answer being written has gone out.
+    var sendAfterAnswer: @Sendable (ByteBuffer) -> Void = { _ in }
 
     /// The association as report control blocks know it (id and peer IP address, the Owner attribute).
     var reportClient: ReportControlBlock.Client {

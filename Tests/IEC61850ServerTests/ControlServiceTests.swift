@@ -80,15 +80,17 @@ struct ControlServiceTests {
 
     static let success = "A1 07 02 01 01 A5 02 81 00"
 
-    @Test("direct, normal security: the write is answered after the handler; the status follows; the handler sees the command")
+    @Test("direct, normal security: the write is answered after the handler (which waits); the status follows; the handler sees the command")
     func directNormal() async throws {
         let seen = Mutex<ControlAction?>(nil)
         let (server, client) = try await Self.connect { server in
             server.statusFollowsControl = true
             try server.setControlHandler(for: "GenericIO/GGIO1.SPCSO1") { action in
                 seen.withLock { $0 = action }
-                try? await Task.sleep(for: .milliseconds(50))
-                return .success
+                return .waiting {
+                    try? await Task.sleep(for: .milliseconds(50))
+                    return .success
+                }
             }
         }
         defer { Task { await server.stop() } }
@@ -238,5 +240,20 @@ struct ControlServiceTests {
         #expect(cancelled[0].hexDump == "A1 07 02 01 03 A5 02 81 00")
         try await Task.sleep(for: .milliseconds(500))
         #expect(server.value(of: try server.handle(for: "LD0/GGIO1.SPCSO2.stVal")) == .boolean(false))
+    }
+
+    @Test("a handler that answers at once: the response (or, enhanced, the response and then CommandTermination) in order")
+    func immediate() async throws {
+        let (server, client) = try await Self.connect { $0.simulateControls(delay: .zero) }
+        defer { Task { await server.stop() } }
+        let direct = try await Self.exchange(client, Self.write(1, "GGIO1$CO$SPCSO1", "Oper", Self.command(true)), expecting: 1)
+        #expect(direct.map(\.hexDump) == [Self.success])
+        let enhanced = try await Self.exchange(client, Self.write(2, "GGIO1$CO$SPCSO3", "Oper", Self.command(true)), expecting: 2)
+        #expect(enhanced[0].hexDump == "A1 07 02 01 02 A5 02 81 00")
+        #expect(enhanced[1].hexDump.hasPrefix("A3"))
+        try server.setControlHandler(for: "GenericIO/GGIO1.SPCSO1") { _ in .failure(.blockedByProcess) }
+        let failed = try await Self.exchange(client, Self.write(3, "GGIO1$CO$SPCSO1", "Oper", Self.command(false)), expecting: 2)
+        #expect(try Self.addCause(failed[0]) == 9)
+        #expect(failed[1].hexDump == "A1 08 02 01 03 A5 03 80 01 03")
     }
 }

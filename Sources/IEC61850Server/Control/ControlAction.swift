@@ -30,10 +30,20 @@ public enum CheckResult: Sendable, Equatable {
     case refuse(AddCause)
 }
 
-/// What a control handler reports once it has executed (or failed to execute) a command.
-public enum ControlResult: Sendable, Equatable {
+/// What a control handler answers: done, failed, or still working.
+///
+/// A handler runs on the association's event loop, so a quick answer costs no thread switch. Work that
+/// takes time (a field write, waiting for a position) returns `.waiting` with the rest of the work as an
+/// async closure; the server awaits it, within the control timeout, and answers then.
+public enum ControlResult: Sendable {
     case success
     case failure(AddCause)
+    case waiting(@Sendable () async -> ControlResult)
+
+    var isSuccess: Bool {
+        if case .success = self { return true }
+        return false
+    }
 }
 
 /// Handlers of one controllable object; each runs for every command that reaches that stage.
@@ -43,11 +53,11 @@ public struct ControlHandlers: Sendable {
     /// Called before execution; may wait (for example for a synchrocheck window).
     public var waitForExecution: (@Sendable (ControlAction) async -> CheckResult)?
     /// Executes the command (a field write, a simulated action) and reports the result.
-    public var control: (@Sendable (ControlAction) async -> ControlResult)?
+    public var control: (@Sendable (ControlAction) -> ControlResult)?
 
     public init(
         check: (@Sendable (ControlAction) -> CheckResult)? = nil, waitForExecution: (@Sendable (ControlAction) async -> CheckResult)? = nil,
-        control: (@Sendable (ControlAction) async -> ControlResult)? = nil
+        control: (@Sendable (ControlAction) -> ControlResult)? = nil
     ) {
         self.check = check
         self.waitForExecution = waitForExecution

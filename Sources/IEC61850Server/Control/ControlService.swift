@@ -10,6 +10,8 @@ import Synchronization
 final class ControlService: Sendable {
     let objects: [ControlObject]
     private let byReference: [String: Int]
+    /// The object and service of each Oper, SBOw, Cancel and SBO variable: no string work per command.
+    private let byVariable: [ObjectIdentifier: (object: Int, service: String)]
     private let machines: Mutex<[ControlStateMachine]>
     private let handlers = Mutex<[Int: ControlHandlers]>([:])
     /// When set, a successful non-test command updates the object's status (stVal, q, t, origin, ctlNum).
@@ -27,6 +29,15 @@ final class ControlService: Sendable {
         defaultTimeout = timeout
         objects = ControlObject.all(in: model, namespace: namespace)
         byReference = Dictionary(objects.enumerated().map { ($1.reference, $0) }, uniquingKeysWith: { first, _ in first })
+        var byVariable: [ObjectIdentifier: (object: Int, service: String)] = [:]
+        for (index, object) in objects.enumerated() {
+            for service in ["Oper", "SBOw", "Cancel", "SBO"] {
+                if let variable = namespace.variable(domain: object.domain, item: "\(object.item)$\(service)") {
+                    byVariable[ObjectIdentifier(variable)] = (index, service)
+                }
+            }
+        }
+        self.byVariable = byVariable
         machines = Mutex(Array(repeating: ControlStateMachine(), count: objects.count))
         self.store = store
         self.reporting = reporting
@@ -34,6 +45,9 @@ final class ControlService: Sendable {
     }
 
     func index(of reference: String) -> Int? { byReference[reference] }
+
+    /// The object and service (`Oper`, `SBOw`, `Cancel`, `SBO`) a CO variable stands for.
+    func target(_ variable: MMSVariable) -> (object: Int, service: String)? { byVariable[ObjectIdentifier(variable)] }
 
     func setHandlers(_ new: ControlHandlers?, for index: Int) {
         handlers.withLock { $0[index] = new }
@@ -112,10 +126,11 @@ final class ControlService: Sendable {
     /// Sends one MMS PDU to the association, from any thread, in order.
     typealias Send = @Sendable (ByteBuffer) -> Void
 
-    /// Handles a write of Oper, SBOw or Cancel. `respondLater` writes the deferred write response.
+    /// Handles a write of Oper, SBOw or Cancel. `send` goes out ahead of the answer being written,
+    /// `sendAfterAnswer` after it; `respondLater` writes a deferred write response.
     func handle(
         _ data: MMSData, service: ControlCommand.Service, object index: Int, connection: ClientConnection, send: @escaping Send,
-        respondLater: @escaping @Sendable (DataAccessError?) -> Void
+        sendAfterAnswer: @escaping Send, respondLater: @escaping @Sendable (DataAccessError?) -> Void
     ) -> Answer {
         let object = objects[index]
         let model = model(of: object)
@@ -174,46 +189,71 @@ final class ControlService: Sendable {
             }
             let enhanced = model.isEnhanced
             let timeout = operateTimeout(of: object)
-            Task { [self] in
-                if waiting {
-                    try? await Task.sleep(for: .milliseconds(delay))
-                    guard machines.withLock({ $0[index].activate() }) else { return }  // cancelled meanwhile
-                }
-                let result = await Self.execute(action, installed, timeout: timeout)
-                if result == .success && !action.test && statusFollowsControl.load(ordering: .relaxed) { follow(object, action) }
+            let finish: @Sendable (ControlResult) -> Void = { [self] result in
+                if result.isSuccess && !action.test && statusFollowsControl.load(ordering: .relaxed) { follow(object, action) }
                 endOperate(index, object, model)
-                let failure: ControlReportEncoder.LastApplError? =
-                    if case .failure(let cause) = result { lastApplError(object, service, command, cause, error: 1) } else { nil }
+                var failure: ControlReportEncoder.LastApplError?
+                if case .failure(let cause) = result { failure = lastApplError(object, service, command, cause, error: 1) }
                 if enhanced || waiting {
-                    send(ControlReportEncoder.commandTermination(domain: object.domain, item: object.item + "$Oper", operate: command.data, error: failure))
+                    sendAfterAnswer(
+                        ControlReportEncoder.commandTermination(domain: object.domain, item: object.item + "$Oper", operate: command.data, error: failure))
                 } else {
                     if let failure { send(ControlReportEncoder.lastApplError(failure)) }
                     respondLater(failure == nil ? nil : .objectAccessDenied)
                 }
             }
+            if waiting {
+                Task { [self] in
+                    try? await Task.sleep(for: .milliseconds(delay))
+                    guard machines.withLock({ $0[index].activate() }) else { return }  // cancelled meanwhile
+                    run(action, installed, timeout: timeout, finish)
+                }
+            } else {
+                run(action, installed, timeout: timeout, finish)
+            }
             return enhanced || waiting ? .accepted : .deferred
         }
     }
 
-    /// Runs wait-for-execution and control; past `timeout` the command fails with time-limit-over, and a
-    /// handler still running then is left to finish on its own (its result no longer counts).
-    static func execute(_ action: ControlAction, _ handlers: ControlHandlers?, timeout: Duration) async -> ControlResult {
+    /// Runs wait-for-execution and control. A quick control handler answers on the spot (no thread
+    /// switch); one that returns `.waiting`, or a wait-for-execution handler, is awaited in a task.
+    private func run(_ action: ControlAction, _ handlers: ControlHandlers?, timeout: Duration, _ finish: @escaping @Sendable (ControlResult) -> Void) {
+        if let wait = handlers?.waitForExecution {
+            let control = handlers?.control
+            awaitResult(
+                {
+                    if case .refuse(let cause) = await wait(action) { return .failure(cause) }
+                    return control?(action) ?? .failure(.notSupported)
+                }, timeout: timeout, finish)
+            return
+        }
+        let result = handlers?.control?(action) ?? .failure(.notSupported)
+        if case .waiting(let work) = result {
+            awaitResult(work, timeout: timeout, finish)
+        } else {
+            finish(result)
+        }
+    }
+
+    /// Awaits `work` (and any `.waiting` it answers in turn) within `timeout`; past it the command fails
+    /// with time-limit-over, and a handler still running then is left to finish on its own.
+    private func awaitResult(_ work: @escaping @Sendable () async -> ControlResult, timeout: Duration, _ finish: @escaping @Sendable (ControlResult) -> Void) {
         let decision = Decision()
-        return await withCheckedContinuation { continuation in
-            Task {
-                var result: ControlResult = .success
-                if let wait = handlers?.waitForExecution, case .refuse(let cause) = await wait(action) { result = .failure(cause) }
-                if result == .success, let control = handlers?.control { result = await control(action) }
-                if decision.claim() { continuation.resume(returning: result) }
-            }
-            Task {
-                try? await Task.sleep(for: timeout)
-                if decision.claim() { continuation.resume(returning: .failure(.timeLimitOver)) }
+        let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
+        let timer = timerLoop.withLock { $0 }?.scheduleTask(in: .nanoseconds(nanoseconds)) {
+            if decision.claim() { finish(.failure(.timeLimitOver)) }
+        }
+        Task {
+            var result = await work()
+            while case .waiting(let more) = result { result = await more() }
+            if decision.claim() {
+                timer?.cancel()
+                finish(result)
             }
         }
     }
 
-    /// Lets exactly one of several racers resume a continuation.
+    /// Lets exactly one of the handler and the timeout decide a command's outcome.
     private final class Decision: Sendable {
         private let taken = Mutex(false)
         func claim() -> Bool {
