@@ -99,7 +99,10 @@ struct ControlServiceTests {
         let action = try #require(seen.withLock { $0 })
         #expect(action.value == .boolean(true) && action.controlNumber == 9 && action.originCategory == 3 && action.model == .directWithNormalSecurity)
         #expect(action.originIdentifier == Array("scada".utf8))
-        #expect(server.value(of: try server.handle(for: "GenericIO/GGIO1.SPCSO1.stVal")) == .boolean(true))
+        // The status follows right after the response (so that no report on it overtakes the response).
+        let stVal = try server.handle(for: "GenericIO/GGIO1.SPCSO1.stVal")
+        for _ in 0..<100 where server.value(of: stVal) != .boolean(true) { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(server.value(of: stVal) == .boolean(true))
         #expect(server.value(of: try server.handle(for: "GenericIO/GGIO1.SPCSO1.ctlNum")) == .unsigned(9))
     }
 

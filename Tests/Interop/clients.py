@@ -753,8 +753,8 @@ class LibIec61850Client:
 
     def _watch_terminations(self, obj: str, entry: dict) -> list:
         registered = self._terminations_of.get(obj)
-        if entry["watched"]:
-            return registered["terminations"]
+        if entry["watched"]:  # unregistered since (its owner closed): nothing can arrive any more
+            return registered["terminations"] if registered is not None else []
         L = self.L
         terminations = registered["terminations"] if registered is not None else []
 

@@ -27,10 +27,14 @@ How each client does control (adapters in clients.py, where the details found on
 So AddCause, the LastApplError's ctlNum and the MMS write error are checked where the client exposes
 them (outcome fields None otherwise); accept/refuse and the status are checked with both.
 
-Against libIEC61850's server (Benchmarks/libiec61850_server.py --all: no control handler, so every
-accepted control succeeds and the status never changes; no "fail" line), the refusal tests pass:
+The client side was checked against libIEC61850 1.6.1's server (Benchmarks/libiec61850_server.py
+--all, which installs no control handler: an accepted control succeeds, sends CommandTermination+ in
+the enhanced models and changes no status; it refuses the "fail" line):
     IEC61850_CONTROL_SERVER_CMD="python3 Benchmarks/libiec61850_server.py --scl {scl} --port {port} \
         --bind 127.0.0.1 --all --stdin-updates" python3 -m pytest Tests/Interop/test_controls.py
+There every accept/refuse, AddCause (18, 19, 26, 27), LastApplError ctlNum, write error and
+CommandTermination check passes with both clients; what fails is only the status that must follow a
+control, the reports it causes, and the failing-control test (no "fail" line).
 """
 
 from __future__ import annotations

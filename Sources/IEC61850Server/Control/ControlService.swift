@@ -190,16 +190,20 @@ final class ControlService: Sendable {
             let enhanced = model.isEnhanced
             let timeout = operateTimeout(of: object)
             let finish: @Sendable (ControlResult) -> Void = { [self] result in
-                if result.isSuccess && !action.test && statusFollowsControl.load(ordering: .relaxed) { follow(object, action) }
+                let follows = result.isSuccess && !action.test && statusFollowsControl.load(ordering: .relaxed)
                 endOperate(index, object, model)
                 var failure: ControlReportEncoder.LastApplError?
                 if case .failure(let cause) = result { failure = lastApplError(object, service, command, cause, error: 1) }
                 if enhanced || waiting {
+                    if follows { follow(object, action) }  // the status is new by the time CommandTermination says done
                     sendAfterAnswer(
                         ControlReportEncoder.commandTermination(domain: object.domain, item: object.item + "$Oper", operate: command.data, error: failure))
                 } else {
                     if let failure { send(ControlReportEncoder.lastApplError(failure)) }
                     respondLater(failure == nil ? nil : .objectAccessDenied)
+                    // After the response: a report on the new status must not overtake the write response
+                    // (the libIEC61850 client hangs when a report arrives while it waits for an answer).
+                    if follows { follow(object, action) }
                 }
             }
             if waiting {
