@@ -259,4 +259,51 @@ struct ControlServiceTests {
         #expect(try Self.addCause(failed[0]) == 9)
         #expect(failed[1].hexDump == "A1 08 02 01 03 A5 03 80 01 03")
     }
+
+    @Test("BSC (Tcmd ctlVal) reaches its handler; a test command reaches it too and changes no status")
+    func tapChangerAndTestFlag() async throws {
+        var builder = IedModelBuilder(iedName: "T")
+        builder.addLogicalDevice(
+            LogicalDeviceSpec(
+                inst: "LD0",
+                logicalNodes: [
+                    LogicalNodeSpec(lnClass: "LLN0", dataObjects: [CDC.ens("Mod")]),
+                    LogicalNodeSpec(
+                        lnClass: "YLTC", inst: "1",
+                        dataObjects: [CDC.bsc("TapChg", ctlModel: .directWithNormalSecurity), CDC.spc("Blk", ctlModel: .directWithNormalSecurity)]),
+                ]))
+        var configuration = IedServerConfiguration()
+        configuration.bindAddress = "127.0.0.1"
+        configuration.port = 0
+        let server = IedServer(model: builder.build(), configuration: configuration)
+        let seen = Mutex<[ControlAction]>([])
+        server.statusFollowsControl = true
+        for object in ["LD0/YLTC1.TapChg", "LD0/YLTC1.Blk"] {
+            try server.setControlHandler(for: object) { action in
+                seen.withLock { $0.append(action) }
+                return .success
+            }
+        }
+        try await server.start()
+        defer { Task { await server.stop() } }
+        let client = try await RawClient(port: try #require(server.localPort), group: MultiThreadedEventLoopGroup.singleton)
+        try await client.send(ClientFrames.connectionRequest)
+        _ = try await client.wait { $0.count >= 22 }
+        try await client.send(ClientFrames.connect())
+        _ = try await client.wait { $0.count > 22 + 100 }
+        let higher: MMSData = .structure([
+            .bitString(MMSBitString(bytes: [0x80], bitCount: 2)), .structure([.integer(3), .octetString([])]), .unsigned(1),
+            .utcTime([UInt8](repeating: 0, count: 8)), .boolean(false), .bitString(MMSBitString(bytes: [0x00], bitCount: 2)),
+        ])
+        let tap = try await Self.exchange(client, ClientFrames.write(1, domain: "TLD0", item: "YLTC1$CO$TapChg$Oper", value: higher), expecting: 1)
+        #expect(tap[0].hexDump == Self.success)
+        let test = try await Self.exchange(
+            client, ClientFrames.write(2, domain: "TLD0", item: "YLTC1$CO$Blk$Oper", value: Self.command(true, test: true)), expecting: 1)
+        #expect(test[0].hexDump == "A1 07 02 01 02 A5 02 81 00")
+        let actions = seen.withLock { $0 }
+        #expect(actions.map(\.value) == [.integer(2), .boolean(true)])  // Tcmd 10 = higher
+        #expect(actions.map(\.test) == [false, true])
+        try await Task.sleep(for: .milliseconds(50))
+        #expect(server.value(of: try server.handle(for: "LD0/YLTC1.Blk.stVal")) == .boolean(false))  // a test changes nothing
+    }
 }
