@@ -39,6 +39,8 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
+        // The gateway's field side: mapping of field values onto the model, adapters (no MMS inside).
+        .target(name: "GatewayCore", dependencies: ["IEC61850Model", logging]),
         .executableTarget(
             name: "iec61850-gateway",
             dependencies: [
@@ -68,6 +70,7 @@ let package = Package(
         // Hex helpers and the captured vectors, shared by the test targets.
         .target(name: "TestSupport", dependencies: [nio], path: "Tests/TestSupport"),
         .testTarget(name: "BERCodecTests", dependencies: ["BERCodec", "TestSupport", nio]),
+        .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "IEC61850Model"]),
         .testTarget(name: "ISOTransportTests", dependencies: ["ISOTransport", "TestSupport", nio]),
         .testTarget(name: "OSIUpperLayersTests", dependencies: ["OSIUpperLayers", "BERCodec", "TestSupport", nio]),
         .testTarget(name: "MMSTests", dependencies: ["MMS", "BERCodec", "TestSupport", nio]),
