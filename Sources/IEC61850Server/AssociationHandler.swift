@@ -99,7 +99,19 @@ final class AssociationHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         backend.reporting.associationClosed(session.reportClient)
         backend.control.associationClosed(connection.id)
+        releaseSenders()
         context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        releaseSenders()
+    }
+
+    /// The senders capture this handler and its context: dropping them ends that cycle, so a closed
+    /// association's handler, pipeline and buffers are freed. A control still executing then sends nothing.
+    private func releaseSenders() {
+        session.send = { _ in }
+        session.sendAfterAnswer = { _ in }
     }
 
     /// Sends one MMS PDU that is not the answer being written (LastApplError, CommandTermination, a deferred response).

@@ -1,11 +1,14 @@
 import Foundation
 import IEC61850Model
-import IEC61850Server
+import Logging
 import MMS
 import NIOCore
+import NIOEmbedded
 import NIOPosix
 import TestSupport
 import Testing
+
+@testable import IEC61850Server
 
 /// A raw TCP client on loopback, bounded in time.
 final class RawClient {
@@ -188,5 +191,28 @@ struct ServerLifecycleTests {
         await #expect(throws: ServerError.self) { try await second.start() }
         #expect(!second.isRunning)
         await server.stop()
+    }
+}
+
+/// A closed association frees its handler: nothing it registered (report sink, senders) keeps it alive.
+@Suite("Association memory")
+struct AssociationMemoryTests {
+    @Test("after close, the association handler is deallocated")
+    func handlerFreed() throws {
+        let backend = MMSServiceBackend(
+            model: try SCLLoader().load(file: Fixtures.demoSCL), configuration: IedServerConfiguration(), logger: Logger(label: "test"))
+        weak var released: AssociationHandler?
+        do {
+            let channel = EmbeddedChannel()
+            let handler = AssociationHandler(
+                backend: backend, connection: ClientConnection(id: 7, peerAddress: "127.0.0.1:5000"), refuse: false, logger: Logger(label: "test"))
+            released = handler
+            try channel.pipeline.syncOperations.addHandler(handler)
+            try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 102)).wait()
+            try channel.writeInbound(ClientFrames.connectionRequest)
+            try channel.writeInbound(ClientFrames.connect())
+            _ = try channel.finish(acceptAlreadyClosed: true)
+        }
+        #expect(released == nil)
     }
 }
