@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // Codecs: pure, bytes in and values out.
@@ -40,11 +41,11 @@ let package = Package(
             ]
         ),
         // The gateway's field side: mapping of field values onto the model, adapters (no MMS inside).
-        .target(name: "GatewayCore", dependencies: ["IEC61850Model", logging]),
+        .target(name: "GatewayCore", dependencies: ["IEC61850Model", logging, .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "iec61850-gateway",
             dependencies: [
-                "IEC61850Server", "IEC61850Model", logging, lifecycle,
+                "IEC61850Server", "IEC61850Model", "GatewayCore", logging, lifecycle,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

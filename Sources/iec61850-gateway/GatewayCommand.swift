@@ -10,8 +10,9 @@ struct GatewayCommand: AsyncParsableCommand {
             other IEC 61850 clients over MMS on TCP port 102.
 
             Start with:  iec61850-gateway run --scl mappings/demo/demo.icd --port 10102
+            Check a mapping file:  iec61850-gateway validate --config mappings/examples/energy-meter.yaml
             """,
-        subcommands: [RunCommand.self],
+        subcommands: [RunCommand.self, ValidateCommand.self],
         defaultSubcommand: nil
     )
 }

@@ -1,0 +1,316 @@
+import Foundation
+import Yams
+
+/// Reads a gateway configuration from YAML, collecting every problem with its file and line.
+public struct ConfigurationReader {
+    private var errors: [ConfigurationError] = []
+    private var file = ""
+
+    public init() {}
+
+    /// Reads a configuration file and the files it includes; throws ``ConfigurationErrors`` listing
+    /// every problem found.
+    public static func load(file path: String) throws(ConfigurationErrors) -> GatewayConfiguration {
+        var reader = ConfigurationReader()
+        let configuration = reader.read(file: path, includedFrom: nil)
+        guard reader.errors.isEmpty else { throw ConfigurationErrors(errors: reader.errors) }
+        return configuration
+    }
+
+    /// Reads YAML text (for tests and tools); `file` names it in messages.
+    public static func parse(_ text: String, file: String) throws(ConfigurationErrors) -> GatewayConfiguration {
+        var reader = ConfigurationReader()
+        var configuration = GatewayConfiguration(file: file)
+        reader.file = file
+        reader.read(text, into: &configuration, folder: URL(fileURLWithPath: file).deletingLastPathComponent().path)
+        guard reader.errors.isEmpty else { throw ConfigurationErrors(errors: reader.errors) }
+        return configuration
+    }
+
+    private mutating func read(file path: String, includedFrom: (String, Int)?) -> GatewayConfiguration {
+        var configuration = GatewayConfiguration(file: path)
+        file = path
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            errors.append(ConfigurationError(file: includedFrom?.0 ?? path, line: includedFrom?.1 ?? 0, "cannot read \(path)"))
+            return configuration
+        }
+        read(text, into: &configuration, folder: URL(fileURLWithPath: path).deletingLastPathComponent().path)
+        return configuration
+    }
+
+    private mutating func read(_ text: String, into configuration: inout GatewayConfiguration, folder: String) {
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else { return fail(1, "the file is empty") }
+            root = node
+        } catch let error as YamlError {
+            return fail(Self.line(of: error), "not valid YAML: \(Self.describe(error))")
+        } catch {
+            return fail(1, "not valid YAML: \(error)")
+        }
+        guard let top = mapping(root, "the configuration") else { return }
+        for (key, value) in top {
+            switch key {
+            case "model":
+                guard let model = mapping(value, "model", keys: ["scl", "ied"]) else { continue }
+                if let scl = string(model["scl"], "model.scl") { configuration.scl = resolve(scl, folder) }
+                configuration.ied = string(model["ied"], "model.ied")
+            case "server":
+                guard let server = mapping(value, "server", keys: ["port", "bind", "password-env", "max-associations"]) else { continue }
+                configuration.server.port = integer(server["port"], "server.port", in: 0...65535)
+                configuration.server.bind = string(server["bind"], "server.bind")
+                configuration.server.passwordEnvironmentVariable = string(server["password-env"], "server.password-env")
+                configuration.server.maximumAssociations = integer(server["max-associations"], "server.max-associations", in: 1...1000)
+            case "modbus":
+                for device in sequence(value, "modbus") { if let parsed = modbusDevice(device) { configuration.modbusDevices.append(parsed) } }
+            case "points":
+                for point in sequence(value, "points") { if let parsed = self.point(point) { configuration.points.append(parsed) } }
+            case "include":
+                for item in sequence(value, "include") {
+                    guard let name = string(item, "include") else { continue }
+                    var nested = ConfigurationReader()
+                    let included = nested.read(file: resolve(name, folder), includedFrom: (file, line(item)))
+                    errors += nested.errors
+                    configuration.modbusDevices += included.modbusDevices
+                    configuration.points += included.points
+                }
+            default:
+                fail(line(value), "unknown section '\(key)' (expected model, server, modbus, points, include)")
+            }
+        }
+    }
+
+    // MARK: Devices and points
+
+    private mutating func modbusDevice(_ node: Node) -> GatewayConfiguration.ModbusDevice? {
+        let keys: Set = ["name", "tcp", "rtu", "unit", "byte-order", "word-order", "addressing", "timeout-ms", "retry-ms"]
+        guard let map = mapping(node, "a Modbus device", keys: keys) else { return nil }
+        guard let name = string(map["name"], "name", requiredIn: node) else { return nil }
+        let location = GatewayConfiguration.Location(file: file, line: line(node))
+        var transport: GatewayConfiguration.ModbusDevice.Transport?
+        if let tcp = string(map["tcp"], "tcp") {
+            let parts = tcp.split(separator: ":")
+            if parts.count == 2, let port = Int(parts[1]), (1...65535).contains(port) {
+                transport = .tcp(host: String(parts[0]), port: port)
+            } else if parts.count == 1 {
+                transport = .tcp(host: tcp, port: 502)
+            } else {
+                fail(line(map["tcp"]), subject: "device \(name)", "tcp must be HOST or HOST:PORT, not '\(tcp)'")
+            }
+        } else if let rtuNode = map["rtu"] {
+            guard let rtu = mapping(rtuNode, "rtu", keys: ["device", "baud", "parity", "data-bits", "stop-bits", "rs485"]) else { return nil }
+            let parity = string(rtu["parity"], "rtu.parity") ?? "none"
+            guard let path = string(rtu["device"], "rtu.device", requiredIn: rtuNode), let code = ["none": Character("N"), "even": "E", "odd": "O"][parity]
+            else {
+                fail(line(rtuNode), subject: "device \(name)", "rtu needs a device and parity none, even or odd")
+                return nil
+            }
+            transport = .rtu(
+                device: path, baud: integer(rtu["baud"], "rtu.baud", in: 300...4_000_000) ?? 9600, parity: code,
+                dataBits: integer(rtu["data-bits"], "rtu.data-bits", in: 5...8) ?? 8, stopBits: integer(rtu["stop-bits"], "rtu.stop-bits", in: 1...2) ?? 1,
+                rs485: boolean(rtu["rs485"], "rtu.rs485") ?? false)
+        } else {
+            fail(line(node), subject: "device \(name)", "needs tcp: HOST:PORT or rtu: {device: …}")
+        }
+        guard let transport else { return nil }
+        var device = GatewayConfiguration.ModbusDevice(name: name, transport: transport, location: location)
+        device.unit = integer(map["unit"], "unit", in: 0...255) ?? 1
+        device.byteOrder = endianness(map["byte-order"], "byte-order") ?? .big
+        device.wordOrder = endianness(map["word-order"], "word-order") ?? .big
+        device.addressing = integer(map["addressing"], "addressing", in: 0...1) ?? 0
+        device.timeoutMilliseconds = integer(map["timeout-ms"], "timeout-ms", in: 10...60_000) ?? 1000
+        device.retryMilliseconds = integer(map["retry-ms"], "retry-ms", in: 0...3_600_000) ?? 5000
+        return device
+    }
+
+    private mutating func point(_ node: Node) -> GatewayConfiguration.Point? {
+        let keys: Set = ["ref", "modbus", "poll-ms", "scale", "offset", "invert", "map", "deadband", "on-failure", "control"]
+        guard let map = mapping(node, "a point", keys: keys), let reference = string(map["ref"], "ref", requiredIn: node) else { return nil }
+        let subject = "point \(reference)"
+        var point = GatewayConfiguration.Point(reference: reference, location: GatewayConfiguration.Location(file: file, line: line(node)))
+        if let source = map["modbus"] {
+            point.modbus = modbusAddress(source, subject: subject)
+        } else {
+            fail(line(node), subject: subject, "needs a source (modbus: {device, table, address, type})")
+        }
+        point.pollMilliseconds = integer(map["poll-ms"], "poll-ms", in: 10...86_400_000) ?? 1000
+        point.transform.scale = number(map["scale"], "scale") ?? 1
+        point.transform.offset = number(map["offset"], "offset") ?? 0
+        point.transform.invert = boolean(map["invert"], "invert") ?? false
+        point.transform.valueMap = valueMap(map["map"], subject: subject)
+        point.deadband = number(map["deadband"], "deadband") ?? 0
+        if let failure = string(map["on-failure"], "on-failure") {
+            if let quality = GatewayConfiguration.FailureQuality(rawValue: failure) {
+                point.onFailure = quality
+            } else {
+                fail(line(map["on-failure"]), subject: subject, "on-failure must be invalid or questionable, not '\(failure)'")
+            }
+        }
+        if let controlNode = map["control"], let control = mapping(controlNode, "control", keys: ["modbus", "map", "pulse-ms", "confirm-ms"]) {
+            var route = GatewayConfiguration.ControlRoute()
+            if let destination = control["modbus"] {
+                route.modbus = modbusAddress(destination, subject: subject)
+            } else {
+                fail(line(node), subject: subject, "control has no route: add modbus: {device, table, address}")
+            }
+            route.valueMap = valueMap(control["map"], subject: subject)
+            route.pulseMilliseconds = integer(control["pulse-ms"], "pulse-ms", in: 1...60_000)
+            route.confirmMilliseconds = integer(control["confirm-ms"], "confirm-ms", in: 0...600_000) ?? 2000
+            point.control = route
+        }
+        return point
+    }
+
+    private mutating func modbusAddress(_ node: Node, subject: String) -> GatewayConfiguration.ModbusAddress? {
+        let keys: Set = ["device", "table", "address", "type", "bit", "length", "byte-order", "word-order"]
+        guard let map = mapping(node, "modbus", keys: keys) else { return nil }
+        guard let device = string(map["device"], "modbus.device", requiredIn: node), let tableName = string(map["table"], "modbus.table", requiredIn: node),
+            let address = integer(map["address"], "modbus.address", in: 0...65536, requiredIn: node)
+        else { return nil }
+        guard let table = ModbusTable(rawValue: tableName) else {
+            fail(line(map["table"]), subject: subject, "table must be coil, discrete-input, holding or input, not '\(tableName)'")
+            return nil
+        }
+        var type = ModbusDataType.bool
+        if let typeName = string(map["type"], "modbus.type") {
+            guard let parsed = ModbusDataType(rawValue: typeName) else {
+                let names = ModbusDataType.allCases.map(\.rawValue).joined(separator: ", ")
+                fail(line(map["type"]), subject: subject, "type must be one of \(names), not '\(typeName)'")
+                return nil
+            }
+            type = parsed
+        } else if !table.isBits {
+            type = .uint16
+        }
+        var result = GatewayConfiguration.ModbusAddress(device: device, table: table, address: address, type: type)
+        result.bit = integer(map["bit"], "modbus.bit", in: 0...15)
+        result.length = integer(map["length"], "modbus.length", in: 1...250) ?? 0
+        result.byteOrder = endianness(map["byte-order"], "modbus.byte-order")
+        result.wordOrder = endianness(map["word-order"], "modbus.word-order")
+        return result
+    }
+
+    private mutating func valueMap(_ node: Node?, subject: String) -> [String: String] {
+        guard let node else { return [:] }
+        guard case .mapping(let map) = node else {
+            fail(line(node), subject: subject, "map must be a mapping such as {0: off, 1: on}")
+            return [:]
+        }
+        var result: [String: String] = [:]
+        for (key, value) in map {
+            guard let from = key.string, let to = value.string else { continue }
+            result[from] = to
+        }
+        return result
+    }
+
+    // MARK: Typed values
+
+    private mutating func fail(_ line: Int, subject: String? = nil, _ message: String) {
+        errors.append(ConfigurationError(file: file, line: line, subject: subject, message))
+    }
+
+    private func line(_ node: Node?) -> Int { node?.mark?.line ?? 0 }
+
+    private func resolve(_ path: String, _ folder: String) -> String {
+        path.hasPrefix("/") ? path : URL(fileURLWithPath: folder).appendingPathComponent(path).standardizedFileURL.path
+    }
+
+    /// The entries of a mapping; unknown keys are errors when `keys` is given.
+    private mutating func mapping(_ node: Node, _ what: String, keys: Set<String>? = nil) -> [(String, Node)]? {
+        guard case .mapping(let map) = node else {
+            fail(line(node), "\(what) must be a mapping (key: value lines)")
+            return nil
+        }
+        var entries: [(String, Node)] = []
+        for (key, value) in map {
+            let name = key.string ?? ""
+            if let keys, !keys.contains(name) {
+                fail(line(key), "unknown setting '\(name)' in \(what) (expected \(keys.sorted().joined(separator: ", ")))")
+                continue
+            }
+            entries.append((name, value))
+        }
+        return entries
+    }
+
+    private mutating func sequence(_ node: Node, _ what: String) -> [Node] {
+        guard case .sequence(let items) = node else {
+            fail(line(node), "\(what) must be a list (lines starting with '- ')")
+            return []
+        }
+        return Array(items)
+    }
+
+    /// A text value; `requiredIn` names the mapping that must have it (its absence is then an error).
+    private mutating func string(_ node: Node?, _ what: String, requiredIn parent: Node? = nil) -> String? {
+        guard let node else {
+            if let parent { fail(line(parent), "\(what) is missing") }
+            return nil
+        }
+        guard case .scalar(let scalar) = node, !scalar.string.isEmpty else {
+            fail(line(node), "\(what) must be a text value")
+            return nil
+        }
+        return scalar.string
+    }
+
+    private mutating func integer(_ node: Node?, _ what: String, in range: ClosedRange<Int>, requiredIn parent: Node? = nil) -> Int? {
+        guard let node else {
+            if let parent { fail(line(parent), "\(what) is missing") }
+            return nil
+        }
+        guard let text = node.string, let value = Int(text), range.contains(value) else {
+            fail(line(node), "\(what) must be a whole number from \(range.lowerBound) to \(range.upperBound), not '\(node.string ?? "…")'")
+            return nil
+        }
+        return value
+    }
+
+    private mutating func number(_ node: Node?, _ what: String) -> Double? {
+        guard let node else { return nil }
+        guard let text = node.string, let value = Double(text), value.isFinite else {
+            fail(line(node), "\(what) must be a number, not '\(node.string ?? "…")'")
+            return nil
+        }
+        return value
+    }
+
+    private mutating func boolean(_ node: Node?, _ what: String) -> Bool? {
+        guard let node else { return nil }
+        switch node.string?.lowercased() {
+        case "true", "yes", "on": return true
+        case "false", "no", "off": return false
+        default:
+            fail(line(node), "\(what) must be true or false, not '\(node.string ?? "…")'")
+            return nil
+        }
+    }
+
+    private mutating func endianness(_ node: Node?, _ what: String) -> Endianness? {
+        guard let node else { return nil }
+        guard let text = node.string, let value = Endianness(rawValue: text) else {
+            fail(line(node), "\(what) must be big or little, not '\(node.string ?? "…")'")
+            return nil
+        }
+        return value
+    }
+
+    private static func line(of error: YamlError) -> Int {
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): mark.line
+        default: 1
+        }
+    }
+
+    private static func describe(_ error: YamlError) -> String {
+        switch error {
+        case .scanner(_, let problem, _, _), .parser(_, let problem, _, _), .composer(_, let problem, _, _): problem
+        default: "\(error)"
+        }
+    }
+}
+
+extension Array where Element == (String, Node) {
+    fileprivate subscript(key: String) -> Node? { first { $0.0 == key }?.1 }
+}

@@ -1,0 +1,125 @@
+import IEC61850Model
+
+/// A point checked against the model: the attributes it writes and whether its object takes controls.
+public struct PointBinding: Sendable {
+    public let point: GatewayConfiguration.Point
+    /// The attribute the value goes to (stVal, mag.f, … or the one the point names).
+    public let value: AttributeHandle
+    /// The data object's q and t, maintained by the gateway.
+    public let quality: AttributeHandle?
+    public let time: AttributeHandle?
+    /// The data object (`GenericIO/GGIO1.SPCSO1`).
+    public let dataObject: String
+}
+
+/// Checks a configuration against the model it serves; every problem names the file, line and point.
+public enum ConfigurationValidator {
+    /// The main value attributes of the common data classes, in the order they are looked for.
+    static let valueAttributes = ["stVal", "mag.f", "mag.i", "mxVal.f", "mxVal.i", "setMag.f", "setVal", "instMag.f", "valWTr.posVal"]
+
+    public static func bind(_ configuration: GatewayConfiguration, to model: IedModel) throws(ConfigurationErrors) -> [PointBinding] {
+        var errors: [ConfigurationError] = []
+        var bindings: [PointBinding] = []
+        var devices: [String: GatewayConfiguration.ModbusDevice] = [:]
+        for device in configuration.modbusDevices {
+            if let earlier = devices[device.name] {
+                errors.append(
+                    ConfigurationError(
+                        file: device.location.file, line: device.location.line, subject: "device \(device.name)",
+                        "a device of this name is already defined at line \(earlier.location.line)"))
+            }
+            devices[device.name] = device
+        }
+        var targets: [Int: GatewayConfiguration.Point] = [:]
+        var sources: [String: GatewayConfiguration.Point] = [:]
+        for point in configuration.points {
+            func fail(_ message: String) {
+                errors.append(ConfigurationError(file: point.location.file, line: point.location.line, subject: "point \(point.reference)", message))
+            }
+            guard let binding = resolve(point, in: model, fail: fail) else { continue }
+            if let earlier = targets[binding.value.slot] {
+                fail("\(binding.value.reference) is already written by the point at line \(earlier.location.line)")
+            }
+            targets[binding.value.slot] = point
+            if let source = point.modbus {
+                check(source, of: point, devices: devices, target: binding.value.type, writing: false, fail: fail)
+                let key = "\(source.device)/\(source.table.rawValue)/\(source.address)/\(source.bit.map(String.init) ?? "-")"
+                if let earlier = sources[key] {
+                    fail(
+                        "reads the same Modbus address as the point at line \(earlier.location.line) (\(source.device) \(source.table.rawValue) \(source.address))"
+                    )
+                }
+                sources[key] = point
+            }
+            if let control = point.control {
+                if model.attribute(at: "\(binding.dataObject).Oper") == nil && model.handle(for: "\(binding.dataObject).Oper.ctlVal") == nil {
+                    fail("has a control route, but \(binding.dataObject) takes no controls (no Oper)")
+                }
+                if let route = control.modbus { check(route, of: point, devices: devices, target: nil, writing: true, fail: fail) }
+            }
+            bindings.append(binding)
+        }
+        guard errors.isEmpty else { throw ConfigurationErrors(errors: errors) }
+        return bindings
+    }
+
+    private static func resolve(_ point: GatewayConfiguration.Point, in model: IedModel, fail: (String) -> Void) -> PointBinding? {
+        let reference = point.reference
+        if let handle = model.handle(for: reference) {
+            // An attribute: q and t are its data object's.
+            let object = String(reference[..<(reference.lastIndex(of: ".") ?? reference.endIndex)])
+            var owner = object
+            while model.dataObject(at: owner) == nil, let dot = owner.lastIndex(of: ".") { owner = String(owner[..<dot]) }
+            return PointBinding(
+                point: point, value: handle, quality: model.handle(for: "\(owner).q"), time: model.handle(for: "\(owner).t"), dataObject: owner)
+        }
+        guard model.dataObject(at: reference) != nil else {
+            if model.attribute(at: reference) != nil {
+                fail("\(reference) is a constructed attribute; name one of its basic attributes")
+            } else {
+                let slash = reference.firstIndex(of: "/")
+                let parent = slash.map { String(reference[..<$0]) } ?? reference
+                fail(
+                    model.logicalDevice(named: parent[...]) == nil && model.logicalDevices.allSatisfy({ $0.inst != parent })
+                        ? "no logical device '\(parent)' in the model" : "no data object or attribute '\(reference)' in the model")
+            }
+            return nil
+        }
+        guard let value = valueAttributes.lazy.compactMap({ model.handle(for: "\(reference).\($0)") }).first else {
+            fail("\(reference) has none of \(valueAttributes.joined(separator: ", ")); name the attribute to write")
+            return nil
+        }
+        return PointBinding(
+            point: point, value: value, quality: model.handle(for: "\(reference).q"), time: model.handle(for: "\(reference).t"), dataObject: reference)
+    }
+
+    private static func check(
+        _ address: GatewayConfiguration.ModbusAddress, of point: GatewayConfiguration.Point, devices: [String: GatewayConfiguration.ModbusDevice],
+        target: BasicType?, writing: Bool, fail: (String) -> Void
+    ) {
+        let role = writing ? "control route" : "source"
+        guard let device = devices[address.device] else {
+            fail("\(role): no Modbus device named '\(address.device)' (defined: \(devices.keys.sorted().joined(separator: ", ")))")
+            return
+        }
+        if writing && !address.table.isWritable { fail("\(role): table \(address.table.rawValue) cannot be written; use coil or holding") }
+        if address.table.isBits && address.type != .bool { fail("\(role): table \(address.table.rawValue) holds bits; type must be bool") }
+        if address.bit != nil && (address.table.isBits || ![.bool, .uint16, .int16].contains(address.type)) {
+            fail("\(role): bit needs a holding or input register read as bool, uint16 or int16")
+        }
+        if address.type == .string && address.length == 0 { fail("\(role): a string needs length (characters)") }
+        let first = address.address - device.addressing
+        let count = address.table.isBits ? 1 : address.type.registerCount(stringLength: address.length)
+        if first < 0 || first + count > 65536 {
+            fail("\(role): address \(address.address) is outside the device's \(device.addressing)-based range")
+        }
+        if let target, address.type == .string, !Self.isText(target) { fail("\(role): a string cannot become \(target)") }
+    }
+
+    private static func isText(_ type: BasicType) -> Bool {
+        switch type {
+        case .visibleString, .unicodeString, .objectReference, .currency: true
+        default: false
+        }
+    }
+}

@@ -1,0 +1,130 @@
+import Foundation
+import IEC61850Model
+import Testing
+
+@testable import GatewayCore
+
+@Suite("Gateway configuration files")
+struct ConfigurationTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let demoModel: IedModel = try! SCLLoader().load(file: root.appendingPathComponent("mappings/demo/demo.icd").path)
+
+    static func messages(_ text: String) -> [String] {
+        do {
+            let configuration = try ConfigurationReader.parse(text, file: "plant.yaml")
+            _ = try ConfigurationValidator.bind(configuration, to: demoModel)
+            return []
+        } catch {
+            return error.errors.map(\.description)
+        }
+    }
+
+    static let device = """
+        modbus:
+          - name: meter
+            tcp: 127.0.0.1:1502
+            word-order: little
+        """
+
+    @Test("a valid file: devices, points with transforms and a control route")
+    func valid() throws {
+        let configuration = try ConfigurationReader.parse(
+            Self.device + """
+
+                points:
+                  - ref: Measurement/MMXU1.TotW
+                    modbus: {device: meter, table: holding, address: 0, type: float32}
+                    scale: 0.001
+                    poll-ms: 500
+                  - ref: GenericIO/GGIO3.Pos1
+                    modbus: {device: meter, table: input, address: 4}
+                    map: {0: intermediate, 1: off, 2: on, 3: bad}
+                    control:
+                      modbus: {device: meter, table: coil, address: 12}
+                      map: {true: 1, false: 0}
+                      confirm-ms: 1500
+                """, file: "plant.yaml")
+        #expect(configuration.modbusDevices.first?.transport == .tcp(host: "127.0.0.1", port: 1502))
+        #expect(configuration.modbusDevices.first?.wordOrder == .little)
+        let bindings = try ConfigurationValidator.bind(configuration, to: Self.demoModel)
+        #expect(bindings.map(\.value.reference) == ["Measurement/MMXU1.TotW.mag.f", "GenericIO/GGIO3.Pos1.stVal"])
+        #expect(bindings[0].quality?.reference == "Measurement/MMXU1.TotW.q")
+        #expect(bindings[0].point.transform.scale == 0.001)
+        #expect(bindings[1].point.control?.confirmMilliseconds == 1500)
+        #expect(bindings[1].point.modbus?.type == .uint16)
+    }
+
+    /// Points with one problem each that only the model can tell (lines 6, 8, 10 and 12).
+    static let brokenPoints = """
+
+        points:
+          - ref: GenericIO/GGIO1.Ind9
+            modbus: {device: meter, table: coil, address: 1}
+          - ref: GenericIO/GGIO1.Ind1
+            modbus: {device: metre, table: coil, address: 2}
+          - ref: GenericIO/GGIO1.Ind2
+            modbus: {device: meter, table: coil, address: 3, type: float32}
+          - ref: GenericIO/GGIO1.AnIn1
+            modbus: {device: meter, table: holding, address: 10, type: float32}
+            control:
+              modbus: {device: meter, table: coil, address: 5}
+
+        """
+
+    @Test("every error names the file, the line and the point, in words an integrator understands")
+    func errors() {
+        let messages = Self.messages(
+            Self.device + Self.brokenPoints + """
+                  - ref: GenericIO/GGIO1.SPCSO1
+                    modbus: {device: meter, table: coil, address: 6}
+                    control:
+                      map: {true: 1}
+                  - ref: GenericIO/GGIO1.AnIn2
+                    modbus: {device: meter, table: holding, address: 10, type: float32}
+                    sclae: 2
+                """)
+        #expect(
+            messages == [
+                "plant.yaml:16: point GenericIO/GGIO1.SPCSO1: control has no route: add modbus: {device, table, address}",
+                "plant.yaml:22: unknown setting 'sclae' in a point (expected control, deadband, invert, map, modbus, offset, on-failure, poll-ms, ref, scale)",
+            ])
+        let bound = Self.messages(
+            Self.device + Self.brokenPoints + """
+                  - ref: GenericIO/GGIO1.AnIn2
+                    modbus: {device: meter, table: holding, address: 10, type: float32}
+                """)
+        #expect(
+            bound == [
+                "plant.yaml:6: point GenericIO/GGIO1.Ind9: no data object or attribute 'GenericIO/GGIO1.Ind9' in the model",
+                "plant.yaml:8: point GenericIO/GGIO1.Ind1: source: no Modbus device named 'metre' (defined: meter)",
+                "plant.yaml:10: point GenericIO/GGIO1.Ind2: source: table coil holds bits; type must be bool",
+                "plant.yaml:12: point GenericIO/GGIO1.AnIn1: has a control route, but GenericIO/GGIO1.AnIn1 takes no controls (no Oper)",
+                "plant.yaml:16: point GenericIO/GGIO1.AnIn2: reads the same Modbus address as the point at line 12 (meter holding 10)",
+            ])
+    }
+
+    @Test("YAML syntax errors and wrong value types give the line")
+    func syntax() {
+        #expect(Self.messages("points:\n  - ref: [unclosed\n").first?.hasPrefix("plant.yaml:3: not valid YAML") == true)
+        #expect(
+            Self.messages("server:\n  port: 70000\n") == ["plant.yaml:2: server.port must be a whole number from 0 to 65535, not '70000'"])
+        #expect(Self.messages("servers: {}\n") == ["plant.yaml:1: unknown section 'servers' (expected model, server, modbus, points, include)"])
+    }
+}
+
+@Suite("The example mapping files")
+struct ExampleMappingTests {
+    static let examples: [String] = {
+        let folder = ConfigurationTests.root.appendingPathComponent("mappings")
+        let files = FileManager.default.enumerator(atPath: folder.path)?.compactMap { $0 as? String } ?? []
+        return files.filter { $0.hasSuffix(".yaml") }.sorted().map { folder.appendingPathComponent($0).path }
+    }()
+
+    @Test("every example in mappings/ validates against its model", arguments: examples)
+    func validates(path: String) throws {
+        let configuration = try ConfigurationReader.load(file: path)
+        let scl = try #require(configuration.scl)
+        let bindings = try ConfigurationValidator.bind(configuration, to: try SCLLoader(renameTo: configuration.ied).load(file: scl))
+        #expect(!bindings.isEmpty)
+    }
+}
