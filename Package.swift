@@ -40,12 +40,16 @@ let package = Package(
                 .product(name: "NIOEmbedded", package: "swift-nio"),
             ]
         ),
+        // C libraries at the edge: module map and shim only.
+        .systemLibrary(name: "CModbus", pkgConfig: "libmodbus", providers: [.apt(["libmodbus-dev"])]),
+        // Modbus TCP/RTU through libmodbus: the client the gateway polls with, and a device simulator.
+        .target(name: "ModbusAdapter", dependencies: ["CModbus", "GatewayCore", "IEC61850Model", logging]),
         // The gateway's field side: mapping of field values onto the model, adapters (no MMS inside).
-        .target(name: "GatewayCore", dependencies: ["IEC61850Model", logging, .product(name: "Yams", package: "Yams")]),
+        .target(name: "GatewayCore", dependencies: ["IEC61850Model", "IEC61850Server", logging, .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "iec61850-gateway",
             dependencies: [
-                "IEC61850Server", "IEC61850Model", "GatewayCore", logging, lifecycle,
+                "IEC61850Server", "IEC61850Model", "GatewayCore", "ModbusAdapter", logging, lifecycle,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -71,7 +75,7 @@ let package = Package(
         // Hex helpers and the captured vectors, shared by the test targets.
         .target(name: "TestSupport", dependencies: [nio], path: "Tests/TestSupport"),
         .testTarget(name: "BERCodecTests", dependencies: ["BERCodec", "TestSupport", nio]),
-        .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "IEC61850Model"]),
+        .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "ModbusAdapter", "IEC61850Model", "IEC61850Server"]),
         .testTarget(name: "ISOTransportTests", dependencies: ["ISOTransport", "TestSupport", nio]),
         .testTarget(name: "OSIUpperLayersTests", dependencies: ["OSIUpperLayers", "BERCodec", "TestSupport", nio]),
         .testTarget(name: "MMSTests", dependencies: ["MMS", "BERCodec", "TestSupport", nio]),

@@ -1,0 +1,79 @@
+import CModbus
+import GatewayCore
+
+/// A libmodbus client context for one device.
+///
+/// @unchecked Sendable: libmodbus contexts are not thread-safe; each connection is created, used and
+/// freed by its device's poller thread only (one request at a time per line).
+final class ModbusConnection: @unchecked Sendable {
+    private let context: OpaquePointer
+    private(set) var isConnected = false
+
+    init(_ device: GatewayConfiguration.ModbusDevice) throws(ModbusError) {
+        let created: OpaquePointer?
+        switch device.transport {
+        case .tcp(let host, let port):
+            created = modbus_new_tcp(host, Int32(port))
+        case .rtu(let path, let baud, let parity, let dataBits, let stopBits, _):
+            created = modbus_new_rtu(path, Int32(baud), CChar(parity.asciiValue ?? 78), Int32(dataBits), Int32(stopBits))
+        }
+        guard let created else { throw ModbusError.last("create context for \(device.name)") }
+        context = created
+        modbus_set_slave(context, Int32(device.unit))
+        let timeout = UInt32(device.timeoutMilliseconds)
+        modbus_set_response_timeout(context, timeout / 1000, (timeout % 1000) * 1000)
+        if case .rtu(_, _, _, _, _, true) = device.transport {
+            _ = modbus_rtu_set_serial_mode(context, MODBUS_RTU_RS485)  // not every port supports it; polling still works
+        }
+    }
+
+    deinit {
+        if isConnected { modbus_close(context) }
+        modbus_free(context)
+    }
+
+    func connect() throws(ModbusError) {
+        guard !isConnected else { return }
+        guard modbus_connect(context) == 0 else { throw .last("connect") }
+        isConnected = true
+    }
+
+    func close() {
+        guard isConnected else { return }
+        modbus_close(context)
+        isConnected = false
+    }
+
+    /// Reads `count` bits (coils or discrete inputs) from `address` (0-based).
+    func readBits(_ table: ModbusTable, address: Int, count: Int) throws(ModbusError) -> [Bool] {
+        var bits = [UInt8](repeating: 0, count: count)
+        let read =
+            table == .coil
+            ? modbus_read_bits(context, Int32(address), Int32(count), &bits) : modbus_read_input_bits(context, Int32(address), Int32(count), &bits)
+        guard read == Int32(count) else { throw .last("read \(table.rawValue) \(address)+\(count)") }
+        return bits.map { $0 != 0 }
+    }
+
+    /// Reads `count` registers (holding or input) from `address` (0-based).
+    func readRegisters(_ table: ModbusTable, address: Int, count: Int) throws(ModbusError) -> [UInt16] {
+        var registers = [UInt16](repeating: 0, count: count)
+        let read =
+            table == .holding
+            ? modbus_read_registers(context, Int32(address), Int32(count), &registers)
+            : modbus_read_input_registers(context, Int32(address), Int32(count), &registers)
+        guard read == Int32(count) else { throw .last("read \(table.rawValue) \(address)+\(count)") }
+        return registers
+    }
+
+    func writeCoil(address: Int, _ value: Bool) throws(ModbusError) {
+        guard modbus_write_bit(context, Int32(address), value ? 1 : 0) == 1 else { throw .last("write coil \(address)") }
+    }
+
+    func writeRegisters(address: Int, _ registers: [UInt16]) throws(ModbusError) {
+        let written =
+            registers.count == 1
+            ? modbus_write_register(context, Int32(address), registers[0])
+            : modbus_write_registers(context, Int32(address), Int32(registers.count), registers)
+        guard written == Int32(registers.count) else { throw .last("write holding \(address)+\(registers.count)") }
+    }
+}

@@ -1,0 +1,82 @@
+import GatewayCore
+
+/// How a device's points are read: grouped by poll interval, contiguous addresses coalesced into block
+/// reads within the protocol's limits (125 registers, 2000 bits per request).
+public struct ModbusPollPlan: Sendable, Equatable {
+    public struct Member: Sendable, Equatable {
+        public let point: Int
+        /// Offset in the block (registers or bits).
+        public let offset: Int
+        public let count: Int
+        public let type: ModbusDataType
+        public let bit: Int?
+        public let byteOrder: Endianness
+        public let wordOrder: Endianness
+    }
+
+    public struct Block: Sendable, Equatable {
+        public let table: ModbusTable
+        /// 0-based protocol address.
+        public let start: Int
+        public var count: Int
+        public var members: [Member]
+    }
+
+    public struct Group: Sendable, Equatable {
+        public let intervalMilliseconds: Int
+        public var blocks: [Block]
+    }
+
+    public static let maximumRegisters = 125
+    public static let maximumBits = 2000
+
+    public let groups: [Group]
+
+    /// `points`: (index in the configuration, point) of the points this device is the source of.
+    public init(device: GatewayConfiguration.ModbusDevice, points: [(Int, GatewayConfiguration.Point)]) {
+        var byInterval: [Int: [(Int, GatewayConfiguration.ModbusAddress)]] = [:]
+        for (index, point) in points {
+            guard let source = point.modbus, source.device == device.name else { continue }
+            byInterval[point.pollMilliseconds, default: []].append((index, source))
+        }
+        groups = byInterval.keys.sorted().map { interval in
+            var blocks: [Block] = []
+            let entries = byInterval[interval]!.sorted {
+                ($0.1.table.rawValue, $0.1.address, $0.0) < ($1.1.table.rawValue, $1.1.address, $1.0)
+            }
+            for (index, source) in entries {
+                let start = source.address - device.addressing
+                let count = source.table.isBits ? 1 : source.type.registerCount(stringLength: source.length)
+                let limit = source.table.isBits ? Self.maximumBits : Self.maximumRegisters
+                if var last = blocks.last, last.table == source.table, start >= last.start, start <= last.start + last.count,
+                    max(last.count, start + count - last.start) <= limit
+                {
+                    last.count = max(last.count, start + count - last.start)
+                    last.members.append(Self.member(index, source, offset: start - last.start, count: count, device: device))
+                    blocks[blocks.count - 1] = last
+                } else {
+                    blocks.append(
+                        Block(table: source.table, start: start, count: count, members: [Self.member(index, source, offset: 0, count: count, device: device)]))
+                }
+            }
+            return Group(intervalMilliseconds: interval, blocks: blocks)
+        }
+    }
+
+    private static func member(
+        _ index: Int, _ source: GatewayConfiguration.ModbusAddress, offset: Int, count: Int, device: GatewayConfiguration.ModbusDevice
+    ) -> Member {
+        Member(
+            point: index, offset: offset, count: count, type: source.type, bit: source.bit, byteOrder: source.byteOrder ?? device.byteOrder,
+            wordOrder: source.wordOrder ?? device.wordOrder)
+    }
+
+    /// The points' values in a block that was read (registers or bits).
+    public static func decode(_ block: Block, registers: [UInt16] = [], bits: [Bool] = []) -> [(Int, FieldValue)] {
+        block.members.map { member in
+            if block.table.isBits { return (member.point, .bool(bits[member.offset])) }
+            let words = registers[member.offset..<(member.offset + member.count)]
+            return (member.point, ModbusRegisterCodec.decode(words, as: member.type, byteOrder: member.byteOrder, wordOrder: member.wordOrder, bit: member.bit))
+        }
+    }
+}

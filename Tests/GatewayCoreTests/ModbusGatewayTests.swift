@@ -1,0 +1,103 @@
+import Foundation
+import GatewayCore
+import IEC61850Model
+import IEC61850Server
+import Logging
+import ModbusAdapter
+import Testing
+
+@Suite("Modbus to the model, against the bundled device simulator on loopback", .timeLimit(.minutes(1)))
+struct ModbusGatewayTests {
+    static func configuration(port: Int, extra: String = "") throws -> GatewayConfiguration {
+        try ConfigurationReader.parse(
+            """
+            modbus:
+              - name: meter
+                tcp: 127.0.0.1:\(port)
+                word-order: little
+                timeout-ms: 200
+                retry-ms: 200
+            points:
+              - ref: Measurement/MMXU1.TotW
+                modbus: {device: meter, table: input, address: 52, type: float32}
+                scale: 1000
+                poll-ms: 50
+              - ref: Measurement/MMXU1.Hz
+                modbus: {device: meter, table: input, address: 54, type: float32}
+                poll-ms: 50
+              - ref: GenericIO/GGIO1.Ind1
+                modbus: {device: meter, table: coil, address: 3}
+                poll-ms: 50
+              - ref: GenericIO/GGIO3.Pos1
+                modbus: {device: meter, table: holding, address: 10, type: uint16, byte-order: little}
+                map: {0: intermediate, 1: off, 2: on, 3: bad}
+                poll-ms: 50
+            \(extra)
+            """, file: "test.yaml")
+    }
+
+    /// Waits (at most 5 s) until `condition` holds.
+    static func eventually(_ condition: () throws -> Bool) async throws -> Bool {
+        for _ in 0..<250 {
+            if try condition() { return true }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        return try condition()
+    }
+
+    @Test("the poll plan coalesces contiguous addresses per table into block reads")
+    func plan() throws {
+        let configuration = try Self.configuration(port: 1502)
+        let plan = ModbusPollPlan(device: configuration.modbusDevices[0], points: Array(configuration.points.enumerated()))
+        let blocks = try #require(plan.groups.first?.blocks)
+        #expect(blocks.map(\.table) == [.coil, .holding, .input])
+        #expect(blocks.last.map { ($0.start, $0.count, $0.members.map(\.point)) } ?? (0, 0, []) == (52, 4, [0, 1]))
+    }
+
+    @Test("values reach the model with scaling, byte/word order and value maps; a dead device turns them invalid, then good again")
+    func endToEnd() async throws {
+        let simulator = try ModbusSimulator(port: 0)
+        simulator.start()
+        let port = simulator.port
+        simulator.set(.input, address: 52, value: .double(1.5), as: .float32, wordOrder: .little)
+        simulator.set(.input, address: 54, value: .double(50.02), as: .float32, wordOrder: .little)
+        simulator.set(.coil, address: 3, bit: true)
+        simulator.set(.holding, address: 10, value: .unsigned(2), as: .uint16, byteOrder: .little)
+
+        let configuration = try Self.configuration(port: port)
+        let model = try SCLLoader().load(file: ConfigurationTests.root.appendingPathComponent("mappings/demo/demo.icd").path)
+        let server = IedServer(model: model)
+        let bindings = try ConfigurationValidator.bind(configuration, to: model)
+        let runtime = GatewayRuntime(bindings: bindings, server: server, logger: Logger(label: "test"))
+        let poller = ModbusPoller(device: configuration.modbusDevices[0], points: Array(configuration.points.enumerated()), logger: Logger(label: "test")) {
+            runtime.apply($0)
+        }
+        poller.start()
+        defer { poller.stop() }
+
+        let power = try server.handle(for: "Measurement/MMXU1.TotW.mag.f")
+        let quality = try server.handle(for: "Measurement/MMXU1.TotW.q")
+        #expect(try await Self.eventually { server.value(of: power) == .float32(1500) })
+        #expect(server.value(of: try server.handle(for: "Measurement/MMXU1.Hz.mag.f")) == .float32(50.02))
+        #expect(server.value(of: try server.handle(for: "GenericIO/GGIO1.Ind1.stVal")) == .boolean(true))
+        #expect(server.value(of: try server.handle(for: "GenericIO/GGIO3.Pos1.stVal")) == .integer(2))
+        #expect(server.value(of: quality) == .quality(.good))
+        guard case .timestamp(let stamped) = server.value(of: try server.handle(for: "Measurement/MMXU1.TotW.t")) else { return }
+        #expect(stamped.secondsSinceEpoch > 0)
+
+        simulator.set(.input, address: 52, value: .double(2.25), as: .float32, wordOrder: .little)
+        #expect(try await Self.eventually { server.value(of: power) == .float32(2250) })
+
+        simulator.stop()
+        var failed = Quality(validity: .invalid)
+        failed.insert(.failure)
+        #expect(try await Self.eventually { server.value(of: quality) == .quality(failed) })
+        #expect(server.value(of: power) == .float32(2250))  // the last good value stays
+
+        let revived = try ModbusSimulator(port: port)
+        revived.start()
+        defer { revived.stop() }
+        revived.set(.input, address: 52, value: .double(3), as: .float32, wordOrder: .little)
+        #expect(try await Self.eventually { server.value(of: quality) == .quality(.good) && server.value(of: power) == .float32(3000) })
+    }
+}
