@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "IEC61850Model", targets: ["IEC61850Model"]),
         .executable(name: "iec61850-gateway", targets: ["iec61850-gateway"]),
         .executable(name: "iec61850-bench", targets: ["Bench"]),
+        .executable(name: "modbus-simulator", targets: ["ModbusSimulatorTool"]),
         .executable(name: "fuzz-framing", targets: ["FuzzFraming"]),
         .executable(name: "fuzz-mms", targets: ["FuzzMMS"]),
     ],
@@ -44,6 +45,7 @@ let package = Package(
         .systemLibrary(name: "CModbus", pkgConfig: "libmodbus", providers: [.apt(["libmodbus-dev"])]),
         // Modbus TCP/RTU through libmodbus: the client the gateway polls with, and a device simulator.
         .target(name: "ModbusAdapter", dependencies: ["CModbus", "GatewayCore", "IEC61850Model", logging]),
+        .executableTarget(name: "ModbusSimulatorTool", dependencies: ["ModbusAdapter", "GatewayCore"], path: "Sources/ModbusSimulatorTool"),
         // The gateway's field side: mapping of field values onto the model, adapters (no MMS inside).
         .target(name: "GatewayCore", dependencies: ["IEC61850Model", "IEC61850Server", logging, .product(name: "Yams", package: "Yams")]),
         .executableTarget(

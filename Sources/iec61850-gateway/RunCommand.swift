@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
+import GatewayCore
 import IEC61850Model
 import IEC61850Server
 import Logging
+import ModbusAdapter
 import ServiceLifecycle
 
 struct RunCommand: AsyncParsableCommand {
@@ -26,8 +28,13 @@ struct RunCommand: AsyncParsableCommand {
             """
     )
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp("A gateway configuration (YAML): model, server settings, Modbus devices and points. Flags override it.", valueName: "file"))
+    var config: String?
+
     @Option(name: .long, help: ArgumentHelp("The SCL file to serve (ICD, CID, IID or SCD).", valueName: "file"))
-    var scl: String
+    var scl: String?
 
     @Option(
         name: .long,
@@ -36,19 +43,21 @@ struct RunCommand: AsyncParsableCommand {
             valueName: "name"))
     var ied: String?
 
-    @Option(name: .long, help: ArgumentHelp("TCP port to listen on.", valueName: "n"))
-    var port: Int = 102
+    @Option(name: .long, help: ArgumentHelp("TCP port to listen on (default 102).", valueName: "n"))
+    var port: Int?
 
-    @Option(name: .long, help: ArgumentHelp("Address to listen on (0.0.0.0 = every interface, 127.0.0.1 = this machine only).", valueName: "addr"))
-    var bind: String = "0.0.0.0"
+    @Option(
+        name: .long,
+        help: ArgumentHelp("Address to listen on (0.0.0.0 = every interface, the default; 127.0.0.1 = this machine only).", valueName: "addr"))
+    var bind: String?
 
     @Option(
         name: .customLong("password-env"),
         help: ArgumentHelp("Require clients to authenticate with the password held in this environment variable.", valueName: "var"))
     var passwordEnvironmentVariable: String?
 
-    @Option(name: .customLong("max-associations"), help: ArgumentHelp("The most clients connected at once.", valueName: "n"))
-    var maximumAssociations: Int = 10
+    @Option(name: .customLong("max-associations"), help: ArgumentHelp("The most clients connected at once (default 10).", valueName: "n"))
+    var maximumAssociations: Int?
 
     @Flag(name: .long, help: "Simulate the IED: accept every control and let the status follow it (for commissioning).")
     var simulate = false
@@ -60,11 +69,12 @@ struct RunCommand: AsyncParsableCommand {
     var logLevel: String = "info"
 
     func validate() throws {
-        guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard config != nil || scl != nil else { throw ValidationError("name the model: --scl FILE, or --config FILE whose model names one") }
+        if let port { guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") } }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level '\(logLevel)' is not one of trace, debug, info, notice, warning, error, critical")
         }
-        guard maximumAssociations >= 1 else { throw ValidationError("--max-associations must be at least 1") }
+        if let maximumAssociations { guard maximumAssociations >= 1 else { throw ValidationError("--max-associations must be at least 1") } }
         guard (0...3_600_000).contains(simulateDelay) else { throw ValidationError("--simulate-delay must be between 0 and 3600000 ms") }
     }
 
@@ -77,26 +87,63 @@ struct RunCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "iec61850-gateway")
 
+        // The configuration file, if any; every flag given overrides it.
+        var file: GatewayConfiguration?
+        if let config {
+            do {
+                file = try ConfigurationReader.load(file: config)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
+        guard let sclPath = scl ?? file?.scl else { throw ValidationError("\(config ?? "the configuration"): model.scl is missing") }
+        let port = self.port ?? file?.server.port ?? 102
+        let bind = self.bind ?? file?.server.bind ?? "0.0.0.0"
         var configuration = IedServerConfiguration()
         configuration.port = port
         configuration.bindAddress = bind
-        configuration.maximumAssociations = maximumAssociations
-        if let variable = passwordEnvironmentVariable {
+        configuration.maximumAssociations = maximumAssociations ?? file?.server.maximumAssociations ?? 10
+        if let variable = passwordEnvironmentVariable ?? file?.server.passwordEnvironmentVariable {
             guard let password = ProcessInfo.processInfo.environment[variable], !password.isEmpty else {
-                throw ValidationError("--password-env \(variable): the environment variable \(variable) is not set or empty")
+                throw ValidationError("password-env \(variable): the environment variable \(variable) is not set or empty")
             }
             configuration.authenticator = .password(password)
         }
 
-        let model = try loadModel()
+        let model = try loadModel(sclPath, ied: ied ?? file?.ied)
         let server = IedServer(model: model, configuration: configuration, logger: Logger(label: "iec61850.server"))
         if simulate {
             server.simulateControls(delay: .milliseconds(simulateDelay))
             logger.notice("simulating \(server.controllableObjects.count) controllable objects (\(simulateDelay) ms per control)")
         }
+        var pollers: [ModbusPoller] = []
+        if let file {
+            let bindings: [PointBinding]
+            do {
+                bindings = try ConfigurationValidator.bind(file, to: model)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+            let runtime = GatewayRuntime(bindings: bindings, server: server, logger: logger)
+            let points = Array(file.points.enumerated())
+            pollers = file.modbusDevices.map { device in
+                ModbusPoller(device: device, points: points, logger: Logger(label: "iec61850-gateway.modbus")) { runtime.apply($0) }
+            }
+            logger.notice(
+                "loaded \(config ?? "")",
+                metadata: [
+                    "modbusDevices": "\(file.modbusDevices.map(\.name).joined(separator: ","))", "points": "\(bindings.count)",
+                    "controlRoutes": "\(bindings.filter { $0.point.control != nil }.count)",
+                ])
+            if bindings.contains(where: { $0.point.control != nil }) {
+                logger.warning("control routes are validated but not executed yet: controls on those objects are refused unless --simulate")
+            }
+        }
         logger.notice(
-            "serving IED \(model.name) from \(scl) on \(bind):\(port)",
+            "serving IED \(model.name) from \(sclPath) on \(bind):\(port)",
             metadata: ["logicalDevices": "\(model.logicalDevices.map { $0.name(iedName: model.name) }.joined(separator: ","))"])
+        for poller in pollers { poller.start() }
+        defer { for poller in pollers { poller.stop() } }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup)],
@@ -105,7 +152,7 @@ struct RunCommand: AsyncParsableCommand {
         logger.notice("stopped")
     }
 
-    private func loadModel() throws -> IedModel {
+    private func loadModel(_ scl: String, ied: String?) throws -> IedModel {
         // --ied selects an IED when the file has it; otherwise it renames the (only) IED.
         do {
             return try SCLLoader(iedName: ied).load(file: scl)

@@ -1,0 +1,76 @@
+// A Modbus TCP device simulator (libmodbus), for the demo, for tests and for trying a mapping file with
+// nothing attached. All four tables have 10,000 entries; clients may write coils and holding registers.
+//
+//   modbus-simulator [--port 1502] [--bind 127.0.0.1] [--demo]
+//
+// --demo animates the registers of mappings/examples/energy-meter.yaml (a meter with low-word-first
+// floats: voltages at input 0/2/4, power in kW at 52, frequency at 70).
+// Standard input takes `set TABLE ADDRESS TYPE VALUE [BYTE-ORDER [WORD-ORDER]]`, e.g.
+// `set input 52 float32 1.5 big little`; each line is answered with `ok` or `error <reason>`.
+import Foundation
+import GatewayCore
+import ModbusAdapter
+
+var arguments = ArraySlice(CommandLine.arguments.dropFirst())
+var port = 1502
+var host = "127.0.0.1"
+var demo = false
+while let flag = arguments.popFirst() {
+    switch flag {
+    case "--port": port = arguments.popFirst().flatMap(Int.init) ?? port
+    case "--bind": host = arguments.popFirst() ?? host
+    case "--demo": demo = true
+    default:
+        FileHandle.standardError.write(Data("usage: modbus-simulator [--port N] [--bind ADDR] [--demo]\n".utf8))
+        exit(2)
+    }
+}
+
+let simulator: ModbusSimulator
+do {
+    simulator = try ModbusSimulator(host: host, port: port)
+} catch {
+    FileHandle.standardError.write(Data("modbus-simulator: \(error)\n".utf8))
+    exit(1)
+}
+simulator.start()
+FileHandle.standardError.write(Data("modbus-simulator: serving Modbus TCP on \(host):\(simulator.port)\(demo ? " (demo meter)" : "")\n".utf8))
+
+if demo {
+    let meter = Thread {
+        var tick = 0.0
+        while true {
+            tick += 1
+            for (index, address) in [0, 2, 4].enumerated() {
+                let volts = 230 + 2 * sin(tick / 10 + Double(index) * 2.1)
+                simulator.set(.input, address: address, value: .double(volts), as: .float32, wordOrder: .little)
+            }
+            simulator.set(.input, address: 52, value: .double(12.5 + 3 * sin(tick / 7)), as: .float32, wordOrder: .little)
+            simulator.set(.input, address: 70, value: .double(50 + 0.05 * sin(tick / 3)), as: .float32, wordOrder: .little)
+            Thread.sleep(forTimeInterval: 1)
+        }
+    }
+    meter.start()
+}
+
+func answer(_ text: String) { FileHandle.standardOutput.write(Data((text + "\n").utf8)) }
+
+while let line = readLine() {
+    let words = line.split(separator: " ").map(String.init)
+    guard words.count >= 5, words[0] == "set", let table = ModbusTable(rawValue: words[1]), let address = Int(words[2]),
+        let type = ModbusDataType(rawValue: words[3])
+    else {
+        answer("error expected: set TABLE ADDRESS TYPE VALUE [BYTE-ORDER [WORD-ORDER]]")
+        continue
+    }
+    let text = words[4]
+    let value: FieldValue =
+        if let integer = Int64(text) { .integer(integer) } else if let number = Double(text) { .double(number) } else if let flag = Bool(text) {
+            .bool(flag)
+        } else { .string(text) }
+    let byteOrder = words.count > 5 ? Endianness(rawValue: words[5]) ?? .big : .big
+    let wordOrder = words.count > 6 ? Endianness(rawValue: words[6]) ?? .big : .big
+    simulator.set(table, address: address, value: value, as: type, byteOrder: byteOrder, wordOrder: wordOrder)
+    answer("ok")
+}
+simulator.stop()
