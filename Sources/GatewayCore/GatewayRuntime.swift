@@ -7,8 +7,8 @@ import Synchronization
 /// delivery (so a poll makes at most one report per control block), honest quality when a source fails.
 public final class GatewayRuntime: Sendable {
     public let bindings: [PointBinding]
-    private let server: IedServer
-    private let logger: Logger
+    let server: IedServer
+    let logger: Logger
     /// Per point: the last value written and whether the point is currently good.
     private let last: Mutex<[(value: DataValue?, good: Bool)]>
 

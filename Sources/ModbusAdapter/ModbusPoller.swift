@@ -14,6 +14,9 @@ public final class ModbusPoller: @unchecked Sendable {
     private let deliver: @Sendable ([FieldReading]) -> Void
     private let logger: Logger
     private let worker = WorkerThread()
+    private let wake = DispatchSemaphore(value: 0)
+    private let jobs = NSLock()
+    private var pendingWrites: [(GatewayConfiguration.ModbusAddress, FieldValue, CheckedContinuation<Void, any Error>)] = []
 
     public init(
         device: GatewayConfiguration.ModbusDevice, points: [(Int, GatewayConfiguration.Point)], logger: Logger,
@@ -32,23 +35,83 @@ public final class ModbusPoller: @unchecked Sendable {
     }
 
     /// Stops polling; returns once the thread has ended (at most one request timeout later).
-    public func stop() { worker.stop() }
+    public func stop() {
+        worker.stop()
+        wake.signal()
+        failPendingWrites(ModbusError(operation: "write", message: "the gateway is stopping"))
+    }
+
+    /// Writes a value to the device, between two polls on its line (one request at a time). A failed
+    /// write is reported, never retried: a command must not reach the field twice.
+    public func write(_ destination: GatewayConfiguration.ModbusAddress, _ value: FieldValue) async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            jobs.lock()
+            pendingWrites.append((destination, value, continuation))
+            jobs.unlock()
+            wake.signal()
+        }
+    }
+
+    private func takeWrites() -> [(GatewayConfiguration.ModbusAddress, FieldValue, CheckedContinuation<Void, any Error>)] {
+        jobs.lock()
+        defer {
+            pendingWrites.removeAll()
+            jobs.unlock()
+        }
+        return pendingWrites
+    }
+
+    private func failPendingWrites(_ error: ModbusError) {
+        for (_, _, continuation) in takeWrites() { continuation.resume(throwing: error) }
+    }
+
+    /// Runs the queued writes on this thread's connection.
+    private func performWrites(_ connection: inout ModbusConnection?) {
+        for (destination, value, continuation) in takeWrites() {
+            do throws(ModbusError) {
+                if connection == nil { connection = try ModbusConnection(device) }
+                try connection!.connect()
+                let address = destination.address - device.addressing
+                if destination.table == .coil {
+                    try connection!.writeCoil(address: address, (value.number ?? 0) != 0)
+                } else if let registers = ModbusRegisterCodec.encode(
+                    value, as: destination.type, byteOrder: destination.byteOrder ?? device.byteOrder, wordOrder: destination.wordOrder ?? device.wordOrder)
+                {
+                    try connection!.writeRegisters(address: address, registers)
+                } else {
+                    throw ModbusError(
+                        operation: "write \(destination.table.rawValue) \(destination.address)", message: "\(value) does not fit \(destination.type)")
+                }
+                logger.info("wrote", metadata: ["table": "\(destination.table.rawValue)", "address": "\(destination.address)", "value": "\(value)"])
+                continuation.resume()
+            } catch {
+                connection?.close()
+                logger.warning("write failed", metadata: ["error": "\(error)"])
+                continuation.resume(throwing: error)
+            }
+        }
+    }
 
     private var isRunning: Bool { worker.isRunning }
 
     private static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
     private func run() {
-        guard !plan.groups.isEmpty else { return }
         var connection: ModbusConnection?
-        var due = [UInt64](repeating: Self.now(), count: plan.groups.count)
+        var due = [UInt64](repeating: Self.now(), count: max(plan.groups.count, 1))
         var down = false
         var retryAt: UInt64 = 0
         while isRunning {
+            performWrites(&connection)
             let index = due.indices.min { due[$0] < due[$1] }!
             let now = Self.now()
             if due[index] > now {
-                usleep(UInt32(min(due[index] - now, 50_000_000) / 1000))  // wake at least every 50 ms to see stop()
+                // Sleep until the next poll, a write, or at most 50 ms (to see stop()).
+                _ = wake.wait(timeout: .now() + .nanoseconds(Int(min(due[index] - now, 50_000_000))))
+                continue
+            }
+            guard index < plan.groups.count else {  // a device that is only written to
+                due[index] = now + 50_000_000
                 continue
             }
             let interval = UInt64(plan.groups[index].intervalMilliseconds) * 1_000_000
@@ -80,6 +143,7 @@ public final class ModbusPoller: @unchecked Sendable {
                 retryAt = Self.now() + UInt64(device.retryMilliseconds) * 1_000_000
             }
         }
+        failPendingWrites(ModbusError(operation: "write", message: "the gateway is stopping"))
         connection?.close()
     }
 }

@@ -21,8 +21,8 @@ struct RunCommand: AsyncParsableCommand {
               DEMO_PASSWORD=secret iec61850-gateway run --scl plant.scd --ied IED3 --password-env DEMO_PASSWORD
               iec61850-gateway run --scl plant.cid --port 10102 --simulate --simulate-delay 500
 
-            Controls need a route to the field; until the gateway's field side routes them, a control is \
-            refused with AddCause not-supported. With --simulate the gateway is an IED simulator for \
+            Controls need a route to the field (a control: section of a point in --config); a control with \
+            no route is refused with AddCause not-supported. With --simulate the gateway is an IED simulator for \
             commissioning: every control is accepted and executed after --simulate-delay milliseconds, and \
             the status (stVal, or mxVal for APC, with q, t, origin and ctlNum) follows the command.
             """
@@ -112,10 +112,6 @@ struct RunCommand: AsyncParsableCommand {
 
         let model = try loadModel(sclPath, ied: ied ?? file?.ied)
         let server = IedServer(model: model, configuration: configuration, logger: Logger(label: "iec61850.server"))
-        if simulate {
-            server.simulateControls(delay: .milliseconds(simulateDelay))
-            logger.notice("simulating \(server.controllableObjects.count) controllable objects (\(simulateDelay) ms per control)")
-        }
         var pollers: [ModbusPoller] = []
         if let file {
             let bindings: [PointBinding]
@@ -135,9 +131,14 @@ struct RunCommand: AsyncParsableCommand {
                     "modbusDevices": "\(file.modbusDevices.map(\.name).joined(separator: ","))", "points": "\(bindings.count)",
                     "controlRoutes": "\(bindings.filter { $0.point.control != nil }.count)",
                 ])
-            if bindings.contains(where: { $0.point.control != nil }) {
-                logger.warning("control routes are validated but not executed yet: controls on those objects are refused unless --simulate")
-            }
+            let writers = Dictionary(
+                pollers.map { poller in (poller.device.name, poller.write as GatewayRuntime.Writer) }, uniquingKeysWith: { first, _ in first })
+            try runtime.routeControls(writers: writers)
+        }
+        if simulate {
+            // Objects with a route keep it; the others are simulated.
+            server.simulateControls(delay: .milliseconds(simulateDelay))
+            logger.notice("simulating the controllable objects without a route (\(simulateDelay) ms per control)")
         }
         logger.notice(
             "serving IED \(model.name) from \(sclPath) on \(bind):\(port)",

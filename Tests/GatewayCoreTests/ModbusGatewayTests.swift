@@ -1,10 +1,11 @@
 import Foundation
-import GatewayCore
 import IEC61850Model
 import IEC61850Server
 import Logging
 import ModbusAdapter
 import Testing
+
+@testable import GatewayCore
 
 @Suite("Modbus to the model, against the bundled device simulator on loopback", .timeLimit(.minutes(1)))
 struct ModbusGatewayTests {
@@ -99,5 +100,74 @@ struct ModbusGatewayTests {
         defer { revived.stop() }
         revived.set(.input, address: 52, value: .double(3), as: .float32, wordOrder: .little)
         #expect(try await Self.eventually { server.value(of: quality) == .quality(.good) && server.value(of: power) == .float32(3000) })
+    }
+}
+
+@Suite("Controls routed to Modbus, against the bundled simulator", .timeLimit(.minutes(1)))
+struct ModbusControlTests {
+    @Test("a command is written once and succeeds when the status confirms it; no confirmation, or no device, fails with its cause")
+    func routed() async throws {
+        let simulator = try ModbusSimulator(port: 0)
+        simulator.start()
+        let configuration = try ConfigurationReader.parse(
+            """
+            modbus:
+              - name: io
+                tcp: 127.0.0.1:\(simulator.port)
+                timeout-ms: 200
+                retry-ms: 100
+            points:
+              - ref: GenericIO/GGIO1.SPCSO1
+                modbus: {device: io, table: coil, address: 12}
+                poll-ms: 20
+                control:
+                  modbus: {device: io, table: coil, address: 12}
+                  confirm-ms: 2000
+              - ref: GenericIO/GGIO1.SPCSO2
+                modbus: {device: io, table: coil, address: 20}
+                poll-ms: 20
+                control:
+                  modbus: {device: io, table: coil, address: 21}
+                  confirm-ms: 300
+            """, file: "test.yaml")
+        let model = try SCLLoader().load(file: ConfigurationTests.root.appendingPathComponent("mappings/demo/demo.icd").path)
+        let server = IedServer(model: model)
+        let bindings = try ConfigurationValidator.bind(configuration, to: model)
+        let runtime = GatewayRuntime(bindings: bindings, server: server, logger: Logger(label: "test"))
+        let poller = ModbusPoller(device: configuration.modbusDevices[0], points: Array(configuration.points.enumerated()), logger: Logger(label: "test")) {
+            runtime.apply($0)
+        }
+        poller.start()
+        defer { poller.stop() }
+        func run(_ index: Int, _ value: Bool) async -> ControlResult {
+            let binding = bindings[index]
+            return await runtime.execute(
+                ControlAction(object: binding.dataObject, value: .boolean(value)), binding: binding, route: binding.point.control!,
+                destination: binding.point.control!.modbus!, writer: poller.write)
+        }
+
+        #expect(await run(0, true).isSuccessForTest)
+        #expect(simulator.bit(.coil, address: 12))
+        #expect(server.value(of: bindings[0].value) == .boolean(true))
+
+        // The route writes coil 21, but the status reads coil 20: the field never confirms.
+        let unconfirmed = await run(1, true)
+        #expect(unconfirmed.causeForTest == .timeLimitOver)
+        #expect(simulator.bit(.coil, address: 21))
+
+        simulator.stop()
+        let undelivered = await run(0, false)
+        #expect(undelivered.causeForTest == .abortionByCommunicationLoss)
+    }
+}
+
+extension ControlResult {
+    var isSuccessForTest: Bool {
+        if case .success = self { return true }
+        return false
+    }
+    var causeForTest: AddCause? {
+        if case .failure(let cause) = self { return cause }
+        return nil
     }
 }

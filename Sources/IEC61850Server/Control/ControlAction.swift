@@ -22,6 +22,26 @@ public struct ControlAction: Sendable {
     public let connection: ClientConnection
     /// The control model the object had when the command arrived.
     public let model: ControlModel
+
+    /// A command as a client would send it (the server builds these; applications build them to test
+    /// their handlers).
+    public init(
+        object: String, value: DataValue, test: Bool = false, originCategory: Int64 = 3, originIdentifier: [UInt8] = [], controlNumber: UInt8 = 0,
+        interlockCheck: Bool = false, synchroCheck: Bool = false, operateTime: Timestamp? = nil,
+        connection: ClientConnection = ClientConnection(id: 0, peerAddress: nil), model: ControlModel = .directWithNormalSecurity
+    ) {
+        self.object = object
+        self.value = value
+        self.test = test
+        self.originCategory = originCategory
+        self.originIdentifier = originIdentifier
+        self.controlNumber = controlNumber
+        self.interlockCheck = interlockCheck
+        self.synchroCheck = synchroCheck
+        self.operateTime = operateTime
+        self.connection = connection
+        self.model = model
+    }
 }
 
 /// What a check handler decides (perform-check: interlocking, synchrocheck, anything else).

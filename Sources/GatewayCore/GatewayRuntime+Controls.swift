@@ -1,0 +1,79 @@
+import Foundation
+import IEC61850Model
+import IEC61850Server
+
+extension GatewayRuntime {
+    /// Writes a value to a field device (the Modbus poller of that device).
+    public typealias Writer = @Sendable (GatewayConfiguration.ModbusAddress, FieldValue) async throws -> Void
+
+    /// Installs a control handler on every point with a control route: the command is written to the
+    /// field once (never retried), and succeeds when the point's status reaches the commanded value within
+    /// the route's confirmation time.
+    public func routeControls(writers: [String: Writer]) throws(ServerError) {
+        for binding in bindings {
+            guard let route = binding.point.control, let destination = route.modbus, let writer = writers[destination.device] else { continue }
+            try server.setControlHandler(for: binding.dataObject) { [self] action in
+                guard !action.test else { return .success }  // a test command changes nothing in the process
+                return .waiting { await self.execute(action, binding: binding, route: route, destination: destination, writer: writer) }
+            }
+        }
+    }
+
+    func execute(
+        _ action: ControlAction, binding: PointBinding, route: GatewayConfiguration.ControlRoute, destination: GatewayConfiguration.ModbusAddress,
+        writer: Writer
+    ) async -> ControlResult {
+        let value = Self.fieldValue(for: action.value, map: route.valueMap)
+        do {
+            try await writer(destination, value)
+            if let pulse = route.pulseMilliseconds {
+                try await Task.sleep(for: .milliseconds(pulse))
+                try await writer(destination, Self.released(value))
+            }
+        } catch {
+            logger.warning("control not delivered", metadata: ["object": "\(binding.dataObject)", "error": "\(error)"])
+            return .failure(.abortionByCommunicationLoss)
+        }
+        guard route.confirmMilliseconds > 0, let expected = Self.expectedStatus(action.value, as: binding.value.type) else { return .success }
+        let deadline = ContinuousClock.now + .milliseconds(route.confirmMilliseconds)
+        while ContinuousClock.now < deadline {
+            if server.value(of: binding.value) == expected { return .success }
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        if server.value(of: binding.value) == expected { return .success }
+        logger.warning("control not confirmed in time", metadata: ["object": "\(binding.dataObject)", "confirmMs": "\(route.confirmMilliseconds)"])
+        return .failure(.timeLimitOver)
+    }
+
+    /// The value written for a commanded ctlVal: through the route's map, or the value itself (booleans as 1/0).
+    static func fieldValue(for value: DataValue, map: [String: String]) -> FieldValue {
+        let key: String
+        let plain: FieldValue
+        switch value {
+        case .boolean(let flag): (key, plain) = (flag ? "true" : "false", .integer(flag ? 1 : 0))
+        case .integer(let number): (key, plain) = (String(number), .integer(number))
+        case .unsigned(let number): (key, plain) = (String(number), .unsigned(number))
+        case .float32(let number): (key, plain) = ("\(number)", .double(Double(number)))
+        case .float64(let number): (key, plain) = ("\(number)", .double(number))
+        default: (key, plain) = ("\(value)", .string("\(value)"))
+        }
+        return map[key].map(PointTransform.parse) ?? plain
+    }
+
+    /// The value that ends a pulse: a coil or register back to 0.
+    static func released(_ value: FieldValue) -> FieldValue {
+        if case .bool(let flag) = value { return .bool(!flag) }
+        return .integer(0)
+    }
+
+    /// The status a successful command leads to: SPC stVal = ctlVal, DPC on/off, integers and floats as sent.
+    static func expectedStatus(_ value: DataValue, as type: BasicType) -> DataValue? {
+        switch (value, type) {
+        case (.boolean(let on), .dbpos): .integer(on ? 2 : 1)
+        case (.boolean, .boolean): value
+        case (.integer(let number), .float32): .float32(Float(number))
+        case (.float32, .float32), (.integer, .int8), (.integer, .int16), (.integer, .int32), (.integer, .int64), (.integer, .enumerated): value
+        default: nil
+        }
+    }
+}
