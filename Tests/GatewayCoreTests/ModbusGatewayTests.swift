@@ -7,6 +7,22 @@ import Testing
 
 @testable import GatewayCore
 
+/// The demo model served (not listening), a runtime over the configuration's points, and a started poller
+/// for its first device.
+enum Gateway {
+    static func start(_ configuration: GatewayConfiguration) throws -> (IedServer, [PointBinding], GatewayRuntime, ModbusPoller) {
+        let model = try SCLLoader().load(file: ConfigurationTests.root.appendingPathComponent("mappings/demo/demo.icd").path)
+        let server = IedServer(model: model)
+        let bindings = try ConfigurationValidator.bind(configuration, to: model)
+        let runtime = GatewayRuntime(bindings: bindings, server: server, logger: Logger(label: "test"))
+        let poller = ModbusPoller(device: configuration.modbusDevices[0], points: Array(configuration.points.enumerated()), logger: Logger(label: "test")) {
+            runtime.apply($0)
+        }
+        poller.start()
+        return (server, bindings, runtime, poller)
+    }
+}
+
 @Suite("Modbus to the model, against the bundled device simulator on loopback", .timeLimit(.minutes(1)))
 struct ModbusGatewayTests {
     static func configuration(port: Int, extra: String = "") throws -> GatewayConfiguration {
@@ -66,14 +82,7 @@ struct ModbusGatewayTests {
         simulator.set(.holding, address: 10, value: .unsigned(2), as: .uint16, byteOrder: .little)
 
         let configuration = try Self.configuration(port: port)
-        let model = try SCLLoader().load(file: ConfigurationTests.root.appendingPathComponent("mappings/demo/demo.icd").path)
-        let server = IedServer(model: model)
-        let bindings = try ConfigurationValidator.bind(configuration, to: model)
-        let runtime = GatewayRuntime(bindings: bindings, server: server, logger: Logger(label: "test"))
-        let poller = ModbusPoller(device: configuration.modbusDevices[0], points: Array(configuration.points.enumerated()), logger: Logger(label: "test")) {
-            runtime.apply($0)
-        }
-        poller.start()
+        let (server, bindings, runtime, poller) = try Gateway.start(configuration)
         defer { poller.stop() }
 
         let power = try server.handle(for: "Measurement/MMXU1.TotW.mag.f")
@@ -130,14 +139,7 @@ struct ModbusControlTests {
                   modbus: {device: io, table: coil, address: 21}
                   confirm-ms: 300
             """, file: "test.yaml")
-        let model = try SCLLoader().load(file: ConfigurationTests.root.appendingPathComponent("mappings/demo/demo.icd").path)
-        let server = IedServer(model: model)
-        let bindings = try ConfigurationValidator.bind(configuration, to: model)
-        let runtime = GatewayRuntime(bindings: bindings, server: server, logger: Logger(label: "test"))
-        let poller = ModbusPoller(device: configuration.modbusDevices[0], points: Array(configuration.points.enumerated()), logger: Logger(label: "test")) {
-            runtime.apply($0)
-        }
-        poller.start()
+        let (server, bindings, runtime, poller) = try Gateway.start(configuration)
         defer { poller.stop() }
         func run(_ index: Int, _ value: Bool) async -> ControlResult {
             let binding = bindings[index]
