@@ -7,6 +7,7 @@
 // floats: voltages at input 0/2/4, power in kW at 52, frequency at 70).
 // Standard input takes `set TABLE ADDRESS TYPE VALUE [BYTE-ORDER [WORD-ORDER]]`, e.g.
 // `set input 52 float32 1.5 big little`; each line is answered with `ok` or `error <reason>`.
+// It serves until SIGINT or SIGTERM, also after standard input ends.
 import Foundation
 import GatewayCore
 import ModbusAdapter
@@ -73,4 +74,5 @@ while let line = readLine() {
     simulator.set(table, address: address, value: value, as: type, byteOrder: byteOrder, wordOrder: wordOrder)
     answer("ok")
 }
-simulator.stop()
+// Standard input ended (or was never there): keep serving until SIGINT or SIGTERM.
+while true { sleep(3600) }
