@@ -43,6 +43,9 @@ let package = Package(
         ),
         // C libraries at the edge: module map and shim only.
         .systemLibrary(name: "CModbus", pkgConfig: "libmodbus", providers: [.apt(["libmodbus-dev"])]),
+        .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
+        // MQTT through libmosquitto: subscriptions feeding points, command topics for controls.
+        .target(name: "MQTTAdapter", dependencies: ["CMosquitto", "GatewayCore", "IEC61850Model", "IEC61850Server", logging]),
         // Modbus TCP/RTU through libmodbus: the client the gateway polls with, and a device simulator.
         .target(name: "ModbusAdapter", dependencies: ["CModbus", "GatewayCore", "IEC61850Model", logging]),
         .executableTarget(name: "ModbusSimulatorTool", dependencies: ["ModbusAdapter", "GatewayCore"], path: "Sources/ModbusSimulatorTool"),
@@ -51,7 +54,7 @@ let package = Package(
         .executableTarget(
             name: "iec61850-gateway",
             dependencies: [
-                "IEC61850Server", "IEC61850Model", "GatewayCore", "ModbusAdapter", logging, lifecycle,
+                "IEC61850Server", "IEC61850Model", "GatewayCore", "ModbusAdapter", "MQTTAdapter", logging, lifecycle,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -77,7 +80,7 @@ let package = Package(
         // Hex helpers and the captured vectors, shared by the test targets.
         .target(name: "TestSupport", dependencies: [nio], path: "Tests/TestSupport"),
         .testTarget(name: "BERCodecTests", dependencies: ["BERCodec", "TestSupport", nio]),
-        .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "ModbusAdapter", "IEC61850Model", "IEC61850Server"]),
+        .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "ModbusAdapter", "MQTTAdapter", "IEC61850Model", "IEC61850Server"]),
         .testTarget(name: "ISOTransportTests", dependencies: ["ISOTransport", "TestSupport", nio]),
         .testTarget(name: "OSIUpperLayersTests", dependencies: ["OSIUpperLayers", "BERCodec", "TestSupport", nio]),
         .testTarget(name: "MMSTests", dependencies: ["MMS", "BERCodec", "TestSupport", nio]),

@@ -63,6 +63,8 @@ public struct ConfigurationReader {
                 configuration.server.maximumAssociations = integer(server["max-associations"], "server.max-associations", in: 1...1000)
             case "modbus":
                 for device in sequence(value, "modbus") { if let parsed = modbusDevice(device) { configuration.modbusDevices.append(parsed) } }
+            case "mqtt":
+                configuration.mqtt = broker(value)
             case "points":
                 for point in sequence(value, "points") { if let parsed = self.point(point) { configuration.points.append(parsed) } }
             case "include":
@@ -75,7 +77,7 @@ public struct ConfigurationReader {
                     configuration.points += included.points
                 }
             default:
-                fail(line(value), "unknown section '\(key)' (expected model, server, modbus, points, include)")
+                fail(line(value), "unknown section '\(key)' (expected model, server, modbus, mqtt, points, include)")
             }
         }
     }
@@ -124,15 +126,18 @@ public struct ConfigurationReader {
     }
 
     private mutating func point(_ node: Node) -> GatewayConfiguration.Point? {
-        let keys: Set = ["ref", "modbus", "poll-ms", "scale", "offset", "invert", "map", "deadband", "on-failure", "control"]
+        let keys: Set = ["ref", "modbus", "mqtt", "stale-ms", "poll-ms", "scale", "offset", "invert", "map", "deadband", "on-failure", "control"]
         guard let map = mapping(node, "a point", keys: keys), let reference = string(map["ref"], "ref", requiredIn: node) else { return nil }
         let subject = "point \(reference)"
         var point = GatewayConfiguration.Point(reference: reference, location: GatewayConfiguration.Location(file: file, line: line(node)))
-        if let source = map["modbus"] {
-            point.modbus = modbusAddress(source, subject: subject)
-        } else {
-            fail(line(node), subject: subject, "needs a source (modbus: {device, table, address, type})")
+        if let source = map["modbus"] { point.modbus = modbusAddress(source, subject: subject) }
+        if let source = map["mqtt"] { point.mqtt = mqttSource(source) }
+        if map["modbus"] == nil && map["mqtt"] == nil {
+            fail(line(node), subject: subject, "needs a source (modbus: {device, table, address, type} or mqtt: {topic})")
+        } else if map["modbus"] != nil && map["mqtt"] != nil {
+            fail(line(node), subject: subject, "has two sources (modbus and mqtt); a point has one")
         }
+        point.staleMilliseconds = integer(map["stale-ms"], "stale-ms", in: 100...86_400_000)
         point.pollMilliseconds = integer(map["poll-ms"], "poll-ms", in: 10...86_400_000) ?? 1000
         point.transform.scale = number(map["scale"], "scale") ?? 1
         point.transform.offset = number(map["offset"], "offset") ?? 0
@@ -146,12 +151,17 @@ public struct ConfigurationReader {
                 fail(line(map["on-failure"]), subject: subject, "on-failure must be invalid or questionable, not '\(failure)'")
             }
         }
-        if let controlNode = map["control"], let control = mapping(controlNode, "control", keys: ["modbus", "map", "pulse-ms", "confirm-ms"]) {
+        if let controlNode = map["control"], let control = mapping(controlNode, "control", keys: ["modbus", "mqtt", "map", "pulse-ms", "confirm-ms"]) {
             var route = GatewayConfiguration.ControlRoute()
-            if let destination = control["modbus"] {
-                route.modbus = modbusAddress(destination, subject: subject)
-            } else {
-                fail(line(node), subject: subject, "control has no route: add modbus: {device, table, address}")
+            if let destination = control["modbus"] { route.modbus = modbusAddress(destination, subject: subject) }
+            if let destination = control["mqtt"], let command = mapping(destination, "control.mqtt", keys: ["topic", "response", "qos"]),
+                let topic = string(command["topic"], "control.mqtt.topic", requiredIn: destination)
+            {
+                route.mqtt = GatewayConfiguration.MQTTCommand(
+                    topic: topic, responseTopic: string(command["response"], "control.mqtt.response"), qos: integer(command["qos"], "qos", in: 0...2) ?? 1)
+            }
+            if control["modbus"] == nil && control["mqtt"] == nil {
+                fail(line(node), subject: subject, "control has no route: add modbus: {device, table, address} or mqtt: {topic}")
             }
             route.valueMap = valueMap(control["map"], subject: subject)
             route.pulseMilliseconds = integer(control["pulse-ms"], "pulse-ms", in: 1...60_000)
@@ -188,6 +198,40 @@ public struct ConfigurationReader {
         result.byteOrder = endianness(map["byte-order"], "modbus.byte-order")
         result.wordOrder = endianness(map["word-order"], "modbus.word-order")
         return result
+    }
+
+    private mutating func broker(_ node: Node) -> GatewayConfiguration.MQTTBroker? {
+        let keys: Set = ["url", "client-id", "username", "password-env", "keep-alive", "clean-session", "status-topic", "ca", "cert", "key"]
+        guard let map = mapping(node, "mqtt", keys: keys), let url = string(map["url"], "mqtt.url", requiredIn: node) else { return nil }
+        guard let parsed = URLComponents(string: url), let scheme = parsed.scheme, ["mqtt", "mqtts", "tcp", "ssl"].contains(scheme),
+            let host = parsed.host, !host.isEmpty
+        else {
+            fail(line(map["url"]), "mqtt.url must be mqtt://HOST[:PORT] or mqtts://HOST[:PORT], not '\(url)'")
+            return nil
+        }
+        let tls = scheme == "mqtts" || scheme == "ssl"
+        var broker = GatewayConfiguration.MQTTBroker(
+            host: host, port: parsed.port ?? (tls ? 8883 : 1883), location: GatewayConfiguration.Location(file: file, line: line(node)))
+        broker.tls = tls
+        broker.caFile = string(map["ca"], "mqtt.ca")
+        broker.certificateFile = string(map["cert"], "mqtt.cert")
+        broker.keyFile = string(map["key"], "mqtt.key")
+        broker.clientID = string(map["client-id"], "mqtt.client-id") ?? broker.clientID
+        broker.username = string(map["username"], "mqtt.username")
+        broker.passwordEnvironmentVariable = string(map["password-env"], "mqtt.password-env")
+        broker.keepAliveSeconds = integer(map["keep-alive"], "mqtt.keep-alive", in: 5...3600) ?? 30
+        broker.cleanSession = boolean(map["clean-session"], "mqtt.clean-session") ?? true
+        broker.statusTopic = string(map["status-topic"], "mqtt.status-topic")
+        return broker
+    }
+
+    private mutating func mqttSource(_ node: Node) -> GatewayConfiguration.MQTTSource? {
+        guard let map = mapping(node, "mqtt", keys: ["topic", "value", "time", "quality", "qos"]),
+            let topic = string(map["topic"], "mqtt.topic", requiredIn: node)
+        else { return nil }
+        return GatewayConfiguration.MQTTSource(
+            topic: topic, valuePath: string(map["value"], "mqtt.value"), timePath: string(map["time"], "mqtt.time"),
+            qualityPath: string(map["quality"], "mqtt.quality"), qos: integer(map["qos"], "mqtt.qos", in: 0...2) ?? 1)
     }
 
     private mutating func valueMap(_ node: Node?, subject: String) -> [String: String] {

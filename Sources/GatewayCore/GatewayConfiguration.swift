@@ -48,9 +48,48 @@ public struct GatewayConfiguration: Sendable {
         public var wordOrder: Endianness?
     }
 
+    /// The MQTT broker the gateway connects to.
+    public struct MQTTBroker: Sendable, Equatable {
+        public var host: String
+        public var port: Int
+        /// `mqtts://`: TLS, with the CA (and a client certificate) when given.
+        public var tls = false
+        public var caFile: String?
+        public var certificateFile: String?
+        public var keyFile: String?
+        public var clientID = "iec61850-gateway"
+        public var username: String?
+        public var passwordEnvironmentVariable: String?
+        public var keepAliveSeconds = 30
+        public var cleanSession = true
+        /// Retained `online` when connected; the broker publishes the last will `offline` when the gateway vanishes.
+        public var statusTopic: String?
+        public var location: Location
+    }
+
+    /// An MQTT source of a point: a topic (wildcards allowed) and where the value is in the payload.
+    public struct MQTTSource: Sendable, Equatable {
+        public var topic: String
+        /// A dotted path into a JSON payload (`value`, `data.power`); nil: the payload is the value.
+        public var valuePath: String?
+        /// Paths to a time (seconds or milliseconds since 1970, or ISO 8601) and a quality (`good`, `invalid`, `questionable`, or true/false).
+        public var timePath: String?
+        public var qualityPath: String?
+        public var qos = 1
+    }
+
+    /// An MQTT command topic; the command is done when a response with its request id arrives.
+    public struct MQTTCommand: Sendable, Equatable {
+        public var topic: String
+        /// Where the device answers `{"requestId": …, "result": "ok" | "failed", "cause": n}`; nil: the point's status confirms.
+        public var responseTopic: String?
+        public var qos = 1
+    }
+
     /// Where a control goes and how it is confirmed.
     public struct ControlRoute: Sendable, Equatable {
         public var modbus: ModbusAddress?
+        public var mqtt: MQTTCommand?
         /// Commanded value (as text: `true`, `false`, `on`, numbers) to the value written.
         public var valueMap: [String: String] = [:]
         /// Write the value, then after this time write the opposite (a pulse), for coils.
@@ -71,6 +110,9 @@ public struct GatewayConfiguration: Sendable {
         /// A data object (`Measurement/MMXU1.TotW`: the value goes to its main attribute) or an attribute.
         public var reference: String
         public var modbus: ModbusAddress?
+        public var mqtt: MQTTSource?
+        /// An MQTT point whose topic stays silent this long turns to its failure quality.
+        public var staleMilliseconds: Int?
         public var pollMilliseconds: Int = 1000
         public var transform = PointTransform()
         /// A change smaller than this (after scaling) is not an update.
@@ -86,5 +128,6 @@ public struct GatewayConfiguration: Sendable {
     public var ied: String?
     public var server = Server()
     public var modbusDevices: [ModbusDevice] = []
+    public var mqtt: MQTTBroker?
     public var points: [Point] = []
 }

@@ -5,16 +5,30 @@ import IEC61850Server
 extension GatewayRuntime {
     /// Writes a value to a field device (the Modbus poller of that device).
     public typealias Writer = @Sendable (GatewayConfiguration.ModbusAddress, FieldValue) async throws -> Void
+    /// Publishes a command to an MQTT command topic: the device's answer, or nil when the route has no
+    /// response topic (the point's status then confirms).
+    public typealias Commander = @Sendable (GatewayConfiguration.MQTTCommand, ControlAction, Duration) async -> ControlResult?
 
     /// Installs a control handler on every point with a control route: the command is written to the
     /// field once (never retried), and succeeds when the point's status reaches the commanded value within
     /// the route's confirmation time.
-    public func routeControls(writers: [String: Writer]) throws(ServerError) {
-        for binding in bindings {
-            guard let route = binding.point.control, let destination = route.modbus, let writer = writers[destination.device] else { continue }
-            try server.setControlHandler(for: binding.dataObject) { [self] action in
-                guard !action.test else { return .success }  // a test command changes nothing in the process
-                return .waiting { await self.execute(action, binding: binding, route: route, destination: destination, writer: writer) }
+    public func routeControls(writers: [String: Writer], mqtt commander: Commander? = nil) throws(ServerError) {
+        for (index, binding) in bindings.enumerated() {
+            guard let route = binding.point.control else { continue }
+            if let destination = route.modbus, let writer = writers[destination.device] {
+                try server.setControlHandler(for: binding.dataObject) { [self] action in
+                    guard !action.test else { return .success }  // a test command changes nothing in the process
+                    return .waiting { await self.execute(action, binding: binding, route: route, destination: destination, writer: writer) }
+                }
+            } else if let command = route.mqtt, let commander {
+                try server.setControlHandler(for: binding.dataObject) { [self] action in
+                    guard !action.test else { return .success }
+                    return .waiting {
+                        let before = self.readings(of: index)
+                        if let answer = await commander(command, action, .milliseconds(route.confirmMilliseconds)) { return answer }
+                        return await self.confirm(action, binding: binding, route: route, after: before)
+                    }
+                }
             }
         }
     }
@@ -24,6 +38,7 @@ extension GatewayRuntime {
         writer: Writer
     ) async -> ControlResult {
         let value = Self.fieldValue(for: action.value, map: route.valueMap)
+        let before = bindings.firstIndex { $0.dataObject == binding.dataObject && $0.value == binding.value }.map(readings(of:)) ?? 0
         do {
             try await writer(destination, value)
             if let pulse = route.pulseMilliseconds {
@@ -34,13 +49,21 @@ extension GatewayRuntime {
             logger.warning("control not delivered", metadata: ["object": "\(binding.dataObject)", "error": "\(error)"])
             return .failure(.abortionByCommunicationLoss)
         }
+        return await confirm(action, binding: binding, route: route, after: before)
+    }
+
+    /// Waits until a reading taken after the command (more than `after` readings) shows the commanded
+    /// value (success), or confirm-ms passes (time-limit-over): a stale status never confirms a command.
+    func confirm(_ action: ControlAction, binding: PointBinding, route: GatewayConfiguration.ControlRoute, after: Int) async -> ControlResult {
         guard route.confirmMilliseconds > 0, let expected = Self.expectedStatus(action.value, as: binding.value.type) else { return .success }
+        let point = bindings.firstIndex { $0.dataObject == binding.dataObject && $0.value == binding.value } ?? 0
+        func confirmed() -> Bool { readings(of: point) > after && server.value(of: binding.value) == expected }
         let deadline = ContinuousClock.now + .milliseconds(route.confirmMilliseconds)
         while ContinuousClock.now < deadline {
-            if server.value(of: binding.value) == expected { return .success }
+            if confirmed() { return .success }
             try? await Task.sleep(for: .milliseconds(20))
         }
-        if server.value(of: binding.value) == expected { return .success }
+        if confirmed() { return .success }
         logger.warning("control not confirmed in time", metadata: ["object": "\(binding.dataObject)", "confirmMs": "\(route.confirmMilliseconds)"])
         return .failure(.timeLimitOver)
     }

@@ -11,16 +11,27 @@ public final class GatewayRuntime: Sendable {
     let logger: Logger
     /// Per point: the last value written and whether the point is currently good.
     private let last: Mutex<[(value: DataValue?, good: Bool)]>
+    /// Per point: how many readings arrived (a confirmation waits for one taken after its command).
+    private let readingCounts: Mutex<[Int]>
 
     public init(bindings: [PointBinding], server: IedServer, logger: Logger) {
         self.bindings = bindings
         self.server = server
         self.logger = logger
         last = Mutex(Array(repeating: (nil, false), count: bindings.count))
+        readingCounts = Mutex(Array(repeating: 0, count: bindings.count))
     }
+
+    /// The number of readings a point has had so far.
+    func readings(of point: Int) -> Int { readingCounts.withLock { $0[point] } }
 
     /// Applies one adapter delivery.
     public func apply(_ readings: [FieldReading]) {
+        defer {
+            readingCounts.withLock { counts in
+                for reading in readings where reading.point < counts.count { counts[reading.point] += 1 }
+            }
+        }
         do {
             try server.batch { batch in
                 try last.withLock { last in

@@ -41,6 +41,8 @@ public enum ConfigurationValidator {
                 fail("\(binding.value.reference) is already written by the point at line \(earlier.location.line)")
             }
             targets[binding.value.slot] = point
+            if point.mqtt != nil && configuration.mqtt == nil { fail("source: an mqtt topic needs an mqtt: {url: …} section") }
+            if point.control?.mqtt != nil && configuration.mqtt == nil { fail("control route: an mqtt topic needs an mqtt: {url: …} section") }
             if let source = point.modbus {
                 check(source, of: point, devices: devices, target: binding.value.type, writing: false, fail: fail)
                 let key = "\(source.device)/\(source.table.rawValue)/\(source.address)/\(source.bit.map(String.init) ?? "-")"

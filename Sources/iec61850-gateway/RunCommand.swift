@@ -4,6 +4,7 @@ import GatewayCore
 import IEC61850Model
 import IEC61850Server
 import Logging
+import MQTTAdapter
 import ModbusAdapter
 import ServiceLifecycle
 
@@ -113,6 +114,7 @@ struct RunCommand: AsyncParsableCommand {
         let model = try loadModel(sclPath, ied: ied ?? file?.ied)
         let server = IedServer(model: model, configuration: configuration, logger: Logger(label: "iec61850.server"))
         var pollers: [ModbusPoller] = []
+        var mqtt: MQTTAdapter?
         if let file {
             let bindings: [PointBinding]
             do {
@@ -129,6 +131,7 @@ struct RunCommand: AsyncParsableCommand {
                 "loaded \(config ?? "")",
                 metadata: [
                     "modbusDevices": "\(file.modbusDevices.map(\.name).joined(separator: ","))", "points": "\(bindings.count)",
+                    "mqttBroker": "\(file.mqtt.map { "\($0.host):\($0.port)" } ?? "none")",
                     "controlRoutes": "\(bindings.filter { $0.point.control != nil }.count)",
                 ])
             let writers = Dictionary(
@@ -145,6 +148,14 @@ struct RunCommand: AsyncParsableCommand {
             metadata: ["logicalDevices": "\(model.logicalDevices.map { $0.name(iedName: model.name) }.joined(separator: ","))"])
         for poller in pollers { poller.start() }
         defer { for poller in pollers { poller.stop() } }
+        if let mqtt {
+            do {
+                try mqtt.start()
+            } catch {
+                throw ValidationError("mqtt: \(error)")
+            }
+        }
+        defer { mqtt?.stop() }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup)],

@@ -85,8 +85,8 @@ struct ConfigurationTests {
                 """)
         #expect(
             messages == [
-                "plant.yaml:16: point GenericIO/GGIO1.SPCSO1: control has no route: add modbus: {device, table, address}",
-                "plant.yaml:22: unknown setting 'sclae' in a point (expected control, deadband, invert, map, modbus, offset, on-failure, poll-ms, ref, scale)",
+                "plant.yaml:16: point GenericIO/GGIO1.SPCSO1: control has no route: add modbus: {device, table, address} or mqtt: {topic}",
+                "plant.yaml:22: unknown setting 'sclae' in a point (expected control, deadband, invert, map, modbus, mqtt, offset, on-failure, poll-ms, ref, scale, stale-ms)",
             ])
         let bound = Self.messages(
             Self.device + Self.brokenPoints + """
@@ -108,7 +108,7 @@ struct ConfigurationTests {
         #expect(Self.messages("points:\n  - ref: [unclosed\n").first?.hasPrefix("plant.yaml:3: not valid YAML") == true)
         #expect(
             Self.messages("server:\n  port: 70000\n") == ["plant.yaml:2: server.port must be a whole number from 0 to 65535, not '70000'"])
-        #expect(Self.messages("servers: {}\n") == ["plant.yaml:1: unknown section 'servers' (expected model, server, modbus, points, include)"])
+        #expect(Self.messages("servers: {}\n") == ["plant.yaml:1: unknown section 'servers' (expected model, server, modbus, mqtt, points, include)"])
     }
 }
 

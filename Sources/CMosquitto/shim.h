@@ -1,0 +1,2 @@
+// libmosquitto (Debian libmosquitto-dev).
+#include <mosquitto.h>
