@@ -42,6 +42,9 @@ public final class MQTTAdapter: @unchecked Sendable {
         try client.start()
         lock.lock()
         running = true
+        // A topic that never speaks after start-up is as silent as one that stopped: its stale time starts now.
+        let now = Self.now()
+        for point in points where point.stale != nil { lastSeen[point.index] = now }
         lock.unlock()
         guard points.contains(where: { $0.stale != nil }) else { return }
         let thread = Thread { [weak self] in

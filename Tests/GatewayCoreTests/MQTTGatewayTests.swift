@@ -149,12 +149,18 @@ struct MQTTGatewayTests {
         let publisher = try Self.publisher(broker)
         defer { publisher.stop() }
         let quality = try server.handle(for: "Measurement/MMXU1.Hz.q")
+        let frequency = try server.handle(for: "Measurement/MMXU1.Hz.mag.f")
+        #expect(try await ModbusGatewayTests.eventually { adapter.client.isConnected && publisher.isConnected })
         #expect(
             try await ModbusGatewayTests.eventually {
                 publisher.publish("plant/hz", Array("50.01".utf8))
-                return server.value(of: quality) == .quality(.good)
+                return server.value(of: frequency) == .float32(50.01)
             })
-        #expect(try await ModbusGatewayTests.eventually { server.value(of: quality) != .quality(.good) })
+        #expect(server.value(of: quality) == .quality(.good))
+        #expect(try await ModbusGatewayTests.eventually { server.value(of: quality) != .quality(.good) })  // silent past 300 ms
+        var stale = Quality(validity: .invalid)
+        stale.insert(.failure)
+        #expect(server.value(of: quality) == .quality(stale))
     }
 
     @Test("a control goes to the command topic as JSON and completes with the device's answer of the same request id")
