@@ -18,19 +18,21 @@ final class MMSVariable: Sendable {
     let fc: FunctionalConstraint?
     /// The IEC 61850 reference of the data below an FC (`GenericIO/GGIO1.Ind1.stVal`), for write handlers.
     let reference: String
-    let typeSpecification: TypeSpecification
 
     init(name: String, content: Content, fc: FunctionalConstraint?, reference: String) {
         self.name = name
         self.content = content
         self.fc = fc
         self.reference = reference
+    }
+
+    /// The MMS type, built when a client asks (getVariableAccessAttributes): keeping it for every variable
+    /// would repeat each subtree at every level above it.
+    var typeSpecification: TypeSpecification {
         switch content {
-        case .leaf(let type, _): typeSpecification = MMSValueCodec.typeSpecification(type)
-        case .structure(let children):
-            typeSpecification = .structure(children.map { TypeSpecification.Component(name: $0.name, type: $0.typeSpecification) })
-        case .array(let elements):
-            typeSpecification = .array(count: elements.count, element: elements.first?.typeSpecification ?? .boolean)
+        case .leaf(let type, _): MMSValueCodec.typeSpecification(type)
+        case .structure(let children): .structure(children.map { TypeSpecification.Component(name: $0.name, type: $0.typeSpecification) })
+        case .array(let elements): .array(count: elements.count, element: elements.first?.typeSpecification ?? .boolean)
         }
     }
 

@@ -146,6 +146,11 @@ struct RunCommand: AsyncParsableCommand {
         logger.notice(
             "serving IED \(model.name) from \(sclPath) on \(bind):\(port)",
             metadata: ["logicalDevices": "\(model.logicalDevices.map { $0.name(iedName: model.name) }.joined(separator: ","))"])
+        // Loading parsed the SCL and YAML files into many short-lived allocations: hand that memory back
+        // to the system before serving (glibc keeps freed heap otherwise).
+        #if os(Linux)
+            _ = releaseFreedHeap(0)
+        #endif
         for poller in pollers { poller.start() }
         defer { for poller in pollers { poller.stop() } }
         if let mqtt {
@@ -179,3 +184,9 @@ struct RunCommand: AsyncParsableCommand {
         }
     }
 }
+
+#if os(Linux)
+    /// glibc's malloc_trim (in <malloc.h>, which the Glibc module does not export).
+    @_silgen_name("malloc_trim")
+    private func releaseFreedHeap(_ pad: Int) -> Int32
+#endif
