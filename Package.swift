@@ -72,7 +72,8 @@ let package = Package(
         .executableTarget(
             name: "example-write-handler", dependencies: ["IEC61850Server", "IEC61850Model", logging, lifecycle], path: "Sources/Examples/WriteHandler"),
         // Read-load benchmark against our server and libIEC61850's, side by side (run on demand).
-        .executableTarget(name: "Bench", dependencies: ["BERCodec", "MMS", "IEC61850Server", "IEC61850Model", nio], path: "Sources/Bench"),
+        .executableTarget(
+            name: "Bench", dependencies: ["BERCodec", "MMS", "IEC61850Server", "IEC61850Model", "GatewayCore", "MQTTAdapter", logging, nio], path: "Sources/Bench"),
         // libFuzzer targets: build one at a time with --sanitize=fuzzer --product NAME.
         // Without -DFUZZING they are replay tools: `fuzz-mms FILE…` runs each file through the target.
         .executableTarget(name: "FuzzFraming", dependencies: ["IEC61850Server"], path: "Sources/Fuzz/Framing"),

@@ -29,7 +29,10 @@ enum ReportBenchmark {
     static let domain = "DEMOGenericIO"
     static let attribute = "GenericIO/GGIO2.AllTypes.int64Mx"
 
-    static func run(against server: ServerProcess, clients count: Int, rate: Int, updates: Int) throws -> Result {
+    /// `generate` makes the updates (by default the server's own `tick`); it returns when all are made.
+    static func run(
+        against server: ServerProcess, clients count: Int, rate: Int, updates: Int, generate: ((ServerProcess) throws -> Void)? = nil
+    ) throws -> Result {
         let clients = try (0..<count).map { _ in try LoadClient(port: server.port) }
         try expectSuccess(
             clients[0],
@@ -90,8 +93,12 @@ enum ReportBenchmark {
             thread.start()
         }
         let cpuBefore = server.cpuSeconds
-        let answer = try server.command("tick \(attribute) \(rate) \(updates)")
-        guard answer == "ok" else { throw BenchError("\(server.name): tick answered \(answer)") }
+        if let generate {
+            try generate(server)
+        } else {
+            let answer = try server.command("tick \(attribute) \(rate) \(updates)")
+            guard answer == "ok" else { throw BenchError("\(server.name): tick answered \(answer)") }
+        }
         done.wait()
         let cpu = server.cpuSeconds - cpuBefore
         let (received, latencies, notes) = collector.snapshot

@@ -5,6 +5,8 @@
 //   .build/release/iec61850-bench --reports [--clients 5] [--rate 1000] [--updates 5000]
 //                                                 (report latency, update → client, both servers;
 //                                                  --only ours|libIEC61850 runs one)
+//   .build/release/iec61850-bench --mqtt-reports [--clients 10] [--rate 1000] [--updates 5000]
+//                                                 (MQTT publish → report at the client, through the gateway)
 //   .build/release/iec61850-bench --controls [--commands 2000]
 //                                                 (control round trips, both servers)
 //
@@ -208,6 +210,21 @@ if arguments.contains("--reports") {
         )
         server.stop()
     }
+    exit(0)
+}
+
+if arguments.contains("--mqtt-reports") {
+    func option(_ name: String, _ fallback: Int) -> Int { arguments.firstIndex(of: name).flatMap { Int(arguments[$0 + 1]) } ?? fallback }
+    let clients = option("--clients", 10)
+    let rate = option("--rate", 1000)
+    let messages = option("--updates", 5000)
+    let result = try MQTTReportBenchmark.run(gateway: gateway, root: root, clients: clients, rate: rate, messages: messages)
+    print("MQTT publish → report at the client: \(clients) associations with a URCB (BufTm 0, dchg) over one INT64; \(messages) messages at \(rate)/s (QoS 0)")
+    print("received/expected  gaps   p50 µs   p90 µs   p99 µs   max µs  gateway CPU µs/message")
+    print(
+        "\(result.received)/\(result.expected)".leftPadded(17) + "\(result.sequenceGaps)".leftPadded(6) + format(result.percentile(0.5)).leftPadded(9)
+            + format(result.percentile(0.9)).leftPadded(9) + format(result.percentile(0.99)).leftPadded(9) + format(result.latencies.max() ?? 0).leftPadded(9)
+            + format(result.cpuPerUpdate).leftPadded(24))
     exit(0)
 }
 

@@ -5,6 +5,11 @@ public struct GatewayConfiguration: Sendable {
     public struct Location: Sendable, Equatable {
         public let file: String
         public let line: Int
+
+        public init(file: String, line: Int) {
+            self.file = file
+            self.line = line
+        }
     }
 
     public struct Server: Sendable, Equatable {
@@ -65,6 +70,12 @@ public struct GatewayConfiguration: Sendable {
         /// Retained `online` when connected; the broker publishes the last will `offline` when the gateway vanishes.
         public var statusTopic: String?
         public var location: Location
+
+        public init(host: String, port: Int, location: Location) {
+            self.host = host
+            self.port = port
+            self.location = location
+        }
     }
 
     /// An MQTT source of a point: a topic (wildcards allowed) and where the value is in the payload.

@@ -42,6 +42,8 @@ public final class MQTTClient: @unchecked Sendable {
             try check(mosquitto_will_set(handle, status, 7, "offline", 1, true), "set last will")
         }
         mosquitto_reconnect_delay_set(handle, 1, 30, true)
+        // Without it a value waits for the next packet up to ~40 ms (Nagle) before leaving for the broker.
+        mosquitto_int_option(handle, MOSQ_OPT_TCP_NODELAY, 1)
         mosquitto_user_data_set(handle, Unmanaged.passUnretained(self).toOpaque())
         mosquitto_connect_callback_set(handle) { _, object, code in
             guard let object else { return }

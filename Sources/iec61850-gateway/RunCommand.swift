@@ -134,9 +134,20 @@ struct RunCommand: AsyncParsableCommand {
                     "mqttBroker": "\(file.mqtt.map { "\($0.host):\($0.port)" } ?? "none")",
                     "controlRoutes": "\(bindings.filter { $0.point.control != nil }.count)",
                 ])
+            if let broker = file.mqtt {
+                do {
+                    mqtt = try MQTTAdapter(broker: broker, points: points, logger: Logger(label: "iec61850-gateway.mqtt")) { runtime.apply($0) }
+                } catch {
+                    throw ValidationError("mqtt: \(error)")
+                }
+            }
             let writers = Dictionary(
                 pollers.map { poller in (poller.device.name, poller.write as GatewayRuntime.Writer) }, uniquingKeysWith: { first, _ in first })
-            try runtime.routeControls(writers: writers)
+            var commander: GatewayRuntime.Commander?
+            if let adapter = mqtt {
+                commander = { route, action, timeout in await adapter.command(route, action: action, timeout: timeout) }
+            }
+            try runtime.routeControls(writers: writers, mqtt: commander)
         }
         if simulate {
             // Objects with a route keep it; the others are simulated.
