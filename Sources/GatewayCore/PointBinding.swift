@@ -30,6 +30,20 @@ public enum ConfigurationValidator {
             }
             devices[device.name] = device
         }
+        // Each device is polled by a thread of its own with its own connection; two devices on one serial
+        // port would open it twice and interleave requests on the line.
+        var ports: [String: GatewayConfiguration.ModbusDevice] = [:]
+        for device in configuration.modbusDevices {
+            guard case .rtu(let path, _, _, _, _, _) = device.transport else { continue }
+            if let earlier = ports[path] {
+                errors.append(
+                    ConfigurationError(
+                        file: device.location.file, line: device.location.line, subject: "device \(device.name)",
+                        "serial port \(path) is already used by device \(earlier.name) (line \(earlier.location.line)); several units on one line are not supported yet"
+                    ))
+            }
+            ports[path] = device
+        }
         var targets: [Int: GatewayConfiguration.Point] = [:]
         var sources: [String: GatewayConfiguration.Point] = [:]
         for point in configuration.points {

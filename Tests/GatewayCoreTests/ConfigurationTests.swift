@@ -103,6 +103,23 @@ struct ConfigurationTests {
             ])
     }
 
+    @Test("two devices on one serial port are refused, naming both")
+    func sharedSerialPort() {
+        let messages = Self.messages(
+            """
+            modbus:
+              - name: a
+                rtu: {device: /dev/ttyUSB0, baud: 9600}
+              - name: b
+                rtu: {device: /dev/ttyUSB0, baud: 9600}
+                unit: 2
+            """)
+        #expect(
+            messages == [
+                "plant.yaml:4: device b: serial port /dev/ttyUSB0 is already used by device a (line 2); several units on one line are not supported yet"
+            ])
+    }
+
     @Test("YAML syntax errors and wrong value types give the line")
     func syntax() {
         #expect(Self.messages("points:\n  - ref: [unclosed\n").first?.hasPrefix("plant.yaml:3: not valid YAML") == true)
