@@ -34,7 +34,9 @@ enum MQTTReportBenchmark {
         let port = ServerProcess.freePort()
         let server = try ServerProcess(
             name: "gateway", executable: gateway,
-            arguments: ["run", "--config", folder.appendingPathComponent("bench.yaml").path, "--port", "\(port)", "--bind", "127.0.0.1", "--log-level", "warning"],
+            arguments: [
+                "run", "--config", folder.appendingPathComponent("bench.yaml").path, "--port", "\(port)", "--bind", "127.0.0.1", "--log-level", "warning",
+            ],
             port: port)
         defer { server.stop() }
         let publisher = try MQTTClient(
