@@ -1,4 +1,5 @@
 import Foundation
+import IEC61850Model
 import Yams
 
 /// Reads a gateway configuration from YAML, collecting every problem with its file and line.
@@ -126,7 +127,9 @@ public struct ConfigurationReader {
     }
 
     private mutating func point(_ node: Node) -> GatewayConfiguration.Point? {
-        let keys: Set = ["ref", "modbus", "mqtt", "stale-ms", "poll-ms", "scale", "offset", "invert", "map", "deadband", "on-failure", "control"]
+        let keys: Set = [
+            "ref", "modbus", "mqtt", "stale-ms", "poll-ms", "scale", "offset", "invert", "map", "deadband", "on-failure", "control", "cdc", "ctl-model",
+        ]
         guard let map = mapping(node, "a point", keys: keys), let reference = string(map["ref"], "ref", requiredIn: node) else { return nil }
         let subject = "point \(reference)"
         var point = GatewayConfiguration.Point(reference: reference, location: GatewayConfiguration.Location(file: file, line: line(node)))
@@ -138,6 +141,18 @@ public struct ConfigurationReader {
             fail(line(node), subject: subject, "has two sources (modbus and mqtt); a point has one")
         }
         point.staleMilliseconds = integer(map["stale-ms"], "stale-ms", in: 100...86_400_000)
+        point.cdc = string(map["cdc"], "cdc")?.uppercased()
+        if let name = string(map["ctl-model"], "ctl-model") {
+            let names: [String: ControlModel] = [
+                "status-only": .statusOnly, "direct-with-normal-security": .directWithNormalSecurity, "sbo-with-normal-security": .sboWithNormalSecurity,
+                "direct-with-enhanced-security": .directWithEnhancedSecurity, "sbo-with-enhanced-security": .sboWithEnhancedSecurity,
+            ]
+            if let model = names[name] {
+                point.controlModel = model
+            } else {
+                fail(line(map["ctl-model"]), subject: subject, "ctl-model must be one of \(names.keys.sorted().joined(separator: ", ")), not '\(name)'")
+            }
+        }
         point.pollMilliseconds = integer(map["poll-ms"], "poll-ms", in: 10...86_400_000) ?? 1000
         point.transform.scale = number(map["scale"], "scale") ?? 1
         point.transform.offset = number(map["offset"], "offset") ?? 0

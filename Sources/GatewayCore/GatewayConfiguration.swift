@@ -1,3 +1,5 @@
+import IEC61850Model
+
 /// A gateway configuration as its YAML file states it (DESIGN.md §5): the model, the server settings,
 /// the field devices and the points.
 public struct GatewayConfiguration: Sendable {
@@ -130,6 +132,11 @@ public struct GatewayConfiguration: Sendable {
         public var deadband: Double = 0
         public var onFailure: FailureQuality = .invalid
         public var control: ControlRoute?
+        /// Without an SCL file: the common data class of the data object the gateway builds (`MV`, `SPC`…).
+        public var cdc: String?
+        /// Without an SCL file: the control model of a controllable object (default: direct with normal
+        /// security when the point has a control route, status-only otherwise).
+        public var controlModel: ControlModel?
         public var location: Location
     }
 

@@ -11,8 +11,9 @@ struct GatewayCommand: AsyncParsableCommand {
 
             Start with:  iec61850-gateway run --scl mappings/demo/demo.icd --port 10102
             Check a mapping file:  iec61850-gateway validate --config mappings/examples/energy-meter.yaml
+            Export a built model:  iec61850-gateway export-scl --config mappings/examples/mqtt-sensor.yaml
             """,
-        subcommands: [RunCommand.self, ValidateCommand.self],
+        subcommands: [RunCommand.self, ValidateCommand.self, ExportSCLCommand.self],
         defaultSubcommand: nil
     )
 }

@@ -97,7 +97,7 @@ struct RunCommand: AsyncParsableCommand {
                 throw ValidationError("\(error)")
             }
         }
-        guard let sclPath = scl ?? file?.scl else { throw ValidationError("\(config ?? "the configuration"): model.scl is missing") }
+        let sclPath = scl ?? file?.scl
         let port = self.port ?? file?.server.port ?? 102
         let bind = self.bind ?? file?.server.bind ?? "0.0.0.0"
         var configuration = IedServerConfiguration()
@@ -111,7 +111,20 @@ struct RunCommand: AsyncParsableCommand {
             configuration.authenticator = .password(password)
         }
 
-        let model = try loadModel(sclPath, ied: ied ?? file?.ied)
+        let model: IedModel
+        if let sclPath {
+            model = try loadModel(sclPath, ied: ied ?? file?.ied)
+        } else if var file {
+            // No SCL file: the gateway builds the model from the points (their cdc: settings).
+            file.ied = ied ?? file.ied
+            do {
+                model = try ModelFromPoints.build(file)
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        } else {
+            throw ValidationError("name the model: --scl FILE, or --config FILE")
+        }
         let server = IedServer(model: model, configuration: configuration, logger: Logger(label: "iec61850.server"))
         var pollers: [ModbusPoller] = []
         var mqtt: MQTTAdapter?
@@ -155,7 +168,7 @@ struct RunCommand: AsyncParsableCommand {
             logger.notice("simulating the controllable objects without a route (\(simulateDelay) ms per control)")
         }
         logger.notice(
-            "serving IED \(model.name) from \(sclPath) on \(bind):\(port)",
+            "serving IED \(model.name) from \(sclPath ?? "the configuration's points") on \(bind):\(port)",
             metadata: ["logicalDevices": "\(model.logicalDevices.map { $0.name(iedName: model.name) }.joined(separator: ","))"])
         // Loading parsed the SCL and YAML files into many short-lived allocations: hand that memory back
         // to the system before serving (glibc keeps freed heap otherwise).

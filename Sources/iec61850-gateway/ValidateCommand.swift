@@ -24,15 +24,7 @@ struct ValidateCommand: ParsableCommand {
     func run() throws {
         do {
             let configuration = try ConfigurationReader.load(file: config)
-            guard let scl = configuration.scl else {
-                throw ValidationError("\(config): model.scl is missing: name the SCL file the points map into")
-            }
-            let model: IedModel
-            do {
-                model = try SCLLoader(renameTo: configuration.ied).load(file: scl)
-            } catch {
-                throw ValidationError("\(config): model.scl: \(error)")
-            }
+            let model = try ConfiguredModel.load(configuration, path: config)  // no SCL: the points describe it
             let bindings = try ConfigurationValidator.bind(configuration, to: model)
             let controls = bindings.filter { $0.point.control != nil }.count
             print(

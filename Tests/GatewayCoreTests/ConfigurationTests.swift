@@ -86,7 +86,7 @@ struct ConfigurationTests {
         #expect(
             messages == [
                 "plant.yaml:16: point GenericIO/GGIO1.SPCSO1: control has no route: add modbus: {device, table, address} or mqtt: {topic}",
-                "plant.yaml:22: unknown setting 'sclae' in a point (expected control, deadband, invert, map, modbus, mqtt, offset, on-failure, poll-ms, ref, scale, stale-ms)",
+                "plant.yaml:22: unknown setting 'sclae' in a point (expected cdc, control, ctl-model, deadband, invert, map, modbus, mqtt, offset, on-failure, poll-ms, ref, scale, stale-ms)",
             ])
         let bound = Self.messages(
             Self.device + Self.brokenPoints + """
@@ -140,6 +140,10 @@ struct ExampleMappingTests {
     @Test("every example in mappings/ validates against its model (fragments through the files that include them)", arguments: examples)
     func validates(path: String) throws {
         let configuration = try ConfigurationReader.load(file: path)
+        if configuration.scl == nil && configuration.ied != nil {  // the model is built from the points
+            #expect(!(try ConfigurationValidator.bind(configuration, to: try ModelFromPoints.build(configuration))).isEmpty)
+            return
+        }
         guard let scl = configuration.scl else {
             // A fragment (points only): some other file must include it, and is validated itself.
             let name = URL(fileURLWithPath: path).lastPathComponent
@@ -149,5 +153,85 @@ struct ExampleMappingTests {
         }
         let bindings = try ConfigurationValidator.bind(configuration, to: try SCLLoader(renameTo: configuration.ied).load(file: scl))
         #expect(!bindings.isEmpty)
+    }
+}
+
+@Suite("A model built from the points (no SCL file)")
+struct ModelFromPointsTests {
+    /// A feeder: a measurement, a breaker (DPC, SBO with enhanced security, routed), an alarm and a counter.
+    static let plant = """
+        model: {ied: PLANT}
+        modbus:
+          - {name: io, tcp: "127.0.0.1:1502"}
+        points:
+          - {ref: Feeder1/MMXU1.TotW, cdc: MV, modbus: {device: io, table: input, address: 0, type: float32}}
+          - ref: Feeder1/Q0XCBR1.Pos
+            cdc: DPC
+            ctl-model: sbo-with-enhanced-security
+            modbus: {device: io, table: input, address: 2}
+            control: {modbus: {device: io, table: coil, address: 1}}
+          - {ref: Feeder1/GGIO1.Alm1, cdc: SPS, modbus: {device: io, table: discrete-input, address: 3}}
+          - {ref: Feeder1/GGIO1.Cnt1, cdc: INS, modbus: {device: io, table: input, address: 4}}
+        """
+
+    @Test("LDs, LNs (prefix, class, instance) and data objects of the named classes; controls as routed")
+    func build() throws {
+        let configuration = try ConfigurationReader.parse(Self.plant, file: "plant.yaml")
+        let model = try ModelFromPoints.build(configuration)
+        #expect(model.name == "PLANT")
+        #expect(model.logicalDevices.map { $0.name(iedName: model.name) } == ["PLANTFeeder1"])
+        #expect(model.logicalDevices[0].logicalNodes.map(\.name) == ["LLN0", "MMXU1", "Q0XCBR1", "GGIO1"])
+        #expect(model.logicalDevices[0].logicalNodes[2].prefix == "Q0" && model.logicalDevices[0].logicalNodes[2].lnClass == "XCBR")
+        #expect(model.handle(for: "Feeder1/Q0XCBR1.Pos.ctlModel") != nil)
+        let bindings = try ConfigurationValidator.bind(configuration, to: model)
+        #expect(
+            bindings.map(\.value.reference) == [
+                "Feeder1/MMXU1.TotW.mag.f", "Feeder1/Q0XCBR1.Pos.stVal", "Feeder1/GGIO1.Alm1.stVal", "Feeder1/GGIO1.Cnt1.stVal",
+            ])
+    }
+
+    @Test("a point without a class, or with a reference that is not LD/LN.DO, is explained")
+    func errors() {
+        do {
+            _ = try ModelFromPoints.build(
+                try ConfigurationReader.parse(
+                    """
+                    points:
+                      - ref: Feeder1/MMXU1.TotW
+                        modbus: {device: io, table: input, address: 0}
+                      - ref: Feeder1/mmxu.TotW
+                        cdc: MV
+                        modbus: {device: io, table: input, address: 1}
+                    """, file: "plant.yaml"))
+            Issue.record("expected errors")
+        } catch let error as ConfigurationErrors {
+            #expect(
+                error.errors.map(\.description) == [
+                    "plant.yaml:2: point Feeder1/MMXU1.TotW: no SCL file is named, so the gateway builds the model: give the data object's class, e.g. cdc: MV",
+                    "plant.yaml:4: point Feeder1/mmxu.TotW: without an SCL file a reference is LD/LN.DO, with an LN name such as GGIO1 or Q0XCBR1",
+                ])
+        } catch {
+            Issue.record("unexpected \(error)")
+        }
+    }
+}
+
+@Suite("export-scl: the built model as an ICD")
+struct SCLExportTests {
+    @Test("the exported ICD loads back with the same objects, types and control settings, and the points bind to it")
+    func roundTrip() throws {
+        let configuration = try ConfigurationReader.parse(ModelFromPointsTests.plant, file: "plant.yaml")
+        let built = try ModelFromPoints.build(configuration)
+        let text = SCLWriter.icd(built)
+        let loaded = try SCLLoader().load(data: Data(text.utf8), fileName: "exported.icd")
+        #expect(loaded.name == "PLANT")
+        #expect(loaded.logicalDevices.map { $0.logicalNodes.map(\.name) } == built.logicalDevices.map { $0.logicalNodes.map(\.name) })
+        for reference in ["Feeder1/MMXU1.TotW.mag.f", "Feeder1/Q0XCBR1.Pos.stVal", "Feeder1/Q0XCBR1.Pos.ctlModel", "Feeder1/GGIO1.Cnt1.stVal"] {
+            #expect(loaded.handle(for: reference)?.type == built.handle(for: reference)?.type, "\(reference)")
+        }
+        let ctlModel = try #require(loaded.handle(for: "Feeder1/Q0XCBR1.Pos.ctlModel"))
+        #expect(loaded.initialValues[ctlModel.slot] == .integer(4))
+        #expect(loaded.dataObject(at: "Feeder1/Q0XCBR1.Pos")?.cdc == "DPC")
+        #expect(try ConfigurationValidator.bind(configuration, to: loaded).count == 4)
     }
 }
