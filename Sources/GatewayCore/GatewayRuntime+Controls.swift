@@ -18,7 +18,7 @@ extension GatewayRuntime {
             if let destination = route.modbus, let writer = writers[destination.device] {
                 try server.setControlHandler(for: binding.dataObject) { [self] action in
                     guard !action.test else { return .success }  // a test command changes nothing in the process
-                    return .waiting { await self.execute(action, binding: binding, route: route, destination: destination, writer: writer) }
+                    return .waiting { await self.execute(action, point: index, route: route, destination: destination, writer: writer) }
                 }
             } else if let command = route.mqtt, let commander {
                 try server.setControlHandler(for: binding.dataObject) { [self] action in
@@ -26,19 +26,20 @@ extension GatewayRuntime {
                     return .waiting {
                         let before = self.readings(of: index)
                         if let answer = await commander(command, action, .milliseconds(route.confirmMilliseconds)) { return answer }
-                        return await self.confirm(action, binding: binding, route: route, after: before)
+                        return await self.confirm(action, point: index, route: route, after: before)
                     }
                 }
             }
         }
     }
 
+    /// Writes a command to point `point`'s Modbus route, then waits for its confirmation.
     func execute(
-        _ action: ControlAction, binding: PointBinding, route: GatewayConfiguration.ControlRoute, destination: GatewayConfiguration.ModbusAddress,
-        writer: Writer
+        _ action: ControlAction, point: Int, route: GatewayConfiguration.ControlRoute, destination: GatewayConfiguration.ModbusAddress, writer: Writer
     ) async -> ControlResult {
+        let binding = bindings[point]
         let value = Self.fieldValue(for: action.value, map: route.valueMap)
-        let before = bindings.firstIndex { $0.dataObject == binding.dataObject && $0.value == binding.value }.map(readings(of:)) ?? 0
+        let before = readings(of: point)
         do {
             try await writer(destination, value)
             if let pulse = route.pulseMilliseconds {
@@ -49,14 +50,14 @@ extension GatewayRuntime {
             logger.warning("control not delivered", metadata: ["object": "\(binding.dataObject)", "error": "\(error)"])
             return .failure(.abortionByCommunicationLoss)
         }
-        return await confirm(action, binding: binding, route: route, after: before)
+        return await confirm(action, point: point, route: route, after: before)
     }
 
     /// Waits until a reading taken after the command (more than `after` readings) shows the commanded
     /// value (success), or confirm-ms passes (time-limit-over): a stale status never confirms a command.
-    func confirm(_ action: ControlAction, binding: PointBinding, route: GatewayConfiguration.ControlRoute, after: Int) async -> ControlResult {
+    func confirm(_ action: ControlAction, point: Int, route: GatewayConfiguration.ControlRoute, after: Int) async -> ControlResult {
+        let binding = bindings[point]
         guard route.confirmMilliseconds > 0, let expected = Self.expectedStatus(action.value, as: binding.value.type) else { return .success }
-        let point = bindings.firstIndex { $0.dataObject == binding.dataObject && $0.value == binding.value } ?? 0
         func confirmed() -> Bool { readings(of: point) > after && server.value(of: binding.value) == expected }
         let deadline = ContinuousClock.now + .milliseconds(route.confirmMilliseconds)
         while ContinuousClock.now < deadline {

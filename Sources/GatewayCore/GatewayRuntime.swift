@@ -9,43 +9,47 @@ public final class GatewayRuntime: Sendable {
     public let bindings: [PointBinding]
     let server: IedServer
     let logger: Logger
-    /// Per point: the last value written and whether the point is currently good.
-    private let last: Mutex<[(value: DataValue?, good: Bool)]>
-    /// Per point: how many readings arrived (a confirmation waits for one taken after its command).
-    private let readingCounts: Mutex<[Int]>
+    /// What the runtime remembers of a point.
+    struct PointState {
+        /// The last value written, and whether the point is good now.
+        var value: DataValue?
+        var good = false
+        /// Readings stored so far (a confirmation waits for one taken after its command).
+        var readings = 0
+    }
+
+    private let points: Mutex<[PointState]>
 
     public init(bindings: [PointBinding], server: IedServer, logger: Logger) {
         self.bindings = bindings
         self.server = server
         self.logger = logger
-        last = Mutex(Array(repeating: (nil, false), count: bindings.count))
-        readingCounts = Mutex(Array(repeating: 0, count: bindings.count))
+        points = Mutex(Array(repeating: PointState(), count: bindings.count))
     }
 
     /// The number of readings a point has had so far.
-    func readings(of point: Int) -> Int { readingCounts.withLock { $0[point] } }
+    func readings(of point: Int) -> Int { points.withLock { $0[point].readings } }
 
     /// Applies one adapter delivery.
     public func apply(_ readings: [FieldReading]) {
-        defer {
-            readingCounts.withLock { counts in
-                for reading in readings where reading.point < counts.count { counts[reading.point] += 1 }
-            }
-        }
         do {
             try server.batch { batch in
-                try last.withLock { last in
+                try points.withLock { points in
                     for reading in readings where reading.point < bindings.count {
-                        try apply(reading, to: &batch, last: &last[reading.point])
+                        try apply(reading, to: &batch, state: &points[reading.point])
                     }
                 }
             }
         } catch {
             logger.error("a reading could not be stored", metadata: ["error": "\(error)"])
         }
+        // Counted once the batch is in the model, so a confirmation never sees the count before the value.
+        points.withLock { points in
+            for reading in readings where reading.point < points.count { points[reading.point].readings += 1 }
+        }
     }
 
-    private func apply(_ reading: FieldReading, to batch: inout ValueBatch, last: inout (value: DataValue?, good: Bool)) throws(ServerError) {
+    private func apply(_ reading: FieldReading, to batch: inout ValueBatch, state last: inout PointState) throws(ServerError) {
         let binding = bindings[reading.point]
         guard let field = reading.value else {
             // The source failed: quality only; the value and t stay those of the last good reading.
@@ -60,7 +64,8 @@ public final class GatewayRuntime: Sendable {
             try batch.set(binding.value, value)
             if let quality = binding.quality { try batch.set(quality, .quality(.good)) }
             if let time = binding.time { try batch.set(time, .timestamp(reading.time)) }
-            last = (value, true)
+            last.value = value
+            last.good = true
         case .failure(let failure):
             var quality = Quality(validity: .invalid)
             quality.insert(failure == .outOfRange ? .outOfRange : .inconsistent)

@@ -62,8 +62,10 @@ public enum SCLWriter {
             (0, "not-supported"), (1, "bay-control"), (2, "station-control"), (3, "remote-control"), (4, "automatic-bay"), (5, "automatic-station"),
             (6, "automatic-remote"), (7, "maintenance"), (8, "process"),
         ],
-        "Enumerated": (0...31).map { ($0, String($0)) },
     ]
+
+    /// An enumeration whose names the model does not know: its values by number.
+    static let numberedEnumeration: [(Int64, String)] = (0...31).map { ($0, String($0)) }
 
     struct Templates {
         private var ids: [String: String] = [:]  // body → id
@@ -74,8 +76,9 @@ public enum SCLWriter {
         private mutating func define(_ kind: String, _ base: String, extra: String = "", body: String) -> String {
             let key = kind + extra + body
             if let id = ids[key] { return id }
-            counters[base, default: 0] += 1
-            let id = counters[base]! == 1 ? base : "\(base)_\(counters[base]!)"
+            let count = counters[base, default: 0] + 1
+            counters[base] = count
+            let id = count == 1 ? base : "\(base)_\(count)"
             ids[key] = id
             text += "    <\(kind) id=\"\(id)\"\(extra)>\n\(body)    </\(kind)>\n"
             return id
@@ -124,8 +127,9 @@ public enum SCLWriter {
         }
 
         private mutating func enumType(_ id: String) -> String {
-            let values = SCLWriter.enumerations[id] ?? SCLWriter.enumerations["Enumerated"]!
-            let name = SCLWriter.enumerations[id] == nil ? "Enumerated" : id
+            let known = SCLWriter.enumerations[id]
+            let values = known ?? SCLWriter.numberedEnumeration
+            let name = known == nil ? "Enumerated" : id
             if enums.insert(name).inserted {
                 text += "    <EnumType id=\"\(name)\">\n" + values.map { "      <EnumVal ord=\"\($0.0)\">\($0.1)</EnumVal>\n" }.joined() + "    </EnumType>\n"
             }

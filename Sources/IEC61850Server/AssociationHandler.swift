@@ -136,9 +136,7 @@ final class AssociationHandler: ChannelInboundHandler {
             return
         }
         for segment in InformationReportEncoder.encode(report, maximumPDUSize: session.maximumPDUSize, allocator: context.channel.allocator) {
-            var out = context.channel.allocator.buffer(capacity: segment.readableBytes + 32)
-            machine.writeMMS(into: &out) { $0.writeImmutableBuffer(segment) }
-            context.write(wrapOutboundOut(out), promise: nil)
+            sendPDU(segment, context: context, flush: false)
         }
         context.flush()
     }
@@ -200,22 +198,17 @@ final class AssociationHandler: ChannelInboundHandler {
             run(machine.accept({ response.encode(into: &$0) }, allocator: allocator), context: context)
             let target = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             let loop = context.eventLoop
-            session.sendAfterAnswer = { pdu in
+            let sendAfterAnswer: @Sendable (ByteBuffer) -> Void = { pdu in
                 loop.execute {
                     let (handler, context) = target.value
                     handler.sendPDU(pdu, context: context, flush: true)
                 }
             }
+            session.sendAfterAnswer = sendAfterAnswer
             session.send = { pdu in
-                if loop.inEventLoop {
-                    let (handler, context) = target.value
-                    handler.sendPDU(pdu, context: context, flush: false)  // flushed with the answer being written
-                } else {
-                    loop.execute {
-                        let (handler, context) = target.value
-                        handler.sendPDU(pdu, context: context, flush: true)
-                    }
-                }
+                guard loop.inEventLoop else { return sendAfterAnswer(pdu) }
+                let (handler, context) = target.value
+                handler.sendPDU(pdu, context: context, flush: false)  // flushed with the answer being written
             }
             backend.reporting.register(connection.id) { report in
                 loop.execute {

@@ -13,6 +13,8 @@ import Logging
 public final class MQTTAdapter: @unchecked Sendable {
     public let client: MQTTClient
     private let points: [(index: Int, source: GatewayConfiguration.MQTTSource, stale: Int?)]
+    /// The topics devices answer commands on (only their messages are looked at for a request id).
+    private let responseTopics: Set<String>
     private let deliver: @Sendable ([FieldReading]) -> Void
     private let logger: Logger
     private let lock = NSLock()
@@ -31,8 +33,10 @@ public final class MQTTAdapter: @unchecked Sendable {
         self.deliver = deliver
         self.logger = logger
         for point in points { client.subscribe(point.source.topic, qos: point.source.qos) }
-        for (_, point) in configured {
-            if let response = point.control?.mqtt?.responseTopic { client.subscribe(response, qos: point.control?.mqtt?.qos ?? 1) }
+        let commands = configured.compactMap { $0.1.control?.mqtt }
+        responseTopics = Set(commands.compactMap(\.responseTopic))
+        for command in commands {
+            if let response = command.responseTopic { client.subscribe(response, qos: command.qos) }
         }
         client.onMessage = { [weak self] topic, payload in self?.received(topic, payload) }
         client.onConnection = { [weak self] up in if !up { self?.failAll() } }
@@ -74,7 +78,7 @@ public final class MQTTAdapter: @unchecked Sendable {
     private static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
     private func received(_ topic: String, _ payload: [UInt8]) {
-        if let requestID = responseID(payload) {
+        if responseTopics.contains(where: { Self.matches(topic, $0) }), let requestID = responseID(payload) {
             lock.lock()
             let continuation = waiting.removeValue(forKey: requestID)
             lock.unlock()

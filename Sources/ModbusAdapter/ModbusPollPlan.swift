@@ -39,9 +39,9 @@ public struct ModbusPollPlan: Sendable, Equatable {
             guard let source = point.modbus, source.device == device.name else { continue }
             byInterval[point.pollMilliseconds, default: []].append((index, source))
         }
-        groups = byInterval.keys.sorted().map { interval in
+        groups = byInterval.sorted { $0.key < $1.key }.map { interval, sources in
             var blocks: [Block] = []
-            let entries = byInterval[interval]!.sorted {
+            let entries = sources.sorted {
                 ($0.1.table.rawValue, $0.1.address, $0.0) < ($1.1.table.rawValue, $1.1.address, $1.0)
             }
             for (index, source) in entries {

@@ -144,7 +144,7 @@ struct ModbusControlTests {
         func run(_ index: Int, _ value: Bool) async -> ControlResult {
             let binding = bindings[index]
             return await runtime.execute(
-                ControlAction(object: binding.dataObject, value: .boolean(value)), binding: binding, route: binding.point.control!,
+                ControlAction(object: binding.dataObject, value: .boolean(value)), point: index, route: binding.point.control!,
                 destination: binding.point.control!.modbus!, writer: poller.write)
         }
 

@@ -16,23 +16,25 @@ import Testing
 struct ControlServiceTests {
     static let domain = "DEMOGenericIO"
 
-    /// A server for the demo model and an associated raw client.
+    /// A server for `model` (the demo model by default), started on loopback, and an associated raw client.
     static func connect(
-        _ prepare: (IedServer) throws -> Void = { _ in }, configure: (inout IedServerConfiguration) -> Void = { _ in }
+        model: IedModel? = nil, _ prepare: (IedServer) throws -> Void = { _ in }, configure: (inout IedServerConfiguration) -> Void = { _ in }
     ) async throws -> (IedServer, RawClient) {
         var configuration = IedServerConfiguration()
         configuration.bindAddress = "127.0.0.1"
         configuration.port = 0
         configure(&configuration)
-        let server = IedServer(model: try SCLLoader().load(file: Fixtures.demoSCL), configuration: configuration)
+        let server = IedServer(model: try model ?? SCLLoader().load(file: Fixtures.demoSCL), configuration: configuration)
         try prepare(server)
         try await server.start()
-        let client = try await RawClient(port: try #require(server.localPort), group: MultiThreadedEventLoopGroup.singleton)
-        try await client.send(ClientFrames.connectionRequest)
-        _ = try await client.wait { $0.count >= 22 }
-        try await client.send(ClientFrames.connect())
-        _ = try await client.wait { $0.count > 22 + 100 }
-        return (server, client)
+        return (server, try await RawClient.associated(port: try #require(server.localPort)))
+    }
+
+    /// IED T, LD0 with LLN0 and one more logical node.
+    static func model(_ node: LogicalNodeSpec) -> IedModel {
+        var builder = IedModelBuilder(iedName: "T")
+        builder.addLogicalDevice(LogicalDeviceSpec(inst: "LD0", logicalNodes: [LogicalNodeSpec(lnClass: "LLN0", dataObjects: [CDC.ens("Mod")]), node]))
+        return builder.build()
     }
 
     /// The MMS PDUs the client received after `offset` octets, in order.
@@ -115,11 +117,7 @@ struct ControlServiceTests {
         #expect(refused[1].hexDump == "A1 08 02 01 01 A5 03 80 01 03")
         let select = try await Self.exchange(client, ClientFrames.read(2, domain: Self.domain, item: "GGIO1$CO$SPCSO2$SBO"), expecting: 1)
         #expect(select[0].hexDump.hasSuffix(hex(Array("DEMOGenericIO/GGIO1$CO$SPCSO2".utf8))))
-        let other = try await RawClient(port: try #require(server.localPort), group: MultiThreadedEventLoopGroup.singleton)
-        try await other.send(ClientFrames.connectionRequest)
-        _ = try await other.wait { $0.count >= 22 }
-        try await other.send(ClientFrames.connect())
-        _ = try await other.wait { $0.count > 22 + 100 }
+        let other = try await RawClient.associated(port: try #require(server.localPort))
         let locked = try await Self.exchange(other, ClientFrames.read(1, domain: Self.domain, item: "GGIO1$CO$SPCSO2$SBO"), expecting: 1)
         #expect(locked[0].hexDump.hasSuffix("8A 00"))  // selected by another client: an empty string
         let operated = try await Self.exchange(client, Self.write(3, "GGIO1$CO$SPCSO2", "Oper", Self.command(true)), expecting: 1)
@@ -186,31 +184,14 @@ struct ControlServiceTests {
 
     @Test("time-activated operate: answered at once, executed at operTm with a CommandTermination; a Cancel before aborts it")
     func timeActivated() async throws {
-        var builder = IedModelBuilder(iedName: "T")
-        builder.addLogicalDevice(
-            LogicalDeviceSpec(
-                inst: "LD0",
-                logicalNodes: [
-                    LogicalNodeSpec(lnClass: "LLN0", dataObjects: [CDC.ens("Mod")]),
-                    LogicalNodeSpec(
-                        lnClass: "GGIO", inst: "1",
-                        dataObjects: [
-                            CDC.spc("SPCSO1", ctlModel: .directWithNormalSecurity, timeActivated: true),
-                            CDC.spc("SPCSO2", ctlModel: .directWithNormalSecurity, timeActivated: true),
-                        ]),
-                ]))
-        var configuration = IedServerConfiguration()
-        configuration.bindAddress = "127.0.0.1"
-        configuration.port = 0
-        let server = IedServer(model: builder.build(), configuration: configuration)
-        server.simulateControls(delay: .milliseconds(1))
-        try await server.start()
+        let node = LogicalNodeSpec(
+            lnClass: "GGIO", inst: "1",
+            dataObjects: [
+                CDC.spc("SPCSO1", ctlModel: .directWithNormalSecurity, timeActivated: true),
+                CDC.spc("SPCSO2", ctlModel: .directWithNormalSecurity, timeActivated: true),
+            ])
+        let (server, client) = try await Self.connect(model: Self.model(node)) { $0.simulateControls(delay: .milliseconds(1)) }
         defer { Task { await server.stop() } }
-        let client = try await RawClient(port: try #require(server.localPort), group: MultiThreadedEventLoopGroup.singleton)
-        try await client.send(ClientFrames.connectionRequest)
-        _ = try await client.wait { $0.count >= 22 }
-        try await client.send(ClientFrames.connect())
-        _ = try await client.wait { $0.count > 22 + 100 }
 
         func command(at time: Timestamp, cancel: Bool = false) -> MMSData {
             var octets: [UInt8] = []
@@ -262,35 +243,20 @@ struct ControlServiceTests {
 
     @Test("BSC (Tcmd ctlVal) reaches its handler; a test command reaches it too and changes no status")
     func tapChangerAndTestFlag() async throws {
-        var builder = IedModelBuilder(iedName: "T")
-        builder.addLogicalDevice(
-            LogicalDeviceSpec(
-                inst: "LD0",
-                logicalNodes: [
-                    LogicalNodeSpec(lnClass: "LLN0", dataObjects: [CDC.ens("Mod")]),
-                    LogicalNodeSpec(
-                        lnClass: "YLTC", inst: "1",
-                        dataObjects: [CDC.bsc("TapChg", ctlModel: .directWithNormalSecurity), CDC.spc("Blk", ctlModel: .directWithNormalSecurity)]),
-                ]))
-        var configuration = IedServerConfiguration()
-        configuration.bindAddress = "127.0.0.1"
-        configuration.port = 0
-        let server = IedServer(model: builder.build(), configuration: configuration)
+        let node = LogicalNodeSpec(
+            lnClass: "YLTC", inst: "1",
+            dataObjects: [CDC.bsc("TapChg", ctlModel: .directWithNormalSecurity), CDC.spc("Blk", ctlModel: .directWithNormalSecurity)])
         let seen = Mutex<[ControlAction]>([])
-        server.statusFollowsControl = true
-        for object in ["LD0/YLTC1.TapChg", "LD0/YLTC1.Blk"] {
-            try server.setControlHandler(for: object) { action in
-                seen.withLock { $0.append(action) }
-                return .success
+        let (server, client) = try await Self.connect(model: Self.model(node)) { server in
+            server.statusFollowsControl = true
+            for object in ["LD0/YLTC1.TapChg", "LD0/YLTC1.Blk"] {
+                try server.setControlHandler(for: object) { action in
+                    seen.withLock { $0.append(action) }
+                    return .success
+                }
             }
         }
-        try await server.start()
         defer { Task { await server.stop() } }
-        let client = try await RawClient(port: try #require(server.localPort), group: MultiThreadedEventLoopGroup.singleton)
-        try await client.send(ClientFrames.connectionRequest)
-        _ = try await client.wait { $0.count >= 22 }
-        try await client.send(ClientFrames.connect())
-        _ = try await client.wait { $0.count > 22 + 100 }
         let higher: MMSData = .structure([
             .bitString(MMSBitString(bytes: [0x80], bitCount: 2)), .structure([.integer(3), .octetString([])]), .unsigned(1),
             .utcTime([UInt8](repeating: 0, count: 8)), .boolean(false), .bitString(MMSBitString(bytes: [0x00], bitCount: 2)),

@@ -28,6 +28,16 @@ final class RawClient {
 
     func send(_ bytes: ByteBuffer) async throws { try await channel.writeAndFlush(bytes) }
 
+    /// A client that has associated (CR/CC, then the walk-through's AARQ and the AARE).
+    static func associated(port: Int, receiveBuffer: Int = 131_072) async throws -> RawClient {
+        let client = try await RawClient(port: port, group: MultiThreadedEventLoopGroup.singleton, receiveBuffer: receiveBuffer)
+        try await client.send(ClientFrames.connectionRequest)
+        _ = try await client.wait { $0.count >= 22 }
+        try await client.send(ClientFrames.connect())
+        _ = try await client.wait { $0.count > 22 + 100 }
+        return client
+    }
+
     /// Waits until `predicate` holds for the bytes received (at most 5 s).
     func wait(until predicate: @escaping ([UInt8]) -> Bool) async throws -> [UInt8] {
         for _ in 0..<500 {
@@ -124,22 +134,14 @@ struct ServerLifecycleTests {
         let server = try await startServer(model: try SCLLoader().load(file: Fixtures.demoSCL)) { $0.maximumQueuedReportBytes = 32_768 }
         defer { Task { await server.stop() } }
         let port = try #require(server.localPort)
-        let stalled = try await RawClient(port: port, group: MultiThreadedEventLoopGroup.singleton, receiveBuffer: 4096)
-        try await stalled.send(ClientFrames.connectionRequest)
-        _ = try await stalled.wait { $0.count >= 22 }
-        try await stalled.send(ClientFrames.connect())
-        _ = try await stalled.wait { $0.count > 22 + 100 }
+        let stalled = try await RawClient.associated(port: port, receiveBuffer: 4096)
         for (index, (item, value)) in [("BufTm", MMSData.unsigned(0)), ("RptEna", .boolean(true))].enumerated() {
             let before = stalled.received.value.count
             try await stalled.send(ClientFrames.write(Int64(index + 1), domain: "DEMOGenericIO", item: "LLN0$RP$urcbEvents01$" + item, value: value))
             _ = try await stalled.wait { $0.count > before }
         }
         try await stalled.channel.setOption(.autoRead, value: false)
-        let healthy = try await RawClient(port: port, group: MultiThreadedEventLoopGroup.singleton)
-        try await healthy.send(ClientFrames.connectionRequest)
-        _ = try await healthy.wait { $0.count >= 22 }
-        try await healthy.send(ClientFrames.connect())
-        _ = try await healthy.wait { $0.count > 22 + 100 }
+        let healthy = try await RawClient.associated(port: port)
         let indication = try server.handle(for: "GenericIO/GGIO1.Ind1.stVal")
         var updates = 0
         while server.openAssociations > 1 && updates < 2_000_000 {

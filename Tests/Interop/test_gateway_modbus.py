@@ -221,6 +221,20 @@ def tail(path: str, lines: int = 40) -> str:
         return f"({e})"
 
 
+def start_gateway(config, tmp_path) -> Gateway:
+    """`iec61850-gateway run --config CONFIG` on a free loopback port, logging to tmp_path/gateway.log;
+    returns once it accepts connections."""
+    port = _free_port()
+    log = str(tmp_path / "gateway.log")
+    env = dict(os.environ, SWIFT_BACKTRACE="enable=no")
+    with open(log, "ab") as err:
+        proc = subprocess.Popen([GATEWAY, "run", "--config", str(config), "--port", str(port), "--bind", "127.0.0.1"],
+                                cwd=REPO, env=env, stdout=err, stderr=err, start_new_session=True)
+    gw = Gateway(proc, port, log)
+    wait_accepting(proc, port, "iec61850-gateway")
+    return gw
+
+
 @pytest.fixture()
 def modbus_gateway(tmp_path):
     """(gateway, simulator): a Modbus simulator and a gateway on CONFIG polling it, both of the test's own."""
@@ -235,14 +249,7 @@ def modbus_gateway(tmp_path):
                                text=True, timeout=30)
         if check.returncode != 0:
             pytest.fail(f"iec61850-gateway validate refused the test configuration:\n{check.stdout}{check.stderr}")
-        port = _free_port()
-        log = str(tmp_path / "gateway.log")
-        env = dict(os.environ, SWIFT_BACKTRACE="enable=no")
-        with open(log, "ab") as err:
-            proc = subprocess.Popen([GATEWAY, "run", "--config", str(config), "--port", str(port), "--bind", "127.0.0.1"],
-                                    cwd=REPO, env=env, stdout=err, stderr=err, start_new_session=True)
-        gw = Gateway(proc, port, log)
-        wait_accepting(proc, port, "iec61850-gateway")
+        gw = start_gateway(config, tmp_path)
         yield gw, sim
     finally:
         if gw is not None:

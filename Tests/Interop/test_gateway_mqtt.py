@@ -24,8 +24,8 @@ import time
 import pytest
 
 from clients import CLIENTS
-from conftest import REPO, SCL, Checker, _free_port, _stop_server, run_client
-from test_gateway_modbus import GATEWAY, Gateway, tail, wait_accepting
+from conftest import SCL, Checker, _free_port, _stop_server, run_client
+from test_gateway_modbus import start_gateway, tail, wait_accepting
 
 MOSQUITTO = "/usr/sbin/mosquitto"
 GEN, MEAS = "DEMOGenericIO", "DEMOMeasurement"
@@ -145,14 +145,7 @@ def mqtt_gateway(tmp_path):
     try:
         config = tmp_path / "gateway.yaml"
         config.write_text(CONFIG.format(scl=SCL, port=broker.port))
-        port = _free_port()
-        log = str(tmp_path / "gateway.log")
-        with open(log, "ab") as err:
-            proc = subprocess.Popen([GATEWAY, "run", "--config", str(config), "--port", str(port), "--bind", "127.0.0.1"],
-                                    cwd=REPO, env=dict(os.environ, SWIFT_BACKTRACE="enable=no"), stdout=err, stderr=err,
-                                    start_new_session=True)
-        gw = Gateway(proc, port, log)
-        wait_accepting(proc, port, "iec61850-gateway")
+        gw = start_gateway(config, tmp_path)
         yield gw, broker
     finally:
         if gw is not None:
