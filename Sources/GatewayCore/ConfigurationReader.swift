@@ -187,7 +187,7 @@ public struct ConfigurationReader {
     }
 
     private mutating func modbusAddress(_ node: Node, subject: String) -> GatewayConfiguration.ModbusAddress? {
-        let keys: Set = ["device", "table", "address", "type", "bit", "length", "byte-order", "word-order"]
+        let keys: Set = ["device", "table", "address", "type", "bit", "length", "byte-order", "word-order", "function"]
         guard let map = mapping(node, "modbus", keys: keys) else { return nil }
         guard let device = string(map["device"], "modbus.device", requiredIn: node), let tableName = string(map["table"], "modbus.table", requiredIn: node),
             let address = integer(map["address"], "modbus.address", in: 0...65536, requiredIn: node)
@@ -212,6 +212,7 @@ public struct ConfigurationReader {
         result.length = integer(map["length"], "modbus.length", in: 1...250) ?? 0
         result.byteOrder = endianness(map["byte-order"], "modbus.byte-order")
         result.wordOrder = endianness(map["word-order"], "modbus.word-order")
+        result.writeFunction = integer(map["function"], "modbus.function", in: 5...16)
         return result
     }
 

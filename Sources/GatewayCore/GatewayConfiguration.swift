@@ -53,6 +53,10 @@ public struct GatewayConfiguration: Sendable {
         /// Per-point overrides of the device's orders.
         public var byteOrder: Endianness?
         public var wordOrder: Endianness?
+        /// The write function code, for devices that accept only one kind: 5 or 15 for a coil, 6 or 16 for
+        /// registers (6 for one register only). By default a coil is written with 5, one register with 6 and
+        /// several with 16.
+        public var writeFunction: Int?
     }
 
     /// The MQTT broker the gateway connects to.

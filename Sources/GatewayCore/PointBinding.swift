@@ -30,19 +30,27 @@ public enum ConfigurationValidator {
             }
             devices[device.name] = device
         }
-        // Each device is polled by a thread of its own with its own connection; two devices on one serial
-        // port would open it twice and interleave requests on the line.
-        var ports: [String: GatewayConfiguration.ModbusDevice] = [:]
+        // The units of one serial port share one line: its settings must agree and each unit answers to
+        // its own address.
+        var ports: [String: [GatewayConfiguration.ModbusDevice]] = [:]
         for device in configuration.modbusDevices {
             guard case .rtu(let path, _, _, _, _, _) = device.transport else { continue }
-            if let earlier = ports[path] {
-                errors.append(
-                    ConfigurationError(
-                        file: device.location.file, line: device.location.line, subject: "device \(device.name)",
-                        "serial port \(path) is already used by device \(earlier.name) (line \(earlier.location.line)); several units on one line are not supported yet"
-                    ))
+            func refuse(_ message: String) {
+                errors.append(ConfigurationError(file: device.location.file, line: device.location.line, subject: "device \(device.name)", message))
             }
-            ports[path] = device
+            if let earlier = ports[path]?.first, earlier.transport != device.transport {
+                refuse(
+                    "serial port \(path) is also used by device \(earlier.name) (line \(earlier.location.line)) with other settings; the units of one line share baud, parity, data and stop bits and RS-485 mode"
+                )
+            }
+            for earlier in ports[path] ?? [] {
+                if earlier.unit == device.unit {
+                    refuse(
+                        "unit \(device.unit) on serial port \(path) is also device \(earlier.name) (line \(earlier.location.line)); give each unit of a line its own address"
+                    )
+                }
+            }
+            ports[path, default: []].append(device)
         }
         var targets: [Int: GatewayConfiguration.Point] = [:]
         var sources: [String: GatewayConfiguration.Point] = [:]
@@ -122,6 +130,18 @@ public enum ConfigurationValidator {
         if address.table.isBits && address.type != .bool { fail("\(role): table \(address.table.rawValue) holds bits; type must be bool") }
         if address.bit != nil && (address.table.isBits || ![.bool, .uint16, .int16].contains(address.type)) {
             fail("\(role): bit needs a holding or input register read as bool, uint16 or int16")
+        }
+        if let function = address.writeFunction {
+            let allowed = address.table == .coil ? [5, 15] : address.table == .holding ? [6, 16] : []
+            if !writing {
+                fail("\(role): function names a write function code; it belongs to a control route")
+            } else if !allowed.contains(function) {
+                fail("\(role): function \(function) cannot write table \(address.table.rawValue); use \(allowed.map(String.init).joined(separator: " or "))")
+            } else if function == 6 && address.type.registerCount(stringLength: address.length) != 1 {
+                fail(
+                    "\(role): function 6 writes one register, but \(address.type.rawValue) takes \(address.type.registerCount(stringLength: address.length)); use 16"
+                )
+            }
         }
         if address.type == .string && address.length == 0 { fail("\(role): a string needs length (characters)") }
         let first = address.address - device.addressing

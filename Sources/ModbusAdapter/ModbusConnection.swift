@@ -8,6 +8,8 @@ import GatewayCore
 final class ModbusConnection: @unchecked Sendable {
     private let context: OpaquePointer
     private(set) var isConnected = false
+    /// An RTU line, on which several units may share this connection.
+    let isSerial: Bool
 
     init(_ device: GatewayConfiguration.ModbusDevice) throws(ModbusError) {
         let created: OpaquePointer?
@@ -19,9 +21,8 @@ final class ModbusConnection: @unchecked Sendable {
         }
         guard let created else { throw ModbusError.last("create context for \(device.name)") }
         context = created
-        modbus_set_slave(context, Int32(device.unit))
-        let timeout = UInt32(device.timeoutMilliseconds)
-        modbus_set_response_timeout(context, timeout / 1000, (timeout % 1000) * 1000)
+        if case .rtu = device.transport { isSerial = true } else { isSerial = false }
+        select(device)
         if case .rtu(_, _, _, _, _, true) = device.transport {
             _ = modbus_rtu_set_serial_mode(context, MODBUS_RTU_RS485)  // not every port supports it; polling still works
         }
@@ -36,6 +37,19 @@ final class ModbusConnection: @unchecked Sendable {
         guard !isConnected else { return }
         guard modbus_connect(context) == 0 else { throw .last("connect") }
         isConnected = true
+    }
+
+    /// Addresses the next requests to `device` (its unit and response timeout): the units of one serial
+    /// line share the connection.
+    func select(_ device: GatewayConfiguration.ModbusDevice) {
+        modbus_set_slave(context, Int32(device.unit))
+        let timeout = UInt32(device.timeoutMilliseconds)
+        modbus_set_response_timeout(context, timeout / 1000, (timeout % 1000) * 1000)
+    }
+
+    /// Drops whatever a late or garbled answer left on the line.
+    func flush() {
+        if isConnected { _ = modbus_flush(context) }
     }
 
     func close() {
@@ -65,13 +79,17 @@ final class ModbusConnection: @unchecked Sendable {
         return registers
     }
 
-    func writeCoil(address: Int, _ value: Bool) throws(ModbusError) {
-        guard modbus_write_bit(context, Int32(address), value ? 1 : 0) == 1 else { throw .last("write coil \(address)") }
+    /// Writes a coil with function 5, or 15 when `multiple`.
+    func writeCoil(address: Int, _ value: Bool, multiple: Bool = false) throws(ModbusError) {
+        var bit: UInt8 = value ? 1 : 0
+        let written = multiple ? modbus_write_bits(context, Int32(address), 1, &bit) : modbus_write_bit(context, Int32(address), Int32(bit))
+        guard written == 1 else { throw .last("write coil \(address)") }
     }
 
-    func writeRegisters(address: Int, _ registers: [UInt16]) throws(ModbusError) {
+    /// Writes registers: one with function 6 unless `multiple`, several with 16.
+    func writeRegisters(address: Int, _ registers: [UInt16], multiple: Bool = false) throws(ModbusError) {
         let written =
-            registers.count == 1
+            registers.count == 1 && !multiple
             ? modbus_write_register(context, Int32(address), registers[0])
             : modbus_write_registers(context, Int32(address), Int32(registers.count), registers)
         guard written == Int32(registers.count) else { throw .last("write holding \(address)+\(registers.count)") }

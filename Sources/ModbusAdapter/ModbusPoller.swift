@@ -3,35 +3,74 @@ import GatewayCore
 import IEC61850Model
 import Logging
 
-/// Polls one Modbus device on a thread of its own (one request at a time on its line), and hands the
-/// readings of each poll to `deliver`. A device that fails is marked down, its points are reported as
-/// failed once, and it is tried again after its retry time, without stalling any other device.
+/// Polls the devices of one Modbus line on a thread of its own, one request at a time, and hands the
+/// readings of each poll to `deliver`.
 ///
-/// @unchecked Sendable: the connection and the schedule are touched by the poller thread only.
+/// A line is one TCP device, or every RTU unit on one serial port (which shares one open port). Each
+/// device keeps its own schedule, timeout and state: a device that fails is marked down, its points are
+/// reported as failed once, and it is skipped until its retry time, so a dead unit costs its line one
+/// timeout per retry period and never stalls the other units.
+///
+/// @unchecked Sendable: the connection and the schedules are touched by the poller thread only; the
+/// write queue is behind `jobs`.
 public final class ModbusPoller: @unchecked Sendable {
-    public let device: GatewayConfiguration.ModbusDevice
-    public let plan: ModbusPollPlan
+    /// The devices on this line, in the configuration's order.
+    public let devices: [GatewayConfiguration.ModbusDevice]
+    private let plans: [ModbusPollPlan]
     private let deliver: @Sendable ([FieldReading]) -> Void
     private let logger: Logger
     private let worker = WorkerThread()
     private let wake = DispatchSemaphore(value: 0)
     private let jobs = NSLock()
-    private var pendingWrites: [(GatewayConfiguration.ModbusAddress, FieldValue, CheckedContinuation<Void, any Error>)] = []
+    private var pendingWrites: [Write] = []
 
+    private struct Write {
+        let device: Int
+        let destination: GatewayConfiguration.ModbusAddress
+        let value: FieldValue
+        let continuation: CheckedContinuation<Void, any Error>
+    }
+
+    /// The lines of a configuration: each TCP device alone, RTU devices grouped by serial port.
+    public static func lines(_ devices: [GatewayConfiguration.ModbusDevice]) -> [[GatewayConfiguration.ModbusDevice]] {
+        var lines: [[GatewayConfiguration.ModbusDevice]] = []
+        var serial: [String: Int] = [:]
+        for device in devices {
+            if case .rtu(let path, _, _, _, _, _) = device.transport {
+                if let index = serial[path] {
+                    lines[index].append(device)
+                    continue
+                }
+                serial[path] = lines.count
+            }
+            lines.append([device])
+        }
+        return lines
+    }
+
+    /// `devices`: one line (see `lines`); `points`: (index in the configuration, point) of all points.
     public init(
-        device: GatewayConfiguration.ModbusDevice, points: [(Int, GatewayConfiguration.Point)], logger: Logger,
+        line devices: [GatewayConfiguration.ModbusDevice], points: [(Int, GatewayConfiguration.Point)], logger: Logger,
         deliver: @escaping @Sendable ([FieldReading]) -> Void
     ) {
-        self.device = device
-        self.plan = ModbusPollPlan(device: device, points: points)
+        precondition(!devices.isEmpty, "a line has at least one device")
+        self.devices = devices
+        self.plans = devices.map { ModbusPollPlan(device: $0, points: points) }
         self.deliver = deliver
         var logger = logger
-        logger[metadataKey: "device"] = "\(device.name)"
+        logger[metadataKey: "line"] = "\(Self.lineName(devices[0]))"
         self.logger = logger
     }
 
+    private static func lineName(_ device: GatewayConfiguration.ModbusDevice) -> String {
+        switch device.transport {
+        case .tcp(let host, let port): "\(host):\(port)"
+        case .rtu(let path, _, _, _, _, _): path
+        }
+    }
+
     public func start() {
-        worker.start(name: "modbus-\(device.name)") { [self] in run() }
+        worker.start(name: "modbus-\(devices[0].name)") { [self] in run() }
     }
 
     /// Stops polling; returns once the thread has ended (at most one request timeout later).
@@ -41,18 +80,21 @@ public final class ModbusPoller: @unchecked Sendable {
         failPendingWrites(ModbusError(operation: "write", message: "the gateway is stopping"))
     }
 
-    /// Writes a value to the device, between two polls on its line (one request at a time). A failed
-    /// write is reported, never retried: a command must not reach the field twice.
-    public func write(_ destination: GatewayConfiguration.ModbusAddress, _ value: FieldValue) async throws {
+    /// Writes a value to a device of this line, between two requests on the line. A failed write is
+    /// reported, never retried: a command must not reach the field twice.
+    public func write(device name: String, _ destination: GatewayConfiguration.ModbusAddress, _ value: FieldValue) async throws {
+        guard let device = devices.firstIndex(where: { $0.name == name }) else {
+            throw ModbusError(operation: "write", message: "no device \(name) on this line")
+        }
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
             jobs.lock()
-            pendingWrites.append((destination, value, continuation))
+            pendingWrites.append(Write(device: device, destination: destination, value: value, continuation: continuation))
             jobs.unlock()
             wake.signal()
         }
     }
 
-    private func takeWrites() -> [(GatewayConfiguration.ModbusAddress, FieldValue, CheckedContinuation<Void, any Error>)] {
+    private func takeWrites() -> [Write] {
         jobs.lock()
         defer {
             pendingWrites.removeAll()
@@ -62,32 +104,60 @@ public final class ModbusPoller: @unchecked Sendable {
     }
 
     private func failPendingWrites(_ error: ModbusError) {
-        for (_, _, continuation) in takeWrites() { continuation.resume(throwing: error) }
+        for write in takeWrites() { write.continuation.resume(throwing: error) }
     }
 
-    /// Runs the queued writes on this thread's connection.
-    private func performWrites(_ connection: inout ModbusConnection?) {
-        for (destination, value, continuation) in takeWrites() {
+    /// The line's connection, opened on first use and reopened after it broke.
+    private var connection: ModbusConnection?
+
+    private func connected(to device: GatewayConfiguration.ModbusDevice) throws(ModbusError) -> ModbusConnection {
+        if connection == nil { connection = try ModbusConnection(device) }
+        try connection!.connect()
+        connection!.select(device)
+        return connection!
+    }
+
+    /// After a failed request: a TCP connection is closed (the next request reconnects); a serial port
+    /// stays open for the other units unless the port itself failed.
+    private func recover(after error: ModbusError) {
+        guard let connection else { return }
+        if connection.isSerial && error.concernsDeviceOnly {
+            connection.flush()
+        } else {
+            connection.close()
+        }
+    }
+
+    /// Runs the queued writes on the line's connection.
+    private func performWrites() {
+        for write in takeWrites() {
+            let device = devices[write.device]
+            let destination = write.destination
             do throws(ModbusError) {
-                if connection == nil { connection = try ModbusConnection(device) }
-                try connection!.connect()
+                let connection = try connected(to: device)
                 let address = destination.address - device.addressing
                 if destination.table == .coil {
-                    try connection!.writeCoil(address: address, (value.number ?? 0) != 0)
+                    try connection.writeCoil(address: address, (write.value.number ?? 0) != 0, multiple: destination.writeFunction == 15)
                 } else if let registers = ModbusRegisterCodec.encode(
-                    value, as: destination.type, byteOrder: destination.byteOrder ?? device.byteOrder, wordOrder: destination.wordOrder ?? device.wordOrder)
+                    write.value, as: destination.type, byteOrder: destination.byteOrder ?? device.byteOrder,
+                    wordOrder: destination.wordOrder ?? device.wordOrder)
                 {
-                    try connection!.writeRegisters(address: address, registers)
+                    try connection.writeRegisters(address: address, registers, multiple: destination.writeFunction == 16)
                 } else {
                     throw ModbusError(
-                        operation: "write \(destination.table.rawValue) \(destination.address)", message: "\(value) does not fit \(destination.type)")
+                        operation: "write \(destination.table.rawValue) \(destination.address)", message: "\(write.value) does not fit \(destination.type)")
                 }
-                logger.info("wrote", metadata: ["table": "\(destination.table.rawValue)", "address": "\(destination.address)", "value": "\(value)"])
-                continuation.resume()
+                logger.info(
+                    "wrote",
+                    metadata: [
+                        "device": "\(device.name)", "table": "\(destination.table.rawValue)", "address": "\(destination.address)",
+                        "value": "\(write.value)",
+                    ])
+                write.continuation.resume()
             } catch {
-                connection?.close()
-                logger.warning("write failed", metadata: ["error": "\(error)"])
-                continuation.resume(throwing: error)
+                recover(after: error)
+                logger.warning("write failed", metadata: ["device": "\(device.name)", "error": "\(error)"])
+                write.continuation.resume(throwing: error)
             }
         }
     }
@@ -96,54 +166,74 @@ public final class ModbusPoller: @unchecked Sendable {
 
     private static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
-    private func run() {
-        var connection: ModbusConnection?
-        var due = [UInt64](repeating: Self.now(), count: max(plan.groups.count, 1))
+    /// One device's place in the line's schedule.
+    private struct Schedule {
+        /// When each poll group is next due (one entry for a device that is only written to).
+        var due: [UInt64]
         var down = false
         var retryAt: UInt64 = 0
+    }
+
+    private func run() {
+        let start = Self.now()
+        var schedules = plans.map { Schedule(due: [UInt64](repeating: start, count: max($0.groups.count, 1))) }
         while isRunning {
-            performWrites(&connection)
-            let index = due.indices.min { due[$0] < due[$1] }!
+            performWrites()
+            // The most overdue poll group of any device on the line goes next.
+            var next: (device: Int, group: Int, at: UInt64)?
+            for (device, schedule) in schedules.enumerated() {
+                for (group, at) in schedule.due.enumerated() where next == nil || at < next!.at { next = (device, group, at) }
+            }
+            let (device, group, at) = next!
             let now = Self.now()
-            if due[index] > now {
+            if at > now {
                 // Sleep until the next poll, a write, or at most 50 ms (to see stop()).
-                _ = wake.wait(timeout: .now() + .nanoseconds(Int(min(due[index] - now, 50_000_000))))
+                _ = wake.wait(timeout: .now() + .nanoseconds(Int(min(at - now, 50_000_000))))
                 continue
             }
-            guard index < plan.groups.count else {  // a device that is only written to
-                due[index] = now + 50_000_000
+            let plan = plans[device]
+            guard group < plan.groups.count else {  // a device that is only written to
+                schedules[device].due[group] = now + 3_600_000_000_000
                 continue
             }
-            let interval = UInt64(plan.groups[index].intervalMilliseconds) * 1_000_000
-            due[index] = max(due[index] + interval, now)
-            if down && now < retryAt { continue }
-            do throws(ModbusError) {
-                if connection == nil { connection = try ModbusConnection(device) }
-                try connection!.connect()
-                var readings: [FieldReading] = []
-                for block in plan.groups[index].blocks {
-                    let time = Timestamp.now()
-                    let values =
-                        block.table.isBits
-                        ? ModbusPollPlan.decode(block, bits: try connection!.readBits(block.table, address: block.start, count: block.count))
-                        : ModbusPollPlan.decode(block, registers: try connection!.readRegisters(block.table, address: block.start, count: block.count))
-                    readings += values.map { FieldReading(point: $0.0, value: $0.1, time: time) }
-                }
-                if down { logger.notice("device answers again") }
-                down = false
-                deliver(readings)
-            } catch {
-                connection?.close()
-                if !down {
-                    logger.warning("device failed; its points turn invalid", metadata: ["error": "\(error)", "retryMs": "\(device.retryMilliseconds)"])
-                    let time = Timestamp.now()
-                    deliver(plan.groups.flatMap(\.blocks).flatMap(\.members).map { FieldReading(point: $0.point, value: nil, time: time) })
-                }
-                down = true
-                retryAt = Self.now() + UInt64(device.retryMilliseconds) * 1_000_000
-            }
+            let interval = UInt64(plan.groups[group].intervalMilliseconds) * 1_000_000
+            schedules[device].due[group] = max(at + interval, now)
+            if schedules[device].down && now < schedules[device].retryAt { continue }
+            poll(device, group: group, schedule: &schedules[device])
         }
         failPendingWrites(ModbusError(operation: "write", message: "the gateway is stopping"))
         connection?.close()
+        connection = nil
+    }
+
+    private func poll(_ index: Int, group: Int, schedule: inout Schedule) {
+        let device = devices[index]
+        let plan = plans[index]
+        do throws(ModbusError) {
+            let connection = try connected(to: device)
+            var readings: [FieldReading] = []
+            for block in plan.groups[group].blocks {
+                let time = Timestamp.now()
+                let values =
+                    block.table.isBits
+                    ? ModbusPollPlan.decode(block, bits: try connection.readBits(block.table, address: block.start, count: block.count))
+                    : ModbusPollPlan.decode(block, registers: try connection.readRegisters(block.table, address: block.start, count: block.count))
+                readings += values.map { FieldReading(point: $0.0, value: $0.1, time: time) }
+            }
+            if schedule.down { logger.notice("device answers again", metadata: ["device": "\(device.name)"]) }
+            schedule.down = false
+            deliver(readings)
+        } catch {
+            recover(after: error)
+            if !schedule.down {
+                logger.warning(
+                    "device failed; its points turn invalid",
+                    metadata: ["device": "\(device.name)", "error": "\(error)", "retryMs": "\(device.retryMilliseconds)"])
+                let time = Timestamp.now()
+                deliver(plan.groups.flatMap(\.blocks).flatMap(\.members).map { FieldReading(point: $0.point, value: nil, time: time) })
+            }
+            schedule.down = true
+            schedule.retryAt = Self.now() + UInt64(device.retryMilliseconds) * 1_000_000
+        }
     }
 }

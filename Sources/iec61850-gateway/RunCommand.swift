@@ -137,8 +137,8 @@ struct RunCommand: AsyncParsableCommand {
             }
             let runtime = GatewayRuntime(bindings: bindings, server: server, logger: logger)
             let points = Array(file.points.enumerated())
-            pollers = file.modbusDevices.map { device in
-                ModbusPoller(device: device, points: points, logger: Logger(label: "iec61850-gateway.modbus")) { runtime.apply($0) }
+            pollers = ModbusPoller.lines(file.modbusDevices).map { line in
+                ModbusPoller(line: line, points: points, logger: Logger(label: "iec61850-gateway.modbus")) { runtime.apply($0) }
             }
             logger.notice(
                 "loaded \(config ?? "")",
@@ -154,8 +154,12 @@ struct RunCommand: AsyncParsableCommand {
                     throw ValidationError("mqtt: \(error)")
                 }
             }
-            let writers = Dictionary(
-                pollers.map { poller in (poller.device.name, poller.write as GatewayRuntime.Writer) }, uniquingKeysWith: { first, _ in first })
+            var writers: [String: GatewayRuntime.Writer] = [:]
+            for poller in pollers {
+                for device in poller.devices {
+                    writers[device.name] = { destination, value in try await poller.write(device: device.name, destination, value) }
+                }
+            }
             var commander: GatewayRuntime.Commander?
             if let adapter = mqtt {
                 commander = { route, action, timeout in await adapter.command(route, action: action, timeout: timeout) }

@@ -103,7 +103,7 @@ struct ConfigurationTests {
             ])
     }
 
-    @Test("two devices on one serial port are refused, naming both")
+    @Test("units of one serial port share its settings and have their own addresses; clashes name both devices")
     func sharedSerialPort() {
         let messages = Self.messages(
             """
@@ -113,10 +113,44 @@ struct ConfigurationTests {
               - name: b
                 rtu: {device: /dev/ttyUSB0, baud: 9600}
                 unit: 2
+              - name: c
+                rtu: {device: /dev/ttyUSB0, baud: 19200}
+                unit: 3
+              - name: d
+                rtu: {device: /dev/ttyUSB0, baud: 9600}
+                unit: 2
             """)
         #expect(
             messages == [
-                "plant.yaml:4: device b: serial port /dev/ttyUSB0 is already used by device a (line 2); several units on one line are not supported yet"
+                "plant.yaml:7: device c: serial port /dev/ttyUSB0 is also used by device a (line 2) with other settings; the units of one line share baud, parity, data and stop bits and RS-485 mode",
+                "plant.yaml:10: device d: unit 2 on serial port /dev/ttyUSB0 is also device b (line 4); give each unit of a line its own address",
+            ])
+    }
+
+    @Test("a write function code must fit the table and the register count, and belongs to a control route")
+    func writeFunctions() {
+        let messages = Self.messages(
+            Self.device + """
+
+                points:
+                  - ref: GenericIO/GGIO1.SPCSO1
+                    modbus: {device: meter, table: coil, address: 6, function: 5}
+                    control:
+                      modbus: {device: meter, table: coil, address: 7, function: 16}
+                  - ref: GenericIO/GGIO3.AnCtl1
+                    modbus: {device: meter, table: holding, address: 20, type: float32}
+                    control:
+                      modbus: {device: meter, table: holding, address: 30, type: float32, function: 6}
+                  - ref: GenericIO/GGIO1.SPCSO2
+                    modbus: {device: meter, table: coil, address: 8}
+                    control:
+                      modbus: {device: meter, table: coil, address: 9, function: 15}
+                """)
+        #expect(
+            messages == [
+                "plant.yaml:6: point GenericIO/GGIO1.SPCSO1: source: function names a write function code; it belongs to a control route",
+                "plant.yaml:6: point GenericIO/GGIO1.SPCSO1: control route: function 16 cannot write table coil; use 5 or 15",
+                "plant.yaml:10: point GenericIO/GGIO3.AnCtl1: control route: function 6 writes one register, but float32 takes 2; use 16",
             ])
     }
 

@@ -15,7 +15,7 @@ enum Gateway {
         let server = IedServer(model: model)
         let bindings = try ConfigurationValidator.bind(configuration, to: model)
         let runtime = GatewayRuntime(bindings: bindings, server: server, logger: Logger(label: "test"))
-        let poller = ModbusPoller(device: configuration.modbusDevices[0], points: Array(configuration.points.enumerated()), logger: Logger(label: "test")) {
+        let poller = ModbusPoller(line: [configuration.modbusDevices[0]], points: Array(configuration.points.enumerated()), logger: Logger(label: "test")) {
             runtime.apply($0)
         }
         poller.start()
@@ -145,7 +145,7 @@ struct ModbusControlTests {
             let binding = bindings[index]
             return await runtime.execute(
                 ControlAction(object: binding.dataObject, value: .boolean(value)), point: index, route: binding.point.control!,
-                destination: binding.point.control!.modbus!, writer: poller.write)
+                destination: binding.point.control!.modbus!, writer: { try await poller.write(device: "io", $0, $1) })
         }
 
         #expect(await run(0, true).isSuccessForTest)
@@ -160,6 +160,86 @@ struct ModbusControlTests {
         simulator.stop()
         let undelivered = await run(0, false)
         #expect(undelivered.causeForTest == .abortionByCommunicationLoss)
+    }
+}
+
+@Suite("Several RTU units on one serial line (a pseudo-terminal served by the simulator)", .timeLimit(.minutes(1)))
+struct ModbusSerialLineTests {
+    @Test("two live units are polled and written through one port; a silent unit turns only its own points invalid")
+    func sharedLine() async throws {
+        let link = FileManager.default.temporaryDirectory.appendingPathComponent("rtu-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+        let simulator = try ModbusSimulator(serialLink: link, units: [1, 2])
+        simulator.start()
+        defer { simulator.stop() }
+        simulator.set(.coil, address: 1, bit: true, unit: 1)
+        simulator.set(.coil, address: 1, bit: false, unit: 2)
+        simulator.set(.holding, address: 5, value: .unsigned(2), as: .uint16, unit: 2)
+        let configuration = try ConfigurationReader.parse(
+            """
+            modbus:
+              - name: north
+                rtu: {device: \(link), baud: 19200}
+                unit: 1
+                timeout-ms: 200
+              - name: south
+                rtu: {device: \(link), baud: 19200}
+                unit: 2
+                timeout-ms: 200
+              - name: silent
+                rtu: {device: \(link), baud: 19200}
+                unit: 7
+                timeout-ms: 200
+                retry-ms: 1000
+            points:
+              - ref: GenericIO/GGIO1.Ind1
+                modbus: {device: north, table: coil, address: 1}
+                poll-ms: 50
+              - ref: GenericIO/GGIO1.Ind2
+                modbus: {device: south, table: coil, address: 1}
+                poll-ms: 50
+              - ref: GenericIO/GGIO1.Ind3
+                modbus: {device: silent, table: coil, address: 1}
+                poll-ms: 50
+              - ref: GenericIO/GGIO3.Pos1
+                modbus: {device: south, table: holding, address: 5, type: uint16}
+                map: {0: intermediate, 1: off, 2: on, 3: bad}
+                poll-ms: 50
+            """, file: "line.yaml")
+        #expect(ModbusPoller.lines(configuration.modbusDevices).map { $0.map(\.name) } == [["north", "south", "silent"]])
+        let model = try SCLLoader().load(file: ConfigurationTests.root.appendingPathComponent("mappings/demo/demo.icd").path)
+        let server = IedServer(model: model)
+        let bindings = try ConfigurationValidator.bind(configuration, to: model)
+        let runtime = GatewayRuntime(bindings: bindings, server: server, logger: Logger(label: "test"))
+        let poller = ModbusPoller(line: configuration.modbusDevices, points: Array(configuration.points.enumerated()), logger: Logger(label: "test")) {
+            runtime.apply($0)
+        }
+        poller.start()
+        defer { poller.stop() }
+
+        func value(_ reference: String) throws -> DataValue? { server.value(of: try server.handle(for: reference)) }
+        var failed = Quality(validity: .invalid)
+        failed.insert(.failure)
+        #expect(try await ModbusGatewayTests.eventually { try value("GenericIO/GGIO1.Ind3.q") == .quality(failed) })
+        #expect(try await ModbusGatewayTests.eventually { try value("GenericIO/GGIO1.Ind1.stVal") == .boolean(true) })
+        #expect(try value("GenericIO/GGIO1.Ind1.q") == .quality(.good))
+        #expect(try value("GenericIO/GGIO1.Ind2.stVal") == .boolean(false))
+        #expect(try value("GenericIO/GGIO3.Pos1.stVal") == .integer(2))
+
+        // The live units keep being polled while the silent one keeps failing.
+        simulator.set(.coil, address: 1, bit: true, unit: 2)
+        #expect(try await ModbusGatewayTests.eventually { try value("GenericIO/GGIO1.Ind2.stVal") == .boolean(true) })
+        #expect(try value("GenericIO/GGIO1.Ind3.q") == .quality(failed))
+
+        // A write goes to its own unit only.
+        var destination = GatewayConfiguration.ModbusAddress(device: "south", table: .holding, address: 9, type: .uint16)
+        try await poller.write(device: "south", destination, .unsigned(4242))
+        #expect(simulator.lastFunction == 6)
+        destination.writeFunction = 16  // for a device that only takes "write multiple registers"
+        try await poller.write(device: "south", destination, .unsigned(4242))
+        #expect(simulator.lastFunction == 16)
+        #expect(simulator.registers(.holding, address: 9, count: 1, unit: 2) == [4242])
+        #expect(simulator.registers(.holding, address: 9, count: 1, unit: 1) == [0])
+        await #expect(throws: ModbusError.self) { try await poller.write(device: "silent", destination, .unsigned(1)) }
     }
 }
 
