@@ -42,7 +42,7 @@ public struct ConfigurationReader {
     private mutating func read(_ text: String, into configuration: inout GatewayConfiguration, folder: String) {
         let root: Node
         do {
-            guard let node = try Yams.compose(yaml: text) else { return fail(1, "the file is empty") }
+            guard let node = try Yams.compose(yaml: text, .basic) else { return fail(1, "the file is empty") }
             root = node
         } catch let error as YamlError {
             return fail(Self.line(of: error), "not valid YAML: \(Self.describe(error))")
@@ -65,7 +65,7 @@ public struct ConfigurationReader {
             case "modbus":
                 for device in sequence(value, "modbus") { if let parsed = modbusDevice(device) { configuration.modbusDevices.append(parsed) } }
             case "mqtt":
-                configuration.mqtt = broker(value)
+                configuration.mqtt = broker(value, folder: folder)
             case "points":
                 for point in sequence(value, "points") { if let parsed = self.point(point) { configuration.points.append(parsed) } }
             case "include":
@@ -216,7 +216,7 @@ public struct ConfigurationReader {
         return result
     }
 
-    private mutating func broker(_ node: Node) -> GatewayConfiguration.MQTTBroker? {
+    private mutating func broker(_ node: Node, folder: String) -> GatewayConfiguration.MQTTBroker? {
         let keys: Set = ["url", "client-id", "username", "password-env", "keep-alive", "clean-session", "status-topic", "ca", "cert", "key"]
         guard let map = mapping(node, "mqtt", keys: keys), let url = string(map["url"], "mqtt.url", requiredIn: node) else { return nil }
         guard let parsed = URLComponents(string: url), let scheme = parsed.scheme, ["mqtt", "mqtts", "tcp", "ssl"].contains(scheme),
@@ -229,9 +229,10 @@ public struct ConfigurationReader {
         var broker = GatewayConfiguration.MQTTBroker(
             host: host, port: parsed.port ?? (tls ? 8883 : 1883), location: GatewayConfiguration.Location(file: file, line: line(node)))
         broker.tls = tls
-        broker.caFile = string(map["ca"], "mqtt.ca")
-        broker.certificateFile = string(map["cert"], "mqtt.cert")
-        broker.keyFile = string(map["key"], "mqtt.key")
+        // Files are relative to the configuration file, as the model is.
+        broker.caFile = string(map["ca"], "mqtt.ca").map { resolve($0, folder) }
+        broker.certificateFile = string(map["cert"], "mqtt.cert").map { resolve($0, folder) }
+        broker.keyFile = string(map["key"], "mqtt.key").map { resolve($0, folder) }
         broker.clientID = string(map["client-id"], "mqtt.client-id") ?? broker.clientID
         broker.username = string(map["username"], "mqtt.username")
         broker.passwordEnvironmentVariable = string(map["password-env"], "mqtt.password-env")

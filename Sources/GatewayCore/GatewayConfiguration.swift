@@ -123,11 +123,21 @@ public struct GatewayConfiguration: Sendable {
         case questionable
     }
 
+    /// A point of the configuration. Sources and routes are boxed: a gateway holds tens of thousands of
+    /// points, each with one source and rarely a route, and inline they would triple a point's size.
     public struct Point: Sendable, Equatable {
         /// A data object (`Measurement/MMXU1.TotW`: the value goes to its main attribute) or an attribute.
         public var reference: String
-        public var modbus: ModbusAddress?
-        public var mqtt: MQTTSource?
+        public var modbus: ModbusAddress? {
+            get { boxedModbus?.value }
+            set { boxedModbus = newValue.map(Box.init) }
+        }
+        public var mqtt: MQTTSource? {
+            get { boxedMQTT?.value }
+            set { boxedMQTT = newValue.map(Box.init) }
+        }
+        private var boxedModbus: Box<ModbusAddress>?
+        private var boxedMQTT: Box<MQTTSource>?
         /// An MQTT point whose topic stays silent this long turns to its failure quality.
         public var staleMilliseconds: Int?
         public var pollMilliseconds: Int = 1000
@@ -135,13 +145,22 @@ public struct GatewayConfiguration: Sendable {
         /// A change smaller than this (after scaling) is not an update.
         public var deadband: Double = 0
         public var onFailure: FailureQuality = .invalid
-        public var control: ControlRoute?
+        public var control: ControlRoute? {
+            get { boxedControl?.value }
+            set { boxedControl = newValue.map(Box.init) }
+        }
+        private var boxedControl: Box<ControlRoute>?
         /// Without an SCL file: the common data class of the data object the gateway builds (`MV`, `SPC`…).
         public var cdc: String?
         /// Without an SCL file: the control model of a controllable object (default: direct with normal
         /// security when the point has a control route, status-only otherwise).
         public var controlModel: ControlModel?
         public var location: Location
+
+        public init(reference: String, location: Location) {
+            self.reference = reference
+            self.location = location
+        }
     }
 
     public var file: String

@@ -20,6 +20,7 @@ public enum ConfigurationValidator {
     public static func bind(_ configuration: GatewayConfiguration, to model: IedModel) throws(ConfigurationErrors) -> [PointBinding] {
         var errors: [ConfigurationError] = []
         var bindings: [PointBinding] = []
+        bindings.reserveCapacity(configuration.points.count)  // exactly: a plant has tens of thousands
         var devices: [String: GatewayConfiguration.ModbusDevice] = [:]
         for device in configuration.modbusDevices {
             if let earlier = devices[device.name] {

@@ -47,30 +47,40 @@ extension IedServer {
     ///
     /// The handler runs on the association's event loop before the value changes; keep it short.
     public func setWriteAccessHandler(for handle: AttributeHandle, _ handler: WriteAccessHandler?) {
-        backend.writeHandlers.withLock { $0[handle.slot] = handler }
+        backend.writeHandlers.withLock { $0[handle.slot] = handler.map { (handle, $0) } }
     }
 
     /// Installs a handler for every basic attribute below a reference (a DA, a DO or an LN).
     public func setWriteAccessHandler(below reference: String, _ handler: WriteAccessHandler?) throws(ServerError) {
-        var slots: [Int] = []
+        var handles: [AttributeHandle] = []
         if let attribute = model.attribute(at: reference) {
-            attribute.forEachLeaf { _, slot in slots.append(slot) }
+            Self.collectHandles(attribute, reference: reference, into: &handles)
         } else if let object = model.dataObject(at: reference) {
-            Self.collectSlots(object, into: &slots)
+            Self.collectHandles(object, reference: reference, into: &handles)
         } else {
             throw .unknownReference(reference)
         }
         backend.writeHandlers.withLock { handlers in
-            for slot in slots { handlers[slot] = handler }
+            for handle in handles { handlers[handle.slot] = handler.map { (handle, $0) } }
         }
     }
 
-    private static func collectSlots(_ object: DataObject, into slots: inout [Int]) {
+    private static func collectHandles(_ object: DataObject, reference: String, into handles: inout [AttributeHandle]) {
         for child in object.children {
             switch child {
-            case .object(let sub): collectSlots(sub, into: &slots)
-            case .attribute(let attribute): attribute.forEachLeaf { _, slot in slots.append(slot) }
+            case .object(let sub): collectHandles(sub, reference: "\(reference).\(sub.name)", into: &handles)
+            case .attribute(let attribute): collectHandles(attribute, reference: "\(reference).\(attribute.name)", into: &handles)
             }
+        }
+    }
+
+    private static func collectHandles(_ attribute: DataAttribute, reference: String, into handles: inout [AttributeHandle]) {
+        switch attribute.content {
+        case .basic(let type, let slot): handles.append(AttributeHandle(slot: slot, type: type, fc: attribute.fc, reference: reference))
+        case .constructed(let components):
+            for component in components { collectHandles(component, reference: "\(reference).\(component.name)", into: &handles) }
+        case .array(let elements):
+            for (index, element) in elements.enumerated() { collectHandles(element, reference: "\(reference)(\(index))", into: &handles) }
         }
     }
 

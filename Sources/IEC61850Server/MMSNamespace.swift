@@ -6,9 +6,12 @@ import MMS
 struct MMSNamespace: Sendable {
     struct Domain: Sendable {
         let name: String
-        /// Every variable name (`GGIO1`, `GGIO1$ST`, `GGIO1$ST$Ind1`, …) in sorted order.
-        let sortedNames: [String]
-        let variables: [String: MMSVariable]
+        /// Every named variable (`GGIO1`, `GGIO1$ST`, `GGIO1$ST$Ind1`, …) in the order of their names; the
+        /// names are built from the parents when listed, rather than kept (they would be a good part of a
+        /// large model's memory).
+        let sortedVariables: [MMSVariable]
+        /// The LNs by name; names below an LN are resolved component by component.
+        let logicalNodes: [String: MMSVariable]
         /// Data sets defined in this domain, by item name (`LLN0$Events`).
         let dataSets: [String: DataSetDefinition]
         /// Journals (logs), by item name (`LLN0$EventLog`).
@@ -25,27 +28,25 @@ struct MMSNamespace: Sendable {
         var domains: [Domain] = []
         for device in model.logicalDevices {
             let ldName = device.name(iedName: model.name)
-            var variables: [String: MMSVariable] = [:]
+            var logicalNodes: [String: MMSVariable] = [:]
             var dataSets: [String: DataSetDefinition] = [:]
             var journals: [String] = []
             for node in device.logicalNodes {
                 var fcVariables: [MMSVariable] = []
                 for fc in Self.fcOrder {
-                    var objects = node.dataObjects.compactMap { object in
-                        Self.variable(for: object, fc: fc, reference: "\(device.inst)/\(node.name).\(object.name)")
-                    }
+                    var objects = node.dataObjects.compactMap { object in Self.variable(for: object, fc: fc) }
                     if fc == .rp || fc == .br { objects += reportControls.variables(domain: ldName, logicalNode: node.name, fc: fc) }
                     guard !objects.isEmpty else { continue }
-                    fcVariables.append(MMSVariable(name: fc.rawValue, content: .structure(objects), fc: fc, reference: "\(device.inst)/\(node.name)"))
+                    fcVariables.append(MMSVariable(name: fc.rawValue, content: .structure(objects), fc: fc))
                 }
-                let lnVariable = MMSVariable(name: node.name, content: .structure(fcVariables), fc: nil, reference: "\(device.inst)/\(node.name)")
-                Self.register(lnVariable, path: node.name, into: &variables)
+                let lnVariable = MMSVariable(name: node.name, content: .structure(fcVariables), fc: nil)
+                logicalNodes[node.name] = lnVariable
                 for dataSet in node.dataSets { dataSets["\(node.name)$\(dataSet.name)"] = dataSet }
                 for log in node.logs { journals.append("\(node.name)$\(log.name)") }
             }
             domains.append(
                 Domain(
-                    name: ldName, sortedNames: variables.keys.sorted(by: Self.mmsOrder), variables: variables, dataSets: dataSets,
+                    name: ldName, sortedVariables: Self.sortedByName(logicalNodes.values), logicalNodes: logicalNodes, dataSets: dataSets,
                     journals: journals.sorted(by: Self.mmsOrder)))
         }
         domains.sort { Self.mmsOrder($0.name, $1.name) }
@@ -61,7 +62,30 @@ struct MMSNamespace: Sendable {
     /// Resolves a domain-specific variable name.
     func variable(domain: String, item: String) -> MMSVariable? {
         guard let index = domainIndex[domain] else { return nil }
-        return domains[index].variables[item]
+        var parts = item.split(separator: "$", omittingEmptySubsequences: false)[...]
+        guard let first = parts.popFirst(), var current = domains[index].logicalNodes[String(first)] else { return nil }
+        while let part = parts.popFirst() {
+            guard let child = current.child(named: part) else { return nil }
+            current = child
+        }
+        return current
+    }
+
+    /// Every named variable below `logicalNodes`, ordered by name. The names exist only while sorting.
+    private static func sortedByName(_ logicalNodes: some Sequence<MMSVariable>) -> [MMSVariable] {
+        var named: [(String, MMSVariable)] = []
+        for node in logicalNodes {
+            var path: [String] = []
+            func visit(_ variable: MMSVariable) {
+                path.append(variable.name)
+                named.append((path.joined(separator: "$"), variable))
+                if case .structure(let children) = variable.content { for child in children { visit(child) } }
+                path.removeLast()
+            }
+            visit(node)
+        }
+        named.sort { mmsOrder($0.0, $1.0) }
+        return named.map(\.1)
     }
 
     /// The identifier collation of ISO 9506-2 (7.5.2), as libIEC61850 sorts name lists: `AaBb…Zz$_0…9`,
@@ -85,46 +109,28 @@ struct MMSNamespace: Sendable {
         return weights
     }()
 
-    private static func register(_ variable: MMSVariable, path: String, into variables: inout [String: MMSVariable]) {
-        variables[path] = variable
-        if case .structure(let children) = variable.content {
-            for child in children { register(child, path: path + "$" + child.name, into: &variables) }
-        }
-    }
-
     /// The part of a data object that carries `fc`, or nil when none of it does.
-    private static func variable(for object: DataObject, fc: FunctionalConstraint, reference: String) -> MMSVariable? {
+    private static func variable(for object: DataObject, fc: FunctionalConstraint) -> MMSVariable? {
         if let elements = object.elements {
-            let items = elements.enumerated().compactMap { index, element in
-                variable(for: element, fc: fc, reference: "\(reference)(\(index))")
-            }
+            let items = elements.compactMap { element in variable(for: element, fc: fc) }
             guard items.count == elements.count, !items.isEmpty else { return nil }
-            return MMSVariable(name: object.name, content: .array(items), fc: fc, reference: reference)
+            return MMSVariable(name: object.name, content: .array(items), fc: fc)
         }
         let children = object.children.compactMap { child -> MMSVariable? in
             switch child {
-            case .object(let sub): variable(for: sub, fc: fc, reference: "\(reference).\(sub.name)")
-            case .attribute(let attribute):
-                attribute.fc == fc ? variable(for: attribute, reference: "\(reference).\(attribute.name)") : nil
+            case .object(let sub): variable(for: sub, fc: fc)
+            case .attribute(let attribute): attribute.fc == fc ? variable(for: attribute) : nil
             }
         }
         guard !children.isEmpty else { return nil }
-        return MMSVariable(name: object.name, content: .structure(children), fc: fc, reference: reference)
+        return MMSVariable(name: object.name, content: .structure(children), fc: fc)
     }
 
-    private static func variable(for attribute: DataAttribute, reference: String) -> MMSVariable {
+    private static func variable(for attribute: DataAttribute) -> MMSVariable {
         switch attribute.content {
-        case .basic(let type, let slot):
-            return MMSVariable(name: attribute.name, content: .leaf(type, slot: slot), fc: attribute.fc, reference: reference)
-        case .constructed(let components):
-            return MMSVariable(
-                name: attribute.name, content: .structure(components.map { variable(for: $0, reference: "\(reference).\($0.name)") }),
-                fc: attribute.fc, reference: reference)
-        case .array(let elements):
-            return MMSVariable(
-                name: attribute.name,
-                content: .array(elements.enumerated().map { index, element in variable(for: element, reference: "\(reference)(\(index))") }),
-                fc: attribute.fc, reference: reference)
+        case .basic(let type, let slot): MMSVariable(name: attribute.name, content: .leaf(type, slot: slot), fc: attribute.fc)
+        case .constructed(let components): MMSVariable(name: attribute.name, content: .structure(components.map(variable(for:))), fc: attribute.fc)
+        case .array(let elements): MMSVariable(name: attribute.name, content: .array(elements.map(variable(for:))), fc: attribute.fc)
         }
     }
 }

@@ -5,6 +5,10 @@ import NIOCore
 
 extension MMSServiceBackend {
     func getNameList(_ request: GetNameListRequest, invokeID: UInt32, session: SessionContext, into buffer: inout ByteBuffer) {
+        if case .domain(let domainName) = request.scope, request.objectClass == .namedVariable, let domain = namespace.domain(named: domainName) {
+            listVariables(of: domain, after: request.continueAfter, session: session, invokeID: invokeID, into: &buffer)
+            return
+        }
         let names: [String]
         switch (request.scope, request.objectClass) {
         case (.vmd, .domain):
@@ -15,7 +19,6 @@ extension MMSServiceBackend {
                 return
             }
             switch objectClass {
-            case .namedVariable: names = domain.sortedNames
             case .namedVariableList: names = dataSets.names(domain: domain.name)
             case .journal: names = domain.journals
             default: names = []
@@ -43,8 +46,30 @@ extension MMSServiceBackend {
         }
     }
 
+    /// Named variables are listed from the sorted variables, their names built for the page only.
+    private func listVariables(
+        of domain: MMSNamespace.Domain, after continueAfter: String?, session: SessionContext, invokeID: UInt32, into buffer: inout ByteBuffer
+    ) {
+        let variables = domain.sortedVariables
+        var index = 0
+        if let after = continueAfter { index = Self.partitionIndex(variables) { !MMSNamespace.mmsOrder(after, $0.path) } }
+        var budget = session.maximumPDUSize - 24
+        var names: [String] = []
+        while index < variables.count {
+            let name = variables[index].path
+            let cost = name.utf8.count + (name.utf8.count < 128 ? 2 : 4)
+            guard cost <= budget else { break }
+            budget -= cost
+            names.append(name)
+            index += 1
+        }
+        MMSResponseEncoder.writeConfirmedResponse(invokeID: invokeID, into: &buffer) {
+            MMSResponseEncoder.writeGetNameListResponse(names: names[...], moreFollows: index < variables.count, into: &$0)
+        }
+    }
+
     /// The first index whose element does not satisfy `belongsBefore` (the list is sorted).
-    static func partitionIndex(_ names: [String], _ belongsBefore: (String) -> Bool) -> Int {
+    static func partitionIndex<Element>(_ names: [Element], _ belongsBefore: (Element) -> Bool) -> Int {
         var low = 0
         var high = names.count
         while low < high {

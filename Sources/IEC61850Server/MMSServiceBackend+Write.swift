@@ -41,10 +41,8 @@ extension MMSServiceBackend {
         let handlers = writeHandlers.withLock { $0 }
         if !handlers.isEmpty {
             for change in changes {
-                guard let handler = handlers[change.slot] else { continue }
-                let access = WriteAccess(
-                    attribute: AttributeHandle(slot: change.slot, type: change.type, fc: fc, reference: change.variable.reference),
-                    currentValue: store[change.slot], newValue: change.value, connection: session.connection)
+                guard let (handle, handler) = handlers[change.slot] else { continue }
+                let access = WriteAccess(attribute: handle, currentValue: store[change.slot], newValue: change.value, connection: session.connection)
                 if case .deny(let refusal) = handler(access) { return refusal.dataAccessError }
             }
         }

@@ -12,7 +12,8 @@ final class MMSServiceBackend: Sendable {
     let namespace: MMSNamespace
     let store: ValueStore
     let configuration: IedServerConfiguration
-    let writeHandlers = Mutex<[Int: WriteAccessHandler]>([:])
+    /// Write handlers by slot, with the handle (and so the reference) each slot was installed for.
+    let writeHandlers = Mutex<[Int: (handle: AttributeHandle, handler: WriteAccessHandler)]>([:])
     let dataSets: DataSetStore
     let reporting: ReportingEngine
     let control: ControlService

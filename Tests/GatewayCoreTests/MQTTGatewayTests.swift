@@ -14,7 +14,16 @@ final class Broker {
     private var process: Process?
     private let folder: URL
 
-    init() throws {
+    /// With TLS: the broker's certificate and a client's, signed by a CA of the test's own.
+    struct Credentials {
+        let ca: String
+        let clientCertificate: String
+        let clientKey: String
+    }
+    private(set) var credentials: Credentials?
+
+    /// `secured`: TLS only, with a client certificate and the password `user`/`secret` required.
+    init(secured: Bool = false) throws {
         let socket = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
@@ -28,13 +37,48 @@ final class Broker {
         port = Int(UInt16(bigEndian: address.sin_port))
         folder = FileManager.default.temporaryDirectory.appendingPathComponent("broker-\(port)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        try "listener \(port) 127.0.0.1\nallow_anonymous true\npersistence false\n".write(
-            to: folder.appendingPathComponent("mosquitto.conf"), atomically: true, encoding: .utf8)
+        var settings = "listener \(port) 127.0.0.1\npersistence false\n"
+        if secured {
+            try Self.shell(
+                """
+                set -e
+                openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 -subj /CN=test-ca -keyout ca.key -out ca.crt
+                for who in server client; do
+                  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj /CN=$who -keyout $who.key -out $who.csr
+                  printf 'subjectAltName=IP:127.0.0.1\n' > $who.ext
+                  openssl x509 -req -in $who.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 1 -extfile $who.ext -out $who.crt
+                done
+                mosquitto_passwd -b -c passwords user secret
+                chmod 0700 passwords
+                """, in: folder)
+            // Run as root, mosquitto would drop to its own user, which cannot read the test's files.
+            settings +=
+                "user root\nallow_anonymous false\npassword_file passwords\ncafile ca.crt\ncertfile server.crt\nkeyfile server.key\nrequire_certificate true\n"
+            credentials = Credentials(
+                ca: folder.appendingPathComponent("ca.crt").path, clientCertificate: folder.appendingPathComponent("client.crt").path,
+                clientKey: folder.appendingPathComponent("client.key").path)
+        } else {
+            settings += "allow_anonymous true\n"
+        }
+        try settings.write(to: folder.appendingPathComponent("mosquitto.conf"), atomically: true, encoding: .utf8)
         try start()
+    }
+
+    private static func shell(_ script: String, in folder: URL) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/bash")
+        process.arguments = ["-c", script]
+        process.currentDirectoryURL = folder
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown) }
     }
 
     func start() throws {
         let process = Process()
+        process.currentDirectoryURL = folder
         process.executableURL = URL(fileURLWithPath: "/usr/sbin/mosquitto")
         process.arguments = ["-c", folder.appendingPathComponent("mosquitto.conf").path]
         process.standardOutput = FileHandle.nullDevice
@@ -139,6 +183,58 @@ struct MQTTGatewayTests {
                 publisher.publish("plant/meter", Array(#"{"data": {"power": 2}}"#.utf8))
                 return server.value(of: quality) == .quality(.good) && server.value(of: power) == .float32(2000)
             })
+    }
+
+    @Test("over TLS with a client certificate and a password: values arrive; a wrong password never connects")
+    func secured() async throws {
+        let broker = try Broker(secured: true)
+        let credentials = try #require(broker.credentials)
+        setenv("MQTT_TEST_PASSWORD", "secret", 1)
+        setenv("MQTT_TEST_WRONG", "guess", 1)
+        func configuration(passwordVariable: String) throws -> GatewayConfiguration {
+            try ConfigurationReader.parse(
+                """
+                mqtt:
+                  url: mqtts://127.0.0.1:\(broker.port)
+                  client-id: gateway-\(passwordVariable)
+                  username: user
+                  password-env: \(passwordVariable)
+                  ca: \(credentials.ca)
+                  cert: \(credentials.clientCertificate)
+                  key: \(credentials.clientKey)
+                points:
+                  - ref: Measurement/MMXU1.Hz
+                    mqtt: {topic: plant/hz}
+                """, file: "tls.yaml")
+        }
+        let model = try SCLLoader().load(file: ConfigurationTests.root.appendingPathComponent("mappings/demo/demo.icd").path)
+        let server = IedServer(model: model)
+        let good = try configuration(passwordVariable: "MQTT_TEST_PASSWORD")
+        let runtime = GatewayRuntime(bindings: try ConfigurationValidator.bind(good, to: model), server: server, logger: Logger(label: "test"))
+        let adapter = try MQTTAdapter(broker: try #require(good.mqtt), points: Array(good.points.enumerated()), logger: Logger(label: "test")) {
+            runtime.apply($0)
+        }
+        try adapter.start()
+        defer { adapter.stop() }
+        var intruderBroker = try #require(try configuration(passwordVariable: "MQTT_TEST_WRONG").mqtt)
+        intruderBroker.clientID = "intruder"
+        let intruder = try MQTTClient(broker: intruderBroker, logger: Logger(label: "test"))
+        try intruder.start()
+        defer { intruder.stop() }
+        var publisherBroker = try #require(good.mqtt)
+        publisherBroker.clientID = "publisher"
+        let publisher = try MQTTClient(broker: publisherBroker, logger: Logger(label: "test"))
+        try publisher.start()
+        defer { publisher.stop() }
+
+        #expect(try await ModbusGatewayTests.eventually { adapter.client.isConnected && publisher.isConnected })
+        let frequency = try server.handle(for: "Measurement/MMXU1.Hz.mag.f")
+        #expect(
+            try await ModbusGatewayTests.eventually {
+                publisher.publish("plant/hz", Array("49.98".utf8))
+                return server.value(of: frequency) == .float32(49.98)
+            })
+        #expect(!intruder.isConnected)
     }
 
     @Test("a topic silent past stale-ms turns invalid")

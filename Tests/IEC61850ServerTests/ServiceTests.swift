@@ -168,10 +168,13 @@ struct ServiceTests {
         let handle = try #require(association.backend.model.handle(for: "LD0/GGIO1.IntSet.setVal"))
         let seen = NIOLockedValueBox<[WriteAccess]>([])
         association.backend.writeHandlers.withLock {
-            $0[handle.slot] = { access in
-                seen.withLockedValue { $0.append(access) }
-                return access.newValue == .integer(13) ? .deny(.objectValueInvalid) : .accept
-            }
+            $0[handle.slot] = (
+                handle,
+                { access in
+                    seen.withLockedValue { $0.append(access) }
+                    return access.newValue == .integer(13) ? .deny(.objectValueInvalid) : .accept
+                }
+            )
         }
         #expect(
             try association.exchange(ClientFrames.write(1, domain: "IED1LD0", item: "GGIO1$SP$IntSet$setVal", value: .integer(13))).hexDump

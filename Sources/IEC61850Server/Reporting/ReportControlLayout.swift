@@ -49,11 +49,9 @@ struct ReportControlLayout: Sendable {
                             types.append(type)
                             bySlot[firstSlot + offset] = (blocks.count, attribute)
                             leaves.append(
-                                MMSVariable(
-                                    name: attribute.name, content: .leaf(type, slot: firstSlot + offset), fc: fc,
-                                    reference: "\(device.inst)/\(node.name).\(name).\(attribute.name)"))
+                                MMSVariable(name: attribute.name, content: .leaf(type, slot: firstSlot + offset), fc: fc))
                         }
-                        let variable = MMSVariable(name: name, content: .structure(leaves), fc: fc, reference: "\(device.inst)/\(node.name).\(name)")
+                        let variable = MMSVariable(name: name, content: .structure(leaves), fc: fc)
                         blocks.append(
                             Block(domain: domain, logicalNode: node.name, name: name, definition: definition, firstSlot: firstSlot, variable: variable))
                     }
