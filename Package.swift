@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .library(name: "IEC61850Server", targets: ["IEC61850Server"]),
         .library(name: "IEC61850Model", targets: ["IEC61850Model"]),
+        .library(name: "EventLog", targets: ["EventLog"]),
         .executable(name: "iec61850-gateway", targets: ["iec61850-gateway"]),
         .executable(name: "iec61850-bench", targets: ["Bench"]),
         .executable(name: "modbus-simulator", targets: ["ModbusSimulatorTool"]),
@@ -44,6 +45,9 @@ let package = Package(
         // C libraries at the edge: module map and shim only.
         .systemLibrary(name: "CModbus", pkgConfig: "libmodbus", providers: [.apt(["libmodbus-dev"])]),
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        // IEC 61850 logs and the gateway's event log in SQLite.
+        .target(name: "EventLog", dependencies: ["CSQLite", "IEC61850Server", "IEC61850Model", logging]),
         // MQTT through libmosquitto: subscriptions feeding points, command topics for controls.
         .target(name: "MQTTAdapter", dependencies: ["CMosquitto", "GatewayCore", "IEC61850Model", "IEC61850Server", logging]),
         // Modbus TCP/RTU through libmodbus: the client the gateway polls with, and a device simulator.
@@ -73,7 +77,7 @@ let package = Package(
             name: "example-write-handler", dependencies: ["IEC61850Server", "IEC61850Model", logging, lifecycle], path: "Sources/Examples/WriteHandler"),
         // Read-load benchmark against our server and libIEC61850's, side by side (run on demand).
         .executableTarget(
-            name: "Bench", dependencies: ["BERCodec", "MMS", "IEC61850Server", "IEC61850Model", "GatewayCore", "MQTTAdapter", logging, nio], path: "Sources/Bench"),
+            name: "Bench", dependencies: ["BERCodec", "MMS", "IEC61850Server", "IEC61850Model", "GatewayCore", "MQTTAdapter", "EventLog", logging, nio], path: "Sources/Bench"),
         // libFuzzer targets: build one at a time with --sanitize=fuzzer --product NAME.
         // Without -DFUZZING they are replay tools: `fuzz-mms FILE…` runs each file through the target.
         .executableTarget(name: "FuzzFraming", dependencies: ["IEC61850Server"], path: "Sources/Fuzz/Framing"),
@@ -86,6 +90,7 @@ let package = Package(
         .testTarget(name: "OSIUpperLayersTests", dependencies: ["OSIUpperLayers", "BERCodec", "TestSupport", nio]),
         .testTarget(name: "MMSTests", dependencies: ["MMS", "BERCodec", "TestSupport", nio]),
         .testTarget(name: "IEC61850ModelTests", dependencies: ["IEC61850Model", "TestSupport"]),
+        .testTarget(name: "EventLogTests", dependencies: ["EventLog", "IEC61850Server", "IEC61850Model"]),
         .testTarget(
             name: "IEC61850ServerTests",
             dependencies: [

@@ -9,6 +9,8 @@
 //                                                 (MQTT publish → report at the client, through the gateway)
 //   .build/release/iec61850-bench --controls [--commands 2000]
 //                                                 (control round trips, both servers)
+//   .build/release/iec61850-bench --log-writer FILE [--rate 10000] [--seconds 60] [--max-entries N]
+//                                                 (SQLite log storage: sustained appends, committed ids)
 //
 // Our server: .build/release/iec61850-gateway serving mappings/demo/demo.icd.
 // libIEC61850 1.6.1: Benchmarks/libiec61850_server.py (pyiec61850-ng) serving the same LNs.
@@ -157,6 +159,13 @@ struct UncheckedBox<Value>: @unchecked Sendable {
 }
 
 func format(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
+
+if let index = arguments.firstIndex(of: "--log-writer") {
+    let rate = arguments.firstIndex(of: "--rate").flatMap { Int(arguments[$0 + 1]) }
+    let bound = arguments.firstIndex(of: "--max-entries").flatMap { Int(arguments[$0 + 1]) } ?? 1_000_000
+    try LogWriterBenchmark.run(path: arguments[index + 1], rate: rate, seconds: seconds, maximumEntries: bound)
+    exit(0)
+}
 
 if arguments.contains("--in-memory") {
     let model = try SCLLoader().load(file: "\(root)/mappings/demo/demo.icd")

@@ -1,0 +1,159 @@
+import Foundation
+import IEC61850Model
+import IEC61850Server
+import Testing
+
+@testable import EventLog
+
+@Suite("IEC 61850 logs in SQLite")
+struct SQLiteLogStorageTests {
+    static func temporaryPath() -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("log-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).sqlite").path
+    }
+
+    static func value(_ number: UInt8) -> [LogEntry.Value] {
+        [LogEntry.Value(reference: "IED1LD0/GGIO1$ST$Ind1$stVal", data: [0x83, 0x01, number], reasonCode: 0x40)]
+    }
+
+    static func remove(_ path: String) {
+        for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+    }
+
+    @Test("entries come back by time range and after an entry, oldest first, with their values")
+    func queries() throws {
+        let path = Self.temporaryPath()
+        defer { Self.remove(path) }
+        let storage = try SQLiteLogStorage(path: path)
+        defer { storage.close() }
+        for index in 1...10 {
+            let id = storage.append(
+                log: "IED1LD0/LLN0$EventLog", time: Timestamp(millisecondsSinceEpoch: 1_000 * UInt64(index)), values: Self.value(UInt8(index)))
+            #expect(id == UInt64(index))
+        }
+        _ = storage.append(log: "IED1LD0/LLN0$Other", time: Timestamp(millisecondsSinceEpoch: 5_000), values: [])
+        let log = "IED1LD0/LLN0$EventLog"
+        let range = try storage.entries(
+            log: log, matching: LogQuery(from: Timestamp(millisecondsSinceEpoch: 3_000), to: Timestamp(millisecondsSinceEpoch: 5_000)), limit: 100)
+        #expect(range.map(\.entryID) == [3, 4, 5])
+        #expect(range.first?.values == Self.value(3))
+        #expect(try storage.entries(log: log, matching: LogQuery(afterEntry: 8), limit: 100).map(\.entryID) == [9, 10])
+        #expect(try storage.entries(log: log, matching: LogQuery(), limit: 4).map(\.entryID) == [1, 2, 3, 4])
+        #expect(
+            storage.bounds(log: log)
+                == LogBounds(oldest: 1, oldestTime: Timestamp(millisecondsSinceEpoch: 1_000), newest: 10, newestTime: Timestamp(millisecondsSinceEpoch: 10_000))
+        )
+        #expect(try storage.entries(log: "IED1LD0/LLN0$Other", matching: LogQuery(), limit: 10).map(\.entryID) == [1])
+    }
+
+    @Test("the bound on entries holds under load: the oldest go first, identifiers keep increasing")
+    func bound() throws {
+        let path = Self.temporaryPath()
+        defer { Self.remove(path) }
+        let storage = try SQLiteLogStorage(path: path, maximumEntries: 100)
+        defer { storage.close() }
+        for index in 1...5_000 {
+            _ = storage.append(log: "L", time: Timestamp(millisecondsSinceEpoch: UInt64(index)), values: Self.value(UInt8(index % 256)))
+        }
+        let entries = try storage.entries(log: "L", matching: LogQuery(), limit: 1_000)
+        #expect(entries.count == 100)
+        #expect(entries.first?.entryID == 4_901 && entries.last?.entryID == 5_000)
+        #expect(storage.bounds(log: "L")?.oldest == 4_901)
+        #expect(storage.bounds(log: "L")?.oldestTime == Timestamp(millisecondsSinceEpoch: 4_901))
+    }
+
+    @Test("committed entries survive closing and reopening; numbering continues")
+    func reopen() throws {
+        let path = Self.temporaryPath()
+        defer { Self.remove(path) }
+        do {
+            let storage = try SQLiteLogStorage(path: path)
+            for index in 1...3 { _ = storage.append(log: "L", time: Timestamp(millisecondsSinceEpoch: UInt64(index)), values: Self.value(UInt8(index))) }
+            storage.close()
+        }
+        let reopened = try SQLiteLogStorage(path: path)
+        defer { reopened.close() }
+        #expect(
+            reopened.bounds(log: "L")
+                == LogBounds(oldest: 1, oldestTime: Timestamp(millisecondsSinceEpoch: 1), newest: 3, newestTime: Timestamp(millisecondsSinceEpoch: 3)))
+        #expect(reopened.append(log: "L", time: Timestamp(millisecondsSinceEpoch: 4), values: []) == 4)
+        #expect(try reopened.entries(log: "L", matching: LogQuery(), limit: 10).map(\.entryID) == [1, 2, 3, 4])
+    }
+
+    @Test("the schema is versioned: a new file is created at the current version, a newer one is refused")
+    func schema() throws {
+        let path = Self.temporaryPath()
+        defer { Self.remove(path) }
+        do {
+            let storage = try SQLiteLogStorage(path: path)
+            storage.close()
+        }
+        let database = try SQLiteDatabase(path: path)
+        #expect(try database.integer("PRAGMA user_version") == SQLiteLogStorage.schemaVersion)
+        do {
+            let mode = try database.prepare("PRAGMA journal_mode")
+            #expect(try mode.step() && mode.text(0) == "wal")
+        }
+        try database.execute("PRAGMA user_version = 99")
+        #expect(throws: SQLiteError.self) { try SQLiteLogStorage(path: path) }
+    }
+
+    @Test("values survive the column coding, and a damaged column yields what precedes the damage")
+    func coding() {
+        let values = [
+            LogEntry.Value(reference: "LD/LN$ST$A$stVal", data: [0x83, 0x01, 0xFF], reasonCode: 0x40),
+            LogEntry.Value(reference: "LD/LN$ST$A$q", data: Array(repeating: 7, count: 300), reasonCode: 0x20),
+        ]
+        let bytes = LogValueCoding.encode(values)
+        #expect(LogValueCoding.decode(bytes) == values)
+        #expect(LogValueCoding.decode(Array(bytes.dropLast(5))) == [values[0]])
+    }
+}
+
+@Suite("SQLite log storage under a kill -9", .timeLimit(.minutes(1)))
+struct LogStorageKillTests {
+    @Test("a writer killed while logging heavily leaves a file that opens, passes integrity_check and holds every committed entry")
+    func killed() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let bench = root.appendingPathComponent(".build/debug/iec61850-bench")
+        try #require(FileManager.default.isExecutableFile(atPath: bench.path), "build first: swift build --build-tests")
+        let path = SQLiteLogStorageTests.temporaryPath()
+        defer { SQLiteLogStorageTests.remove(path) }
+        let writer = Process()
+        writer.executableURL = bench
+        writer.arguments = ["--log-writer", path, "--seconds", "30"]
+        let output = Pipe()
+        writer.standardOutput = output
+        writer.standardError = FileHandle.nullDevice
+        try writer.run()
+        // Read "committed N" lines until a few batches are in, then kill it mid-stream.
+        var committed: UInt64 = 0
+        var buffer = ""
+        var lines = 0
+        while lines < 5 {
+            let chunk = output.fileHandleForReading.availableData
+            guard !chunk.isEmpty else { break }
+            buffer += String(decoding: chunk, as: UTF8.self)
+            while let newline = buffer.firstIndex(of: "\n") {
+                let line = buffer[..<newline]
+                buffer.removeSubrange(...newline)
+                if line.hasPrefix("committed "), let number = UInt64(line.dropFirst(10)) {
+                    committed = number
+                    lines += 1
+                }
+            }
+        }
+        kill(writer.processIdentifier, SIGKILL)
+        writer.waitUntilExit()
+        #expect(committed >= 40_000)
+
+        let database = try SQLiteDatabase(path: path)
+        do {
+            let check = try database.prepare("PRAGMA integrity_check")
+            #expect(try check.step() && check.text(0) == "ok")
+        }
+        let newest = try #require(try database.integer("SELECT max(id) FROM log_entries"))
+        let count = try #require(try database.integer("SELECT count(*) FROM log_entries"))
+        #expect(UInt64(newest) >= committed)
+        #expect(count == newest)  // none missing below the newest
+    }
+}
