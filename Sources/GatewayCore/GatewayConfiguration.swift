@@ -37,6 +37,11 @@ public struct GatewayConfiguration: Sendable {
         /// How long to wait before trying a device again after it failed.
         public var retryMilliseconds: Int = 5000
         public var location: Location
+
+        /// The serial port of an RTU device (its units share the line), nil for TCP.
+        public var serialPort: String? {
+            if case .rtu(let path, _, _, _, _, _) = transport { path } else { nil }
+        }
     }
 
     /// A Modbus source or destination of a point.

@@ -35,7 +35,7 @@ public enum ConfigurationValidator {
         // its own address.
         var ports: [String: [GatewayConfiguration.ModbusDevice]] = [:]
         for device in configuration.modbusDevices {
-            guard case .rtu(let path, _, _, _, _, _) = device.transport else { continue }
+            guard let path = device.serialPort else { continue }
             func refuse(_ message: String) {
                 errors.append(ConfigurationError(file: device.location.file, line: device.location.line, subject: "device \(device.name)", message))
             }

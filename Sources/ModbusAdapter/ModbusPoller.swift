@@ -36,7 +36,7 @@ public final class ModbusPoller: @unchecked Sendable {
         var lines: [[GatewayConfiguration.ModbusDevice]] = []
         var serial: [String: Int] = [:]
         for device in devices {
-            if case .rtu(let path, _, _, _, _, _) = device.transport {
+            if let path = device.serialPort {
                 if let index = serial[path] {
                     lines[index].append(device)
                     continue

@@ -145,7 +145,7 @@ public final class ModbusSimulator: @unchecked Sendable {
                 let length = modbus_receive(context, &request)
                 if length > 0 {
                     lock.lock()
-                    lastFunction = request[Int(modbus_get_header_length(context))]
+                    servedFunction = request[Int(modbus_get_header_length(context))]
                     modbus_reply(context, request, length, mappings[0])
                     lock.unlock()
                 } else if length < 0 {
@@ -183,7 +183,7 @@ public final class ModbusSimulator: @unchecked Sendable {
                 guard let mapping = mappings[unit] else { continue }  // another unit's request: stay silent
                 modbus_set_slave(context, Int32(unit))
                 lock.lock()
-                lastFunction = frame[1]
+                servedFunction = frame[1]
                 modbus_reply(context, frame, Int32(length), mapping)
                 lock.unlock()
             }
@@ -191,19 +191,19 @@ public final class ModbusSimulator: @unchecked Sendable {
         }
     }
 
+    /// Written by the serving thread under `lock`.
     private var servedFunction: UInt8 = 0
     /// The function code of the last request answered (for tests).
-    public private(set) var lastFunction: UInt8 {
-        get {
-            lock.lock()
-            defer { lock.unlock() }
-            return servedFunction
-        }
-        set { servedFunction = newValue }  // the serving thread sets it under `lock`
+    public var lastFunction: UInt8 {
+        lock.lock()
+        defer { lock.unlock() }
+        return servedFunction
     }
 
-    private func mapping(_ unit: Int?) -> UnsafeMutablePointer<modbus_mapping_t> {
-        mappings[unit ?? units[0]] ?? mappings[units[0]]!
+    /// The register map of `unit` (the first served by default; TCP's one map answers every unit), nil
+    /// for a unit this simulator does not serve.
+    private func mapping(_ unit: Int?) -> UnsafeMutablePointer<modbus_mapping_t>? {
+        units == [0] ? mappings[0] : mappings[unit ?? units[0]]
     }
 
     /// Sets registers of a table (holding or input) from `address` (0-based), of `unit` (the first
@@ -211,7 +211,7 @@ public final class ModbusSimulator: @unchecked Sendable {
     public func set(_ table: ModbusTable, address: Int, registers: [UInt16], unit: Int? = nil) {
         lock.lock()
         defer { lock.unlock() }
-        let mapping = mapping(unit)
+        guard let mapping = mapping(unit) else { return }
         let base = table == .holding ? mapping.pointee.tab_registers : mapping.pointee.tab_input_registers
         for (offset, value) in registers.enumerated() where address + offset < Int(Self.size) { base?[address + offset] = value }
     }
@@ -220,7 +220,7 @@ public final class ModbusSimulator: @unchecked Sendable {
     public func set(_ table: ModbusTable, address: Int, bit: Bool, unit: Int? = nil) {
         lock.lock()
         defer { lock.unlock() }
-        let mapping = mapping(unit)
+        guard let mapping = mapping(unit) else { return }
         let base = table == .coil ? mapping.pointee.tab_bits : mapping.pointee.tab_input_bits
         if address < Int(Self.size) { base?[address] = bit ? 1 : 0 }
     }
@@ -241,16 +241,14 @@ public final class ModbusSimulator: @unchecked Sendable {
     public func registers(_ table: ModbusTable, address: Int, count: Int, unit: Int? = nil) -> [UInt16] {
         lock.lock()
         defer { lock.unlock() }
-        let mapping = mapping(unit)
-        let base = table == .holding ? mapping.pointee.tab_registers : mapping.pointee.tab_input_registers
+        let base = mapping(unit).flatMap { table == .holding ? $0.pointee.tab_registers : $0.pointee.tab_input_registers }
         return (address..<(address + count)).map { base?[$0] ?? 0 }
     }
 
     public func bit(_ table: ModbusTable, address: Int, unit: Int? = nil) -> Bool {
         lock.lock()
         defer { lock.unlock() }
-        let mapping = mapping(unit)
-        let base = table == .coil ? mapping.pointee.tab_bits : mapping.pointee.tab_input_bits
+        let base = mapping(unit).flatMap { table == .coil ? $0.pointee.tab_bits : $0.pointee.tab_input_bits }
         return (base?[address] ?? 0) != 0
     }
 }

@@ -116,15 +116,20 @@ final class Broker {
 @Suite("MQTT to the model, with a real mosquitto broker on loopback", .timeLimit(.minutes(1)))
 struct MQTTGatewayTests {
     static func setUp(_ broker: Broker, points: String) throws -> (IedServer, [PointBinding], GatewayRuntime, MQTTAdapter) {
-        let configuration = try ConfigurationReader.parse(
-            """
-            mqtt:
-              url: mqtt://127.0.0.1:\(broker.port)
-              client-id: gateway-test
-              status-topic: gateway/status
-            points:
-            \(points)
-            """, file: "mqtt.yaml")
+        try setUp(
+            ConfigurationReader.parse(
+                """
+                mqtt:
+                  url: mqtt://127.0.0.1:\(broker.port)
+                  client-id: gateway-test
+                  status-topic: gateway/status
+                points:
+                \(points)
+                """, file: "mqtt.yaml"))
+    }
+
+    /// The demo model served (not listening), a runtime over the configuration's points, and its started adapter.
+    static func setUp(_ configuration: GatewayConfiguration) throws -> (IedServer, [PointBinding], GatewayRuntime, MQTTAdapter) {
         let model = try SCLLoader().load(file: ConfigurationTests.root.appendingPathComponent("mappings/demo/demo.icd").path)
         let server = IedServer(model: model)
         let bindings = try ConfigurationValidator.bind(configuration, to: model)
@@ -207,14 +212,8 @@ struct MQTTGatewayTests {
                     mqtt: {topic: plant/hz}
                 """, file: "tls.yaml")
         }
-        let model = try SCLLoader().load(file: ConfigurationTests.root.appendingPathComponent("mappings/demo/demo.icd").path)
-        let server = IedServer(model: model)
         let good = try configuration(passwordVariable: "MQTT_TEST_PASSWORD")
-        let runtime = GatewayRuntime(bindings: try ConfigurationValidator.bind(good, to: model), server: server, logger: Logger(label: "test"))
-        let adapter = try MQTTAdapter(broker: try #require(good.mqtt), points: Array(good.points.enumerated()), logger: Logger(label: "test")) {
-            runtime.apply($0)
-        }
-        try adapter.start()
+        let (server, _, _, adapter) = try Self.setUp(good)
         defer { adapter.stop() }
         var intruderBroker = try #require(try configuration(passwordVariable: "MQTT_TEST_WRONG").mqtt)
         intruderBroker.clientID = "intruder"

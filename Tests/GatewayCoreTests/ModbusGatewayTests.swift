@@ -8,14 +8,14 @@ import Testing
 @testable import GatewayCore
 
 /// The demo model served (not listening), a runtime over the configuration's points, and a started poller
-/// for its first device.
+/// for its devices (one line: a TCP device, or the units of one serial port).
 enum Gateway {
     static func start(_ configuration: GatewayConfiguration) throws -> (IedServer, [PointBinding], GatewayRuntime, ModbusPoller) {
         let model = try SCLLoader().load(file: ConfigurationTests.root.appendingPathComponent("mappings/demo/demo.icd").path)
         let server = IedServer(model: model)
         let bindings = try ConfigurationValidator.bind(configuration, to: model)
         let runtime = GatewayRuntime(bindings: bindings, server: server, logger: Logger(label: "test"))
-        let poller = ModbusPoller(line: [configuration.modbusDevices[0]], points: Array(configuration.points.enumerated()), logger: Logger(label: "test")) {
+        let poller = ModbusPoller(line: configuration.modbusDevices, points: Array(configuration.points.enumerated()), logger: Logger(label: "test")) {
             runtime.apply($0)
         }
         poller.start()
@@ -206,14 +206,7 @@ struct ModbusSerialLineTests {
                 poll-ms: 50
             """, file: "line.yaml")
         #expect(ModbusPoller.lines(configuration.modbusDevices).map { $0.map(\.name) } == [["north", "south", "silent"]])
-        let model = try SCLLoader().load(file: ConfigurationTests.root.appendingPathComponent("mappings/demo/demo.icd").path)
-        let server = IedServer(model: model)
-        let bindings = try ConfigurationValidator.bind(configuration, to: model)
-        let runtime = GatewayRuntime(bindings: bindings, server: server, logger: Logger(label: "test"))
-        let poller = ModbusPoller(line: configuration.modbusDevices, points: Array(configuration.points.enumerated()), logger: Logger(label: "test")) {
-            runtime.apply($0)
-        }
-        poller.start()
+        let (server, _, _, poller) = try Gateway.start(configuration)
         defer { poller.stop() }
 
         func value(_ reference: String) throws -> DataValue? { server.value(of: try server.handle(for: reference)) }
