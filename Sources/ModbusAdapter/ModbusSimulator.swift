@@ -145,7 +145,7 @@ public final class ModbusSimulator: @unchecked Sendable {
                 let length = modbus_receive(context, &request)
                 if length > 0 {
                     lock.lock()
-                    servedFunction = request[Int(modbus_get_header_length(context))]
+                    noteFunction(request[Int(modbus_get_header_length(context))])
                     modbus_reply(context, request, length, mappings[0])
                     lock.unlock()
                 } else if length < 0 {
@@ -183,7 +183,7 @@ public final class ModbusSimulator: @unchecked Sendable {
                 guard let mapping = mappings[unit] else { continue }  // another unit's request: stay silent
                 modbus_set_slave(context, Int32(unit))
                 lock.lock()
-                servedFunction = frame[1]
+                noteFunction(frame[1])
                 modbus_reply(context, frame, Int32(length), mapping)
                 lock.unlock()
             }
@@ -192,12 +192,17 @@ public final class ModbusSimulator: @unchecked Sendable {
     }
 
     /// Written by the serving thread under `lock`.
-    private var servedFunction: UInt8 = 0
-    /// The function code of the last request answered (for tests).
-    public var lastFunction: UInt8 {
+    private var writeFunction: UInt8 = 0
+    /// The function code of the last write answered (5, 6, 15 or 16), for tests: polls go on meanwhile.
+    public var lastWriteFunction: UInt8 {
         lock.lock()
         defer { lock.unlock() }
-        return servedFunction
+        return writeFunction
+    }
+
+    /// Called by the serving thread under `lock`.
+    private func noteFunction(_ function: UInt8) {
+        if [5, 6, 15, 16].contains(function) { writeFunction = function }
     }
 
     /// The register map of `unit` (the first served by default; TCP's one map answers every unit), nil

@@ -226,10 +226,10 @@ struct ModbusSerialLineTests {
         // A write goes to its own unit only.
         var destination = GatewayConfiguration.ModbusAddress(device: "south", table: .holding, address: 9, type: .uint16)
         try await poller.write(device: "south", destination, .unsigned(4242))
-        #expect(simulator.lastFunction == 6)
+        #expect(simulator.lastWriteFunction == 6)
         destination.writeFunction = 16  // for a device that only takes "write multiple registers"
         try await poller.write(device: "south", destination, .unsigned(4242))
-        #expect(simulator.lastFunction == 16)
+        #expect(simulator.lastWriteFunction == 16)
         #expect(simulator.registers(.holding, address: 9, count: 1, unit: 2) == [4242])
         #expect(simulator.registers(.holding, address: 9, count: 1, unit: 1) == [0])
         await #expect(throws: ModbusError.self) { try await poller.write(device: "silent", destination, .unsigned(1)) }
