@@ -34,6 +34,12 @@ public struct IedServerConfiguration: Sendable {
     /// How long a control's execution may take (wait-for-execution and control handlers together) before
     /// it fails with AddCause time-limit-over; an object's own `operTimeout` (CF, ms) takes precedence.
     public var controlTimeout: Duration = .seconds(10)
+    /// Where the model's logs (SCL `Log`, MMS journals) keep their entries, as libIEC61850's
+    /// `IedServer_setLogStorage`; the `EventLog` module has a SQLite storage. Without one, a model with
+    /// logs keeps its entries in memory (``inMemoryLogEntries`` per log) and loses them on restart.
+    public var logStorage: (any LogStorage)?
+    /// The entries per log kept in memory when no ``logStorage`` is set.
+    public var inMemoryLogEntries: Int = 10_000
 
     public init() {}
 

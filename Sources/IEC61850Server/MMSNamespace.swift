@@ -24,7 +24,7 @@ struct MMSNamespace: Sendable {
     let domains: [Domain]
     private let domainIndex: [String: Int]
 
-    init(model: IedModel, reportControls: ReportControlLayout) {
+    init(model: IedModel, reportControls: ReportControlLayout, logControls: LogControlLayout) {
         var domains: [Domain] = []
         for device in model.logicalDevices {
             let ldName = device.name(iedName: model.name)
@@ -36,6 +36,7 @@ struct MMSNamespace: Sendable {
                 for fc in Self.fcOrder {
                     var objects = node.dataObjects.compactMap { object in Self.variable(for: object, fc: fc) }
                     if fc == .rp || fc == .br { objects += reportControls.variables(domain: ldName, logicalNode: node.name, fc: fc) }
+                    if fc == .lg { objects += logControls.variables(domain: ldName, logicalNode: node.name) }
                     guard !objects.isEmpty else { continue }
                     fcVariables.append(MMSVariable(name: fc.rawValue, content: .structure(objects), fc: fc))
                 }

@@ -27,8 +27,14 @@ extension MMSServiceBackend {
         }
         // Reading SBO selects (model 2); that happens before the values are locked for encoding.
         var selected: [ObjectIdentifier: String] = [:]
-        for case .variable(let variable)? in targets where variable.fc == .co {
-            if let reference = selectByRead(variable, session: session) { selected[ObjectIdentifier(variable)] = reference }
+        var boundsRefreshed = false
+        for case .variable(let variable)? in targets {
+            if variable.fc == .co {
+                if let reference = selectByRead(variable, session: session) { selected[ObjectIdentifier(variable)] = reference }
+            } else if !boundsRefreshed && (variable.fc == .lg || variable.fc == nil) {
+                reporting.refreshLogBounds()  // a log block's OldEntr moves as the storage trims
+                boundsRefreshed = true
+            }
         }
         MMSResponseEncoder.writeConfirmedResponse(invokeID: invokeID, into: &buffer) { body in
             body.writeBERElement(.contextConstructed(4)) { response in

@@ -34,7 +34,7 @@ extension MMSServiceBackend {
 
     /// Writes one variable; nil on success.
     func write(_ data: MMSData, to variable: MMSVariable, session: SessionContext) -> DataAccessError? {
-        if variable.fc == .rp || variable.fc == .br { return writeControlBlock(data, to: variable, session: session) }
+        if variable.fc == .rp || variable.fc == .br || variable.fc == .lg { return writeControlBlock(data, to: variable, session: session) }
         guard let fc = variable.fc, configuration.writableFunctionalConstraints.contains(fc) else { return .objectAccessDenied }
         var changes: [(variable: MMSVariable, type: BasicType, slot: Int, value: DataValue)] = []
         if let error = collect(data, for: variable, into: &changes) { return error }
@@ -50,7 +50,7 @@ extension MMSServiceBackend {
         return nil
     }
 
-    /// A write to a report control block attribute: the block decides (PROTOCOL.md §5.1 write rules).
+    /// A write to a report or log control block attribute: the block decides (PROTOCOL.md §5.1 and §7 write rules).
     private func writeControlBlock(_ data: MMSData, to variable: MMSVariable, session: SessionContext) -> DataAccessError? {
         guard case .leaf(let type, let slot) = variable.content else { return .objectAccessDenied }  // attribute by attribute
         switch MMSValueCodec.decode(data, as: type) {

@@ -1,3 +1,4 @@
+import Dispatch
 import IEC61850Model
 import Logging
 import MMS
@@ -17,29 +18,40 @@ final class MMSServiceBackend: Sendable {
     let dataSets: DataSetStore
     let reporting: ReportingEngine
     let control: ControlService
+    /// Where the model's logs are kept (nil when it has none); ReadJournal reads them.
+    let logStorage: (any LogStorage)?
+    /// Where ReadJournal queries run, off the event loops.
+    let journalQueue = DispatchQueue(label: "iec61850.journal")
     let logger: Logger
 
     /// The services this server answers, for the initiate response.
     static let servicesSupported = ServicesSupported([
         ServicesSupported.status, ServicesSupported.getNameList, ServicesSupported.identify, ServicesSupported.read,
         ServicesSupported.write, ServicesSupported.getVariableAccessAttributes, ServicesSupported.defineNamedVariableList,
-        ServicesSupported.getNamedVariableListAttributes, ServicesSupported.deleteNamedVariableList, ServicesSupported.informationReport,
+        ServicesSupported.getNamedVariableListAttributes, ServicesSupported.deleteNamedVariableList, ServicesSupported.readJournal,
+        ServicesSupported.informationReport,
         ServicesSupported.conclude,
     ])
 
     init(model: IedModel, configuration: IedServerConfiguration, logger: Logger) {
         self.model = model
         let layout = ReportControlLayout(model: model)
-        let namespace = MMSNamespace(model: model, reportControls: layout)
+        let logLayout = LogControlLayout(model: model, firstSlot: model.slotTypes.count + layout.slotTypes.count)
+        let namespace = MMSNamespace(model: model, reportControls: layout, logControls: logLayout)
         self.namespace = namespace
         self.configuration = configuration
         self.logger = logger
         let dataSets = DataSetStore(
             initial: Self.staticDataSets(model: model, namespace: namespace, logger: logger), perDomainLimit: configuration.dataSetLimits.perLogicalDevice)
         self.dataSets = dataSets
-        let store = ReportingEngine.makeStore(model: model, layout: layout, dataSets: dataSets, bufferCapacity: configuration.reportBufferEntries)
+        let store = ReportingEngine.makeStore(
+            model: model, layout: layout, logLayout: logLayout, dataSets: dataSets, bufferCapacity: configuration.reportBufferEntries)
         self.store = store
-        let reporting = ReportingEngine(model: model, layout: layout, store: store, dataSets: dataSets, logger: logger)
+        let logStorage: (any LogStorage)? =
+            logLayout.logs.isEmpty ? nil : configuration.logStorage ?? InMemoryLogStorage(maximumEntries: configuration.inMemoryLogEntries)
+        self.logStorage = logStorage
+        let reporting = ReportingEngine(
+            model: model, layout: layout, logLayout: logLayout, logStorage: logStorage, store: store, dataSets: dataSets, logger: logger)
         self.reporting = reporting
         self.control = ControlService(
             model: model, namespace: namespace, store: store, reporting: reporting, timeout: configuration.controlTimeout, logger: logger)
@@ -112,6 +124,8 @@ final class MMSServiceBackend: Sendable {
             defineNamedVariableList(name, members: members, invokeID: invokeID, session: session, into: &buffer)
         case .deleteNamedVariableList(let request):
             deleteNamedVariableList(request, invokeID: invokeID, session: session, into: &buffer)
+        case .readJournal(let request):
+            readJournal(request, invokeID: invokeID, session: session, into: &buffer)
         case .unsupported:
             MMSResponseEncoder.writeReject(invokeID: invokeID, reason: .confirmedRequest(.unrecognizedService), into: &buffer)
         }

@@ -12,6 +12,7 @@ public enum ConfirmedServiceRequest: Sendable, Equatable {
     case defineNamedVariableList(ObjectName, [VariableSpecification])
     case getNamedVariableListAttributes(ObjectName)
     case deleteNamedVariableList(DeleteNamedVariableListRequest)
+    case readJournal(ReadJournalRequest)
     /// A service tag this server recognizes as valid MMS but does not implement.
     case unsupported(BERTag)
 
@@ -27,6 +28,7 @@ public enum ConfirmedServiceRequest: Sendable, Equatable {
         case .defineNamedVariableList: 11
         case .getNamedVariableListAttributes: 12
         case .deleteNamedVariableList: 13
+        case .readJournal: 65
         case .unsupported(let tag): tag.number
         }
     }
@@ -77,6 +79,8 @@ public enum ConfirmedServiceRequest: Sendable, Equatable {
                 return .getNamedVariableListAttributes(try ObjectName.decode(reader.readElement()))
             case (13, true):
                 return .deleteNamedVariableList(try DeleteNamedVariableListRequest.decode(element))
+            case (65, true):
+                return .readJournal(try ReadJournalRequest.decode(element))
             case (0...88, _):
                 return .unsupported(element.tag)
             default:

@@ -37,11 +37,19 @@ struct ControlServiceTests {
         return builder.build()
     }
 
-    /// The MMS PDUs the client received after `offset` octets, in order.
+    /// The MMS PDUs the client received after `offset` octets, in order; a PDU sent in several DT
+    /// TPDUs (a large ReadJournal response) is reassembled.
     static func pdus(_ bytes: [UInt8], after offset: Int) throws -> [ByteBuffer] {
         var pending = ByteBuffer(bytes: bytes[offset...])
         var pdus: [ByteBuffer] = []
-        while let frame = try TPKTFrameDecoder.readFrame(from: &pending) { pdus.append(try InMemoryAssociation.mmsPDU(of: frame)) }
+        var segments = ByteBuffer()
+        while let frame = try TPKTFrameDecoder.readFrame(from: &pending) {
+            guard case .data(let endOfTSDU, var tsdu) = try COTPPDU.parse(frame) else { throw TestFailure("not a DT") }
+            segments.writeBuffer(&tsdu)
+            guard endOfTSDU else { continue }
+            pdus.append(try InMemoryAssociation.mmsPDU(tsdu: segments))
+            segments.clear()
+        }
         return pdus
     }
 

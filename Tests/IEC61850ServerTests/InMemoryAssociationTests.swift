@@ -89,7 +89,13 @@ final class InMemoryAssociation {
 
     /// The MMS PDU inside a data-phase DT frame.
     static func mmsPDU(of frame: ByteBuffer) throws -> ByteBuffer {
-        guard case .data(true, var tsdu) = try COTPPDU.parse(frame) else { throw TestFailure("not a DT with EOT") }
+        guard case .data(true, let tsdu) = try COTPPDU.parse(frame) else { throw TestFailure("not a DT with EOT") }
+        return try mmsPDU(tsdu: tsdu)
+    }
+
+    /// The MMS PDU inside a whole TSDU (session, presentation and the PDV).
+    static func mmsPDU(tsdu: ByteBuffer) throws -> ByteBuffer {
+        var tsdu = tsdu
         guard tsdu.readBytes(length: 4) == [0x01, 0x00, 0x01, 0x00] else { throw TestFailure("no GT+DT prefix") }
         var reader = BERReader(tsdu)
         var list = try reader.readElement(.applicationConstructed(1)).children

@@ -28,7 +28,7 @@ enum InformationReportEncoder {
             var reference: ByteBuffer?
             if content.options.contains(.dataReference) {
                 var buffer = allocator.buffer(capacity: 48)
-                buffer.writeBERString(.context(10), referenceText(member.specification.name))
+                buffer.writeBERString(.context(10), member.specification.name.text)
                 reference = buffer
             }
             return Part(member: included.member, reference: reference, value: value, reason: included.reason)
@@ -100,14 +100,6 @@ enum InformationReportEncoder {
         buffer.writeBERElement(.context(4)) { bits in
             bits.writeInteger(UInt8(octets.count * 8 - count))
             bits.writeBytes(octets)
-        }
-    }
-
-    /// A member's data reference in MMS form: `DEMOGenericIO/GGIO1$ST$Ind1`.
-    private static func referenceText(_ name: ObjectName) -> String {
-        switch name {
-        case .domainSpecific(let domain, let item): "\(domain)/\(item)"
-        case .aaSpecific(let item), .vmdSpecific(let item): item
         }
     }
 

@@ -5,8 +5,9 @@ import MMS
 import NIOCore
 import Synchronization
 
-/// Runs the report control blocks: feeds them value changes, client writes, timers and association ends
-/// under the value store's lock, and hands the reports they make to the owning associations.
+/// Runs the report and log control blocks: feeds them value changes, client writes, timers and
+/// association ends under the value store's lock, hands the reports they make to the owning associations
+/// and the log entries to the log storage.
 ///
 /// Reports are handed over while the lock is held, so each association receives them in the order the
 /// blocks made them; the handover only enqueues a task on the association's event loop.
@@ -15,17 +16,22 @@ final class ReportingEngine: Sendable {
     typealias Sink = @Sendable (OutgoingReport) -> Void
 
     let layout: ReportControlLayout
-    private let store: ValueStore
-    private let dataSets: DataSetStore
+    let logLayout: LogControlLayout
+    /// Where log entries go; nil when the model has no logs.
+    let logStorage: (any LogStorage)?
+    let store: ValueStore
+    let dataSets: DataSetStore
     /// Trigger options of the attribute each model slot belongs to.
     private let slotTriggers: [TriggerOptions]
     private let sinks = Mutex<[UInt64: Sink]>([:])
     private let timerLoop = Mutex<(any EventLoop)?>(nil)
-    private let clock: @Sendable () -> ReportTime
-    private let logger: Logger
+    let clock: @Sendable () -> ReportTime
+    let logger: Logger
 
     /// The store, with the control blocks' attribute slots after the model's, and the blocks in it.
-    static func makeStore(model: IedModel, layout: ReportControlLayout, dataSets: DataSetStore, bufferCapacity: Int) -> ValueStore {
+    static func makeStore(
+        model: IedModel, layout: ReportControlLayout, logLayout: LogControlLayout, dataSets: DataSetStore, bufferCapacity: Int
+    ) -> ValueStore {
         var bindings: [ReportBinding?] = []
         var blocks: [ReportControlBlock] = []
         for block in layout.blocks {
@@ -37,17 +43,29 @@ final class ReportingEngine: Sendable {
                     memberCount: binding?.entry.members.count, bufferCapacity: bufferCapacity))
         }
         var reporting = ReportingState(blocks: blocks, bindings: bindings)
-        reporting.timers = Array(repeating: nil, count: blocks.count)
-        let types = model.slotTypes + layout.slotTypes
+        let now = systemTime()
+        for block in logLayout.blocks {
+            let binding = bind(block.configuredDataSet, buffered: true, dataSets: dataSets, association: nil)
+            reporting.logBindings.append(binding)
+            reporting.logBlocks.append(
+                LogControlBlock(
+                    definition: block.definition, logReference: block.configuredLog, dataSetReference: block.configuredDataSet,
+                    memberCount: binding?.entry.members.count, now: now))
+        }
+        reporting.timers = Array(repeating: nil, count: blocks.count + logLayout.blocks.count)
+        let types = model.slotTypes + layout.slotTypes + logLayout.slotTypes
         reporting.rebuildWatchers(slotCount: types.count)
-        return ValueStore(values: model.initialValues + layout.slotTypes.map(\.defaultValue), types: types, reporting: reporting)
+        let values = model.initialValues + layout.slotTypes.map(\.defaultValue) + logLayout.slotTypes.map(\.defaultValue)
+        return ValueStore(values: values, types: types, reporting: reporting)
     }
 
     init(
-        model: IedModel, layout: ReportControlLayout, store: ValueStore, dataSets: DataSetStore, logger: Logger,
-        clock: @escaping @Sendable () -> ReportTime = ReportingEngine.systemTime
+        model: IedModel, layout: ReportControlLayout, logLayout: LogControlLayout, logStorage: (any LogStorage)?, store: ValueStore,
+        dataSets: DataSetStore, logger: Logger, clock: @escaping @Sendable () -> ReportTime = ReportingEngine.systemTime
     ) {
         self.layout = layout
+        self.logLayout = logLayout
+        self.logStorage = logStorage
         self.store = store
         self.dataSets = dataSets
         self.logger = logger
@@ -61,6 +79,10 @@ final class ReportingEngine: Sendable {
         slotTriggers = triggers
         store.update { state in
             for index in layout.blocks.indices { mirror(index, &state) }
+            for index in logLayout.blocks.indices {
+                state.reporting.logBlocks[index].bounds = logStorage?.bounds(log: state.reporting.logBlocks[index].logReference)
+                mirrorLog(index, &state)
+            }
         }
         dataSets.references.withLock { hook in
             hook = { [weak self] name in self?.references(name) ?? false }
@@ -130,7 +152,7 @@ final class ReportingEngine: Sendable {
         timerLoop.withLock { $0 = loop }
         let now = clock()
         store.update { state in
-            for index in state.reporting.blocks.indices {
+            for index in state.reporting.timers.indices {
                 state.reporting.timers[index] = nil
                 armTimer(index, now: now, &state)
             }
@@ -139,8 +161,8 @@ final class ReportingEngine: Sendable {
 
     /// Keeps one timer per block armed for its earliest deadline. A block's own schedule actions are hints;
     /// what counts is its next deadline after each input, so early, late or replaced timers do no harm.
-    private func armTimer(_ index: Int, now: ReportTime, _ state: inout ValueStore.State) {
-        guard let deadline = state.reporting.blocks[index].nextDeadline else { return }
+    func armTimer(_ index: Int, now: ReportTime, _ state: inout ValueStore.State) {
+        guard let deadline = state.reporting.nextDeadline(of: index) else { return }
         if let armed = state.reporting.timers[index], armed.deadline <= deadline { return }
         guard let loop = timerLoop.withLock({ $0 }) else { return }
         state.reporting.nextTimerToken &+= 1
@@ -155,6 +177,7 @@ final class ReportingEngine: Sendable {
         store.update { state in
             guard state.reporting.timers[index]?.token == token else { return }  // replaced by an earlier one
             state.reporting.timers[index] = nil
+            guard index < state.reporting.blocks.count else { return logTimerFired(index - state.reporting.blocks.count, now: now, &state) }
             var block = state.reporting.blocks[index]
             let binding = state.reporting.bindings[index]
             let actions = block.timerFired(now: now) { binding?.snapshot(state.values) ?? [] }
@@ -186,9 +209,15 @@ final class ReportingEngine: Sendable {
             guard !triggered.isEmpty else { return }
             let now = clock()
             for (index, members) in triggered {
-                guard let binding = state.reporting.bindings[index] else { continue }
+                let isLog = index >= state.reporting.blocks.count
+                guard let binding = isLog ? state.reporting.logBindings[index - state.reporting.blocks.count] : state.reporting.bindings[index]
+                else { continue }
                 let included = members.sorted { $0.key < $1.key }.map { member, reason in
                     IncludedMember(member: member, reason: reason, values: binding.memberSlots[member].map { state.values[$0] })
+                }
+                if isLog {
+                    logMembersChanged(index - state.reporting.blocks.count, included, now: now, &state)
+                    continue
                 }
                 let actions = state.reporting.blocks[index].membersChanged(included, now: now)
                 perform(actions, block: index, now: now, &state)
@@ -212,6 +241,7 @@ final class ReportingEngine: Sendable {
 
     /// A client writes one attribute of a block (the slot mirrors it); nil on success.
     func write(slot: Int, _ value: DataValue, client: ReportControlBlock.Client, associationSets: AssociationDataSets) -> DataAccessError? {
+        if let (index, attribute) = logLayout.attributeBySlot[slot] { return writeLog(index, attribute, value) }
         guard let (index, attribute) = layout.attributeBySlot[slot] else { return .objectNonExistent }
         let info = layout.blocks[index]
         // Resolve outside the store's lock: the data set store calls into this engine under its own lock.
@@ -250,7 +280,9 @@ final class ReportingEngine: Sendable {
 
     /// Whether a block's DatSet names this data set (its deletion is then refused).
     func references(_ name: DataSetName) -> Bool {
-        store.update { state in state.reporting.bindings.contains { $0?.name == name } }
+        store.update { state in
+            state.reporting.bindings.contains { $0?.name == name } || state.reporting.logBindings.contains { $0?.name == name }
+        }
     }
 
     // MARK: Under the lock

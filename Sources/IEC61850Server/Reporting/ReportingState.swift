@@ -5,6 +5,9 @@ struct ReportingState: Sendable {
     var blocks: [ReportControlBlock]
     /// Each block's data set, resolved; nil while DatSet is empty.
     var bindings: [ReportBinding?]
+    /// The log control blocks; their timers and watches are numbered after the report control blocks.
+    var logBlocks: [LogControlBlock] = []
+    var logBindings: [ReportBinding?] = []
     /// By value slot: which block's which member the slot belongs to. Empty when no block has a data set.
     var watchers: [[ReportWatch]] = []
     /// Each block's one armed timer: its deadline and the token that tells it from timers since replaced.
@@ -15,7 +18,7 @@ struct ReportingState: Sendable {
     mutating func rebuildWatchers(slotCount: Int) {
         var watchers = [[ReportWatch]](repeating: [], count: slotCount)
         var any = false
-        for (block, binding) in bindings.enumerated() {
+        for (block, binding) in (bindings + logBindings).enumerated() {
             guard let binding else { continue }
             for (member, slots) in binding.memberSlots.enumerated() {
                 for slot in slots where slot < slotCount {
@@ -25,6 +28,11 @@ struct ReportingState: Sendable {
             }
         }
         self.watchers = any ? watchers : []
+    }
+
+    /// The earliest deadline of a block, numbered as the timers are (report blocks, then log blocks).
+    func nextDeadline(of index: Int) -> UInt64? {
+        index < blocks.count ? blocks[index].nextDeadline : logBlocks[index - blocks.count].nextDeadline
     }
 }
 

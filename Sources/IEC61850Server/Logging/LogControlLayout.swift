@@ -1,0 +1,71 @@
+import IEC61850Model
+
+/// Where the log control blocks and logs of a model live: the blocks' MMS variables (FC LG of their LN),
+/// the value slots after the report control blocks' that mirror their attributes for reads, and the
+/// logs (MMS journals) by reference.
+struct LogControlLayout: Sendable {
+    /// One log control block (`LLN0$LG$EventLog`).
+    struct Block: Sendable {
+        let domain: String
+        let logicalNode: String
+        let definition: LogControlDefinition
+        /// The slot of the first attribute; the others follow in ``LogControlBlock/Attribute`` order.
+        let firstSlot: Int
+        let variable: MMSVariable
+        /// The log the SCL names, in MMS form (`LD/LLN0$EventLog`), or empty when it does not exist.
+        let configuredLog: String
+
+        /// The DatSet the SCL configures (`LD/LLN0$Events`), or empty.
+        var configuredDataSet: String { definition.dataSet.isEmpty ? "" : "\(domain)/\(logicalNode)$\(definition.dataSet)" }
+    }
+
+    let blocks: [Block]
+    /// The types of the attribute slots, from `firstSlot` on.
+    let slotTypes: [BasicType]
+    /// Block and attribute by slot.
+    let attributeBySlot: [Int: (block: Int, attribute: LogControlBlock.Attribute)]
+    /// Every log of the model in MMS form (`LD/LLN0$EventLog`).
+    let logs: Set<String>
+
+    /// Lays out the blocks of `model` with their slots from `firstSlot` on.
+    init(model: IedModel, firstSlot first: Int) {
+        var blocks: [Block] = []
+        var types: [BasicType] = []
+        var bySlot: [Int: (block: Int, attribute: LogControlBlock.Attribute)] = [:]
+        var logs = Set<String>()
+        for device in model.logicalDevices {
+            let domain = device.name(iedName: model.name)
+            for node in device.logicalNodes {
+                for log in node.logs { logs.insert("\(domain)/\(node.name)$\(log.name)") }
+            }
+            for node in device.logicalNodes {
+                for definition in node.logControls {
+                    let firstSlot = first + types.count
+                    var leaves: [MMSVariable] = []
+                    for attribute in LogControlBlock.Attribute.allCases {
+                        bySlot[firstSlot + attribute.rawValue] = (blocks.count, attribute)
+                        types.append(attribute.type)
+                        leaves.append(MMSVariable(name: attribute.name, content: .leaf(attribute.type, slot: firstSlot + attribute.rawValue), fc: .lg))
+                    }
+                    // The SCL's logName names a log of the same LN, or else of the LD's LLN0.
+                    let own = "\(domain)/\(node.name)$\(definition.logName)"
+                    let inLLN0 = "\(domain)/LLN0$\(definition.logName)"
+                    let configuredLog = logs.contains(own) ? own : logs.contains(inLLN0) ? inLLN0 : ""
+                    blocks.append(
+                        Block(
+                            domain: domain, logicalNode: node.name, definition: definition, firstSlot: firstSlot,
+                            variable: MMSVariable(name: definition.name, content: .structure(leaves), fc: .lg), configuredLog: configuredLog))
+                }
+            }
+        }
+        self.blocks = blocks
+        slotTypes = types
+        attributeBySlot = bySlot
+        self.logs = logs
+    }
+
+    /// The log control block variables of one LN, in MMS name order.
+    func variables(domain: String, logicalNode: String) -> [MMSVariable] {
+        blocks.filter { $0.domain == domain && $0.logicalNode == logicalNode }.map(\.variable).sorted { MMSNamespace.mmsOrder($0.name, $1.name) }
+    }
+}
