@@ -54,10 +54,11 @@ let package = Package(
         .target(name: "ModbusAdapter", dependencies: ["CModbus", "GatewayCore", "IEC61850Model", logging]),
         .executableTarget(name: "ModbusSimulatorTool", dependencies: ["ModbusAdapter", "GatewayCore"], path: "Sources/ModbusSimulatorTool"),
         // The gateway's field side: mapping of field values onto the model, adapters (no MMS inside).
-        .target(name: "GatewayCore", dependencies: ["IEC61850Model", "IEC61850Server", logging, .product(name: "Yams", package: "Yams")]),
+        .target(name: "GatewayCore", dependencies: ["IEC61850Model", "IEC61850Server", "EventLog", logging, .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "iec61850-gateway",
             dependencies: [
+                "EventLog",
                 "IEC61850Server", "IEC61850Model", "GatewayCore", "ModbusAdapter", "MQTTAdapter", logging, lifecycle,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
@@ -85,7 +86,7 @@ let package = Package(
         // Hex helpers and the captured vectors, shared by the test targets.
         .target(name: "TestSupport", dependencies: [nio], path: "Tests/TestSupport"),
         .testTarget(name: "BERCodecTests", dependencies: ["BERCodec", "TestSupport", nio]),
-        .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "ModbusAdapter", "MQTTAdapter", "IEC61850Model", "IEC61850Server"]),
+        .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "EventLog", "ModbusAdapter", "MQTTAdapter", "IEC61850Model", "IEC61850Server"]),
         .testTarget(name: "ISOTransportTests", dependencies: ["ISOTransport", "TestSupport", nio]),
         .testTarget(name: "OSIUpperLayersTests", dependencies: ["OSIUpperLayers", "BERCodec", "TestSupport", nio]),
         .testTarget(name: "MMSTests", dependencies: ["MMS", "BERCodec", "TestSupport", nio]),

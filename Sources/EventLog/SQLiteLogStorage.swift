@@ -5,7 +5,8 @@ import Logging
 import Synchronization
 
 /// IEC 61850 logs in a SQLite database, as libIEC61850's SQLite LogStorage, bounded by a maximum number
-/// of entries per log (the oldest go first) and optionally by age.
+/// of entries per log (the oldest go first) and optionally by age. The gateway's event log
+/// (``GatewayEvent``) lives in the same file and goes through the same writer.
 ///
 /// - Appends never block: entries are queued and a writer thread of its own inserts them in batches,
 ///   one transaction per batch.
@@ -17,17 +18,21 @@ import Synchronization
 /// the queue are behind their mutexes.
 public final class SQLiteLogStorage: LogStorage, @unchecked Sendable {
     /// The schema this code writes; older files are migrated on open.
-    public static let schemaVersion: Int64 = 1
+    /// Version 1: `log_entries`. Version 2 adds `events` (the gateway's event log).
+    public static let schemaVersion: Int64 = 2
 
     public let path: String
     public let maximumEntries: Int
     public let maximumAge: Duration?
+    /// The most gateway events kept; the oldest go first.
+    public let maximumEvents: Int
     private let logger: Logger
     private let writer: SQLiteDatabase
-    private let reader: Mutex<SQLiteDatabase>
+    let reader: Mutex<SQLiteDatabase>
 
     private struct Pending {
         var entries: [(log: String, entry: LogEntry)] = []
+        var events: [GatewayEvent] = []
         var running = true
         /// Per log: the newest entry identifier given out, and the bounds as the queue and the file hold them.
         var newest: [String: UInt64] = [:]
@@ -41,13 +46,15 @@ public final class SQLiteLogStorage: LogStorage, @unchecked Sendable {
 
     /// Opens (or creates) the database at `path` and starts its writer thread.
     public init(
-        path: String, maximumEntries: Int = 100_000, maximumAge: Duration? = nil, logger: Logger = Logger(label: "iec61850.log-storage")
+        path: String, maximumEntries: Int = 100_000, maximumAge: Duration? = nil, maximumEvents: Int = 1_000_000,
+        logger: Logger = Logger(label: "iec61850.log-storage")
     )
         throws(SQLiteError)
     {
         self.path = path
         self.maximumEntries = max(1, maximumEntries)
         self.maximumAge = maximumAge
+        self.maximumEvents = max(1, maximumEvents)
         self.logger = logger
         writer = try SQLiteDatabase(path: path)
         try writer.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
@@ -101,6 +108,20 @@ public final class SQLiteLogStorage: LogStorage, @unchecked Sendable {
                         PRIMARY KEY (log, id)
                     ) WITHOUT ROWID;
                     CREATE INDEX log_entries_time ON log_entries (log, time_ms);
+                    """)
+            }
+            if version < 2 {
+                try database.execute(
+                    """
+                    CREATE TABLE events (
+                        id INTEGER PRIMARY KEY AUTOINCREMENT,
+                        time_ms INTEGER NOT NULL,
+                        kind TEXT NOT NULL,
+                        reference TEXT NOT NULL,
+                        value TEXT, quality TEXT, client TEXT, origin TEXT, ctl_num INTEGER, result TEXT, cause TEXT, detail TEXT
+                    );
+                    CREATE INDEX events_time ON events (time_ms);
+                    CREATE INDEX events_reference ON events (reference);
                     """)
             }
             try database.execute("PRAGMA user_version = \(schemaVersion); COMMIT")
@@ -161,6 +182,15 @@ public final class SQLiteLogStorage: LogStorage, @unchecked Sendable {
         pending.withLock { $0.bounds[log] }
     }
 
+    /// Queues a gateway event; it is committed with the next batch. Never blocks.
+    public func record(_ event: GatewayEvent) {
+        pending.withLock { state in
+            state.events.append(event)
+            state.queuedTotal += 1
+        }
+        wake.signal()
+    }
+
     /// Waits until every entry queued so far is committed.
     public func flush() throws(SQLiteError) {
         let target = pending.withLock { $0.queuedTotal }
@@ -190,7 +220,9 @@ public final class SQLiteLogStorage: LogStorage, @unchecked Sendable {
         var trim: SQLiteDatabase.Statement?
         var expire: SQLiteDatabase.Statement?
         var oldest: SQLiteDatabase.Statement?
+        var eventStatements: EventStatements?
         do throws(SQLiteError) {
+            eventStatements = try EventStatements(writer)
             insert = try writer.prepare("INSERT OR REPLACE INTO log_entries (log, id, time_ms, entry_values) VALUES (?1, ?2, ?3, ?4)")
             trim = try writer.prepare("DELETE FROM log_entries WHERE log = ?1 AND id <= ?2")
             expire = try writer.prepare("DELETE FROM log_entries WHERE log = ?1 AND time_ms < ?2")
@@ -200,14 +232,17 @@ public final class SQLiteLogStorage: LogStorage, @unchecked Sendable {
         }
         while true {
             _ = wake.wait(timeout: .now() + .milliseconds(200))
-            let (batch, running) = pending.withLock { state in
-                defer { state.entries.removeAll(keepingCapacity: true) }
-                return (state.entries, state.running)
+            let (batch, events, running) = pending.withLock { state in
+                defer {
+                    state.entries.removeAll(keepingCapacity: true)
+                    state.events.removeAll(keepingCapacity: true)
+                }
+                return (state.entries, state.events, state.running)
             }
-            if !batch.isEmpty, let insert, let trim, let expire, let oldest {
-                write(batch, insert: insert, trim: trim, expire: expire, oldest: oldest)
+            if !batch.isEmpty || !events.isEmpty, let insert, let trim, let expire, let oldest, let eventStatements {
+                write(batch, events: events, insert: insert, trim: trim, expire: expire, oldest: oldest, eventStatements: eventStatements)
             }
-            pending.withLock { $0.writtenUpTo += batch.count }
+            pending.withLock { $0.writtenUpTo += batch.count + events.count }
             if !running {
                 finished.signal()
                 return
@@ -216,11 +251,12 @@ public final class SQLiteLogStorage: LogStorage, @unchecked Sendable {
     }
 
     private func write(
-        _ batch: [(log: String, entry: LogEntry)], insert: SQLiteDatabase.Statement, trim: SQLiteDatabase.Statement,
-        expire: SQLiteDatabase.Statement, oldest: SQLiteDatabase.Statement
+        _ batch: [(log: String, entry: LogEntry)], events: [GatewayEvent], insert: SQLiteDatabase.Statement, trim: SQLiteDatabase.Statement,
+        expire: SQLiteDatabase.Statement, oldest: SQLiteDatabase.Statement, eventStatements: EventStatements
     ) {
         do throws(SQLiteError) {
             try writer.execute("BEGIN IMMEDIATE")
+            if !events.isEmpty { try eventStatements.insert(events, keeping: maximumEvents) }
             var newest: [String: UInt64] = [:]
             for (log, entry) in batch {
                 insert.bind(1, log)
@@ -262,7 +298,7 @@ public final class SQLiteLogStorage: LogStorage, @unchecked Sendable {
             }
         } catch {
             try? writer.execute("ROLLBACK")
-            logger.error("log entries could not be written", metadata: ["error": "\(error)", "entries": "\(batch.count)"])
+            logger.error("log entries could not be written", metadata: ["error": "\(error)", "entries": "\(batch.count)", "events": "\(events.count)"])
         }
     }
 }

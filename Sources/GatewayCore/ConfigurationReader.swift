@@ -62,6 +62,11 @@ public struct ConfigurationReader {
                 configuration.server.bind = string(server["bind"], "server.bind")
                 configuration.server.passwordEnvironmentVariable = string(server["password-env"], "server.password-env")
                 configuration.server.maximumAssociations = integer(server["max-associations"], "server.max-associations", in: 1...1000)
+            case "event-log":
+                guard let settings = mapping(value, "event-log", keys: ["path", "max-events", "max-log-entries"]) else { continue }
+                if let path = string(settings["path"], "event-log.path") { configuration.eventLog.path = resolve(path, folder) }
+                configuration.eventLog.maximumEvents = integer(settings["max-events"], "event-log.max-events", in: 1...100_000_000)
+                configuration.eventLog.maximumLogEntries = integer(settings["max-log-entries"], "event-log.max-log-entries", in: 1...100_000_000)
             case "modbus":
                 for device in sequence(value, "modbus") { if let parsed = modbusDevice(device) { configuration.modbusDevices.append(parsed) } }
             case "mqtt":
@@ -78,7 +83,7 @@ public struct ConfigurationReader {
                     configuration.points += included.points
                 }
             default:
-                fail(line(value), "unknown section '\(key)' (expected model, server, modbus, mqtt, points, include)")
+                fail(line(value), "unknown section '\(key)' (expected model, server, event-log, modbus, mqtt, points, include)")
             }
         }
     }

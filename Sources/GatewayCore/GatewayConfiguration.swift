@@ -21,6 +21,16 @@ public struct GatewayConfiguration: Sendable {
         public var maximumAssociations: Int?
     }
 
+    /// Where the event log and the IEC 61850 logs are kept (the `event-log:` section).
+    public struct EventLogSettings: Sendable, Equatable {
+        /// The SQLite database (resolved against the configuration file's folder).
+        public var path: String?
+        /// The most gateway events kept (the oldest go first).
+        public var maximumEvents: Int?
+        /// The most entries kept per IEC 61850 log.
+        public var maximumLogEntries: Int?
+    }
+
     public struct ModbusDevice: Sendable, Equatable {
         public enum Transport: Sendable, Equatable {
             case tcp(host: String, port: Int)
@@ -173,6 +183,7 @@ public struct GatewayConfiguration: Sendable {
     public var scl: String?
     public var ied: String?
     public var server = Server()
+    public var eventLog = EventLogSettings()
     public var modbusDevices: [ModbusDevice] = []
     public var mqtt: MQTTBroker?
     public var points: [Point] = []

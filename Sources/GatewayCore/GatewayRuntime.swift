@@ -1,3 +1,4 @@
+import EventLog
 import IEC61850Model
 import IEC61850Server
 import Logging
@@ -9,6 +10,10 @@ public final class GatewayRuntime: Sendable {
     public let bindings: [PointBinding]
     let server: IedServer
     let logger: Logger
+    /// Where value, quality and communication events go (the event log), if anywhere.
+    let record: (@Sendable (GatewayEvent) -> Void)?
+    /// Each point's field source as the event log names it (`modbus meter1`, `mqtt plant/pv/power`).
+    private let sources: [String]
     /// What the runtime remembers of a point.
     struct PointState {
         /// The last value written, and whether the point is good now.
@@ -16,15 +21,27 @@ public final class GatewayRuntime: Sendable {
         var good = false
         /// Readings stored so far (a confirmation waits for one taken after its command).
         var readings = 0
+        /// The quality the event log last recorded for the point (nil: none yet).
+        var loggedQuality: Quality?
     }
 
     private let points: Mutex<[PointState]>
+    /// Sources that failed and have not delivered a good reading since.
+    private let downSources = Mutex<Set<String>>([])
 
-    public init(bindings: [PointBinding], server: IedServer, logger: Logger) {
+    public init(bindings: [PointBinding], server: IedServer, logger: Logger, record: (@Sendable (GatewayEvent) -> Void)? = nil) {
         self.bindings = bindings
         self.server = server
         self.logger = logger
+        self.record = record
+        sources = record == nil ? [] : bindings.map { Self.source(of: $0.point) }
         points = Mutex(Array(repeating: PointState(), count: bindings.count))
+    }
+
+    static func source(of point: GatewayConfiguration.Point) -> String {
+        if let modbus = point.modbus { return "modbus \(modbus.device)" }
+        if let mqtt = point.mqtt { return "mqtt \(mqtt.topic)" }
+        return "point \(point.reference)"
     }
 
     /// The number of readings a point has had so far.
@@ -32,16 +49,21 @@ public final class GatewayRuntime: Sendable {
 
     /// Applies one adapter delivery.
     public func apply(_ readings: [FieldReading]) {
+        var events: [GatewayEvent] = []
         do {
             try server.batch { batch in
                 try points.withLock { points in
                     for reading in readings where reading.point < bindings.count {
-                        try apply(reading, to: &batch, state: &points[reading.point])
+                        try apply(reading, to: &batch, state: &points[reading.point], events: &events)
                     }
                 }
             }
         } catch {
             logger.error("a reading could not be stored", metadata: ["error": "\(error)"])
+        }
+        if let record {
+            communicationEvents(readings).forEach(record)
+            events.forEach(record)
         }
         // Counted once the batch is in the model, so a confirmation never sees the count before the value.
         points.withLock { points in
@@ -49,13 +71,24 @@ public final class GatewayRuntime: Sendable {
         }
     }
 
-    private func apply(_ reading: FieldReading, to batch: inout ValueBatch, state last: inout PointState) throws(ServerError) {
+    private func apply(
+        _ reading: FieldReading, to batch: inout ValueBatch, state last: inout PointState, events: inout [GatewayEvent]
+    ) throws(ServerError) {
         let binding = bindings[reading.point]
+        let time = reading.time.millisecondsSinceEpoch
         guard let field = reading.value else {
             // The source failed: quality only; the value and t stay those of the last good reading.
             guard last.good || last.value == nil else { return }
-            if let quality = binding.quality { try batch.set(quality, .quality(Self.failed(binding.point.onFailure))) }
+            let quality = Self.failed(binding.point.onFailure)
+            if let handle = binding.quality { try batch.set(handle, .quality(quality)) }
             last.good = false
+            if record != nil && last.loggedQuality != quality {
+                last.loggedQuality = quality
+                events.append(
+                    GatewayEvent(
+                        timeMilliseconds: currentMilliseconds(), kind: .quality, reference: binding.dataObject, quality: quality.eventText,
+                        detail: "\(sources[reading.point]) does not answer"))
+            }
             return
         }
         switch binding.point.transform.apply(field, to: binding.value.type) {
@@ -64,6 +97,17 @@ public final class GatewayRuntime: Sendable {
             try batch.set(binding.value, value)
             if let quality = binding.quality { try batch.set(quality, .quality(.good)) }
             if let time = binding.time { try batch.set(time, .timestamp(reading.time)) }
+            if record != nil {
+                if let logged = last.loggedQuality, logged != .good {
+                    events.append(GatewayEvent(timeMilliseconds: time, kind: .quality, reference: binding.dataObject, quality: Quality.good.eventText))
+                }
+                last.loggedQuality = .good
+                if last.value != value {
+                    events.append(
+                        GatewayEvent(
+                            timeMilliseconds: time, kind: .value, reference: binding.value.reference, value: value.eventText, quality: Quality.good.eventText))
+                }
+            }
             last.value = value
             last.good = true
         case .failure(let failure):
@@ -71,8 +115,34 @@ public final class GatewayRuntime: Sendable {
             quality.insert(failure == .outOfRange ? .outOfRange : .inconsistent)
             if let handle = binding.quality { try batch.set(handle, .quality(quality)) }
             if let time = binding.time { try batch.set(time, .timestamp(reading.time)) }
+            if record != nil && last.loggedQuality != quality {
+                last.loggedQuality = quality
+                events.append(
+                    GatewayEvent(
+                        timeMilliseconds: time, kind: .quality, reference: binding.dataObject, value: "\(field)", quality: quality.eventText,
+                        detail: failure == .outOfRange ? "value out of range" : "value does not convert"))
+            }
             last.good = false
         }
+    }
+
+    /// A source's first failed reading says it went down; its first good one after that, that it is back.
+    private func communicationEvents(_ readings: [FieldReading]) -> [GatewayEvent] {
+        var events: [GatewayEvent] = []
+        downSources.withLock { down in
+            for reading in readings where reading.point < sources.count {
+                let source = sources[reading.point]
+                if reading.value == nil {
+                    if down.insert(source).inserted {
+                        events.append(GatewayEvent(timeMilliseconds: currentMilliseconds(), kind: .communication, reference: source, result: "down"))
+                    }
+                } else if down.remove(source) != nil {
+                    events.append(
+                        GatewayEvent(timeMilliseconds: reading.time.millisecondsSinceEpoch, kind: .communication, reference: source, result: "up"))
+                }
+            }
+        }
+        return events
     }
 
     /// The quality of a point whose source stopped answering.

@@ -21,6 +21,8 @@ final class AssociationHandler: ChannelInboundHandler {
     private var logger: Logger
     private var session: SessionContext
     private var concluded = false
+    /// An association was accepted (its end is then an event too).
+    private var associated = false
     /// Bytes received and not handled yet: a frame whose end has not arrived, or frames held back while paused.
     private var partial: ByteBuffer?
     /// Reading is paused until the peer takes our answers.
@@ -100,6 +102,7 @@ final class AssociationHandler: ChannelInboundHandler {
         backend.reporting.associationClosed(session.reportClient)
         backend.control.associationClosed(connection.id)
         releaseSenders()
+        if associated { backend.events.notify(.disconnected(connection)) }
         context.fireChannelInactive()
     }
 
@@ -183,11 +186,13 @@ final class AssociationHandler: ChannelInboundHandler {
         guard backend.configuration.authenticator.admits(credentials) else {
             let result: AssociationResult = mechanism == .none ? .authenticationRequired : .authenticationFailure
             logger.notice("association refused: authentication failed", metadata: ["mechanism": "\(mechanism)"])
+            backend.events.notify(.refused(connection, reason: mechanism == .none ? "authentication required" : "authentication failed"))
             run(machine.reject(result, allocator: allocator), context: context)
             return
         }
         guard let initiatePDU = request.userInformation, case .initiateRequest(let initiate)? = try? MMSRequestPDU.decode(initiatePDU) else {
             logger.info("association refused: no valid MMS initiate request")
+            backend.events.notify(.refused(connection, reason: "no valid MMS initiate request"))
             run(machine.reject(.rejectedPermanent(diagnostic: 1), allocator: allocator), context: context)
             return
         }
@@ -196,6 +201,8 @@ final class AssociationHandler: ChannelInboundHandler {
             session = SessionContext(connection: connection, maximumPDUSize: Int(response.localDetailCalled), dataSets: session.dataSets)
             logger.debug("associated", metadata: ["pduSize": "\(response.localDetailCalled)"])
             run(machine.accept({ response.encode(into: &$0) }, allocator: allocator), context: context)
+            associated = true
+            backend.events.notify(.associated(connection))
             let target = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             let loop = context.eventLoop
             let sendAfterAnswer: @Sendable (ByteBuffer) -> Void = { pdu in

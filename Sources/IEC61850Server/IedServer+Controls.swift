@@ -35,6 +35,13 @@ extension IedServer {
         set { backend.control.statusFollowsControl.store(newValue, ordering: .relaxed) }
     }
 
+    /// Installs the observer of associations (accepted, refused, ended) and of every control command's
+    /// outcome, for an audit trail such as the gateway's event log (nil removes it). It is called on
+    /// the server's threads: keep it short (queue the event).
+    public func setEventObserver(_ observer: (@Sendable (ServerEvent) -> Void)?) {
+        backend.events.set(observer)
+    }
+
     /// An IED simulator: every controllable object without handlers accepts its commands and executes
     /// them after `delay`, and the status follows. For commissioning before the plant exists.
     public func simulateControls(delay: Duration = .milliseconds(100)) {

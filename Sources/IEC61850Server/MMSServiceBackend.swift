@@ -20,6 +20,8 @@ final class MMSServiceBackend: Sendable {
     let control: ControlService
     /// Where the model's logs are kept (nil when it has none); ReadJournal reads them.
     let logStorage: (any LogStorage)?
+    /// The application's observer of associations and commands.
+    let events = ServerEventObservers()
     /// Where ReadJournal queries run, off the event loops.
     let journalQueue = DispatchQueue(label: "iec61850.journal")
     let logger: Logger
@@ -54,7 +56,8 @@ final class MMSServiceBackend: Sendable {
             model: model, layout: layout, logLayout: logLayout, logStorage: logStorage, store: store, dataSets: dataSets, logger: logger)
         self.reporting = reporting
         self.control = ControlService(
-            model: model, namespace: namespace, store: store, reporting: reporting, timeout: configuration.controlTimeout, logger: logger)
+            model: model, namespace: namespace, store: store, reporting: reporting, timeout: configuration.controlTimeout, events: events,
+            logger: logger)
     }
 
     /// The SCL's data sets, their members resolved.

@@ -12,8 +12,9 @@ struct GatewayCommand: AsyncParsableCommand {
             Start with:  iec61850-gateway run --scl mappings/demo/demo.icd --port 10102
             Check a mapping file:  iec61850-gateway validate --config mappings/examples/energy-meter.yaml
             Export a built model:  iec61850-gateway export-scl --config mappings/examples/mqtt-sensor.yaml
+            List the event log:  iec61850-gateway events --from -1h --format csv
             """,
-        subcommands: [RunCommand.self, ValidateCommand.self, ExportSCLCommand.self],
+        subcommands: [RunCommand.self, ValidateCommand.self, ExportSCLCommand.self, EventsCommand.self],
         defaultSubcommand: nil
     )
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import EventLog
 import Foundation
 import GatewayCore
 import IEC61850Model
@@ -59,6 +60,13 @@ struct RunCommand: AsyncParsableCommand {
 
     @Option(name: .customLong("max-associations"), help: ArgumentHelp("The most clients connected at once (default 10).", valueName: "n"))
     var maximumAssociations: Int?
+
+    @Option(
+        name: .customLong("event-log"),
+        help: ArgumentHelp(
+            "The SQLite database of the event log and the IEC 61850 logs (default: $STATE_DIRECTORY/events.sqlite under systemd, else ~/.local/state/iec61850-gateway/events.sqlite); 'none' keeps no event log and the logs in memory.",
+            valueName: "file"))
+    var eventLog: String?
 
     @Flag(name: .long, help: "Simulate the IED: accept every control and let the status follow it (for commissioning).")
     var simulate = false
@@ -125,7 +133,28 @@ struct RunCommand: AsyncParsableCommand {
         } else {
             throw ValidationError("name the model: --scl FILE, or --config FILE")
         }
+        // The event log: one SQLite file for the gateway's events and the model's IEC 61850 logs.
+        let eventLogPath = eventLog ?? file?.eventLog.path ?? EventLogLocation.defaultPath()
+        var storage: SQLiteLogStorage?
+        if eventLogPath != "none" {
+            do {
+                try EventLogLocation.prepare(eventLogPath)
+                storage = try SQLiteLogStorage(
+                    path: eventLogPath, maximumEntries: file?.eventLog.maximumLogEntries ?? 100_000,
+                    maximumEvents: file?.eventLog.maximumEvents ?? 1_000_000, logger: Logger(label: "iec61850-gateway.event-log"))
+            } catch {
+                throw ValidationError("event log \(eventLogPath): \(error) (choose another file with --event-log, or --event-log none)")
+            }
+            configuration.logStorage = storage
+        }
+        defer { storage?.close() }
         let server = IedServer(model: model, configuration: configuration, logger: Logger(label: "iec61850.server"))
+        if let storage {
+            server.setEventObserver { event in storage.record(GatewayEvent(event)) }
+            logger.notice("event log: \(eventLogPath)")
+        }
+        var record: (@Sendable (GatewayEvent) -> Void)?
+        if let storage { record = { event in storage.record(event) } }
         var pollers: [ModbusPoller] = []
         var mqtt: MQTTAdapter?
         if let file {
@@ -135,7 +164,7 @@ struct RunCommand: AsyncParsableCommand {
             } catch {
                 throw ValidationError("\(error)")
             }
-            let runtime = GatewayRuntime(bindings: bindings, server: server, logger: logger)
+            let runtime = GatewayRuntime(bindings: bindings, server: server, logger: logger, record: record)
             let points = Array(file.points.enumerated())
             pollers = ModbusPoller.lines(file.modbusDevices).map { line in
                 ModbusPoller(line: line, points: points, logger: Logger(label: "iec61850-gateway.modbus")) { runtime.apply($0) }

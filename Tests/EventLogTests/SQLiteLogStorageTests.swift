@@ -157,3 +157,55 @@ struct LogStorageKillTests {
         #expect(count == newest)  // none missing below the newest
     }
 }
+
+@Suite("Gateway event log in SQLite")
+struct GatewayEventStoreTests {
+    static func path() -> String { NSTemporaryDirectory() + "events-\(UInt64.random(in: 0...UInt64.max)).sqlite" }
+
+    @Test("events are stored with every field, filtered by time, reference prefix and kind, and bounded")
+    func storeAndQuery() throws {
+        let file = Self.path()
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let storage = try SQLiteLogStorage(path: file, maximumEvents: 50)
+        let command = GatewayEvent(
+            timeMilliseconds: 2_000, kind: .command, reference: "GenericIO/GGIO1.SPCSO1", value: "true", client: "127.0.0.1:5000",
+            origin: "3:scada", controlNumber: 7, result: "failure", cause: "timeLimitOver", detail: "Oper")
+        storage.record(GatewayEvent(timeMilliseconds: 1_000, kind: .value, reference: "GenericIO/GGIO1.Ind1.stVal", value: "true", quality: "good"))
+        storage.record(command)
+        storage.record(GatewayEvent(timeMilliseconds: 3_000, kind: .communication, reference: "modbus dev", result: "down"))
+        let all = try storage.events(matching: EventQuery())
+        #expect(all.map(\.kind) == [.value, .command, .communication])
+        var stored = all[1]
+        stored.id = 0
+        #expect(stored == command)
+        #expect(try storage.events(matching: EventQuery(referencePrefix: "GenericIO/GGIO1")).count == 2)
+        #expect(try storage.events(matching: EventQuery(kinds: [.communication, .command])).map(\.timeMilliseconds) == [2_000, 3_000])
+        #expect(try storage.events(matching: EventQuery(from: 1_500, to: 2_500)).map(\.kind) == [.command])
+        #expect(try storage.events(matching: EventQuery(afterID: all[1].id)).map(\.kind) == [.communication])
+        for index in 0..<200 { storage.record(GatewayEvent(timeMilliseconds: 10_000 + UInt64(index), kind: .value, reference: "x")) }
+        let bounded = try storage.events(matching: EventQuery())
+        #expect(bounded.count == 50)
+        #expect(bounded.last?.timeMilliseconds == 10_199)
+        storage.close()
+    }
+
+    @Test("a version 1 file (log entries only) is migrated: its entries stay and events can be stored")
+    func migration() throws {
+        let file = Self.path()
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let old = try SQLiteDatabase(path: file)
+        try old.execute(
+            """
+            CREATE TABLE log_entries (log TEXT NOT NULL, id INTEGER NOT NULL, time_ms INTEGER NOT NULL, entry_values BLOB NOT NULL,
+            PRIMARY KEY (log, id)) WITHOUT ROWID;
+            INSERT INTO log_entries VALUES ('LD/LLN0$Log', 1, 1000, x'');
+            PRAGMA user_version = 1;
+            """)
+        let storage = try SQLiteLogStorage(path: file)
+        #expect(try storage.entries(log: "LD/LLN0$Log", matching: LogQuery(), limit: 10).map(\.entryID) == [1])
+        storage.record(GatewayEvent(timeMilliseconds: 1, kind: .association, reference: "server", client: "127.0.0.1:1", result: "connected"))
+        #expect(try storage.events(matching: EventQuery()).count == 1)
+        #expect(try SQLiteDatabase(path: file).integer("PRAGMA user_version") == SQLiteLogStorage.schemaVersion)
+        storage.close()
+    }
+}

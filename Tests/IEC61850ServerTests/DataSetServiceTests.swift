@@ -147,9 +147,10 @@ struct DataSetServiceTests {
     func libraryAPI() throws {
         let server = IedServer(model: association.backend.model)
         let sets = server.dataSets()
-        #expect(sets.map(\.reference) == ["DEMOGenericIO/LLN0.Events"])
-        #expect(sets.first?.members.first == "DEMOGenericIO/GGIO1.Ind1.stVal[ST]")
-        #expect(sets.first?.isDeletable == false)
+        #expect(sets.map(\.reference) == ["DEMOGenericIO/LLN0.Commands", "DEMOGenericIO/LLN0.Events"])
+        let events = try #require(sets.last)
+        #expect(events.members.first == "DEMOGenericIO/GGIO1.Ind1.stVal[ST]")
+        #expect(events.isDeletable == false)
         try server.update("GenericIO/GGIO1.Ind2.stVal", to: .boolean(true))
         let values = try server.dataSetValues("GenericIO/LLN0.Events")
         #expect(values.count == 8)

@@ -79,6 +79,16 @@ An outcome is a dict:
     seconds       time the call took
     detail        the library's own words
 
+Logs (test_event_log.py; PROTOCOL.md §7). A log is "LD/LN$name" (the MMS journal), e.g.
+"DEMOGenericIO/LLN0$EventLog"; its control block is read attribute by attribute with read(ref, "LG").
+    query_log_by_time(log, start_ms, end_ms) -> (entries, more_follows or None when not exposed)
+    query_log_after(log, entry_id, time_ms) -> (entries, more_follows or None)
+An entry is a dict: id (int), time_ms, variables [(tag, value text, reason code int)] where the
+value text is the library's own printing of the MMS value and the reason code the ReasonCode
+bit string as an int (bit 1 dchg ... as the first octet, MSB first: 0x40 dchg, 0x20 qchg).
+The libIEC61850 SWIG module gives no typed access to journal entries or to the moreFollows flag,
+so the adapter calls the same library through ctypes for these two services.
+
 The adapters are used in a forked child process (see conftest.run_client), so a hang in
 a C or Rust call is bounded by the parent killing the child.
 """
@@ -219,6 +229,78 @@ class LibIec61850Client:
 
     def _fc(self, fc: str) -> int:
         return getattr(self.L, f"IEC61850_FC_{fc}")
+
+    # logs (through ctypes: see the module docstring) -----------------------------------
+    def _native(self):
+        import ctypes
+
+        lib = ctypes.CDLL(self.L._pyiec61850.__file__)
+        P, U64 = ctypes.c_void_p, ctypes.c_uint64
+        signatures = {
+            "IedConnection_queryLogByTime": (P, [P, ctypes.POINTER(ctypes.c_int), ctypes.c_char_p, U64, U64, ctypes.POINTER(ctypes.c_bool)]),
+            "IedConnection_queryLogAfter": (P, [P, ctypes.POINTER(ctypes.c_int), ctypes.c_char_p, P, U64, ctypes.POINTER(ctypes.c_bool)]),
+            "LinkedList_getNext": (P, [P]), "LinkedList_getData": (P, [P]), "LinkedList_destroyDeep": (None, [P, P]),
+            "MmsJournalEntry_getEntryID": (P, [P]), "MmsJournalEntry_getOccurenceTime": (P, [P]),
+            "MmsJournalEntry_getJournalVariables": (P, [P]), "MmsJournalVariable_getTag": (ctypes.c_char_p, [P]),
+            "MmsJournalVariable_getValue": (P, [P]), "MmsValue_getOctetStringSize": (ctypes.c_int, [P]),
+            "MmsValue_getOctetStringBuffer": (ctypes.POINTER(ctypes.c_uint8), [P]), "MmsValue_getBinaryTimeAsUtcMs": (U64, [P]),
+            "MmsValue_printToBuffer": (ctypes.c_char_p, [P, ctypes.c_char_p, ctypes.c_int]), "MmsValue_getType": (ctypes.c_int, [P]),
+            "MmsValue_getBitStringSize": (ctypes.c_int, [P]), "MmsValue_getBitStringBit": (ctypes.c_bool, [P, ctypes.c_int]),
+            "MmsValue_newOctetString": (P, [ctypes.c_int, ctypes.c_int]),
+            "MmsValue_setOctetString": (None, [P, ctypes.POINTER(ctypes.c_uint8), ctypes.c_int]), "MmsValue_delete": (None, [P]),
+        }
+        for name, (restype, argtypes) in signatures.items():
+            fn = getattr(lib, name)
+            fn.restype, fn.argtypes = restype, argtypes
+        return lib, ctypes
+
+    def _journal(self, call, what: str):
+        lib, ctypes = self._native()
+        error, more = ctypes.c_int(0), ctypes.c_bool(False)
+        entries = call(lib, ctypes, ctypes.c_void_p(int(getattr(self.con, "this", self.con))), ctypes.byref(error), ctypes.byref(more))
+        if error.value != self.L.IED_ERROR_OK:
+            raise self._err(error.value, what)
+        out = []
+        el = lib.LinkedList_getNext(entries) if entries else None
+        while el:
+            entry = lib.LinkedList_getData(el)
+            eid = lib.MmsJournalEntry_getEntryID(entry)
+            size = lib.MmsValue_getOctetStringSize(eid)
+            buf = lib.MmsValue_getOctetStringBuffer(eid)
+            variables = []
+            vel = lib.LinkedList_getNext(lib.MmsJournalEntry_getJournalVariables(entry))
+            while vel:
+                var = lib.LinkedList_getData(vel)
+                tag = lib.MmsJournalVariable_getTag(var).decode()
+                value = lib.MmsJournalVariable_getValue(var)
+                if tag == "ReasonCode" and variables:
+                    n = lib.MmsValue_getBitStringSize(value)
+                    code = sum(0x80 >> i for i in range(min(n, 8)) if lib.MmsValue_getBitStringBit(value, i))
+                    variables[-1] = (variables[-1][0], variables[-1][1], code)
+                else:
+                    text = ctypes.create_string_buffer(256)
+                    variables.append((tag, lib.MmsValue_printToBuffer(value, text, 256).decode(), None))
+                vel = lib.LinkedList_getNext(vel)
+            out.append({"id": int.from_bytes(bytes(buf[i] for i in range(size)), "big"),
+                        "time_ms": lib.MmsValue_getBinaryTimeAsUtcMs(lib.MmsJournalEntry_getOccurenceTime(entry)),
+                        "variables": variables})
+            el = lib.LinkedList_getNext(el)
+        return out, bool(more.value)
+
+    def query_log_by_time(self, log: str, start_ms: int, end_ms: int):
+        return self._journal(lambda lib, ct, con, err, more: lib.IedConnection_queryLogByTime(con, err, log.encode(), start_ms, end_ms, more),
+                             f"queryLogByTime {log}")
+
+    def query_log_after(self, log: str, entry_id: int, time_ms: int):
+        def call(lib, ct, con, err, more):
+            value = lib.MmsValue_newOctetString(8, 8)
+            raw = (ct.c_uint8 * 8)(*entry_id.to_bytes(8, "big"))
+            lib.MmsValue_setOctetString(value, raw, 8)
+            try:
+                return lib.IedConnection_queryLogAfter(con, err, log.encode(), value, time_ms, more)
+            finally:
+                lib.MmsValue_delete(value)
+        return self._journal(call, f"queryLogAfter {log}")
 
     # association --------------------------------------------------------------------
     def connect(self, host: str, port: int, password: str | None = None) -> None:
@@ -950,6 +1032,19 @@ class RustIec61850Client:
 
     def read(self, ref: str, fc: str):
         return self._run(self.con.read(ref, self.m.FC(fc)), f"read {ref} [{fc}]")
+
+    @staticmethod
+    def _entries(raw):
+        entries, more = raw
+        return [{"id": int.from_bytes(e.entry_id, "big"), "time_ms": e.time_ms,
+                 "variables": [(v.data_ref, repr(v.value), v.reason_code) for v in e.variables]} for e in entries], bool(more)
+
+    def query_log_by_time(self, log: str, start_ms: int, end_ms: int):
+        return self._entries(self._run(self.con.query_journal_by_time(log, start_ms, end_ms), f"query_journal_by_time {log}"))
+
+    def query_log_after(self, log: str, entry_id: int, time_ms: int):
+        return self._entries(self._run(self.con.query_journal_after_entry(log, time_ms, entry_id.to_bytes(8, "big")),
+                                       f"query_journal_after_entry {log}"))
 
     def write(self, ref: str, fc: str, value, kind: str) -> None:
         c, f = self.con, self.m.FC(fc)

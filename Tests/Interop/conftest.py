@@ -47,7 +47,7 @@ sys.path.insert(0, HERE)
 
 from clients import CLIENTS  # noqa: E402
 
-DEFAULT_CMD = ".build/debug/iec61850-gateway run --scl {scl} --port {port} --bind 127.0.0.1"
+DEFAULT_CMD = ".build/debug/iec61850-gateway run --scl {scl} --port {port} --bind 127.0.0.1 --event-log none"
 DEFAULT_REPORT_CMD = ".build/debug/example-console-server --scl {scl} --port {port} --bind 127.0.0.1"
 DEFAULT_CONTROL_CMD = DEFAULT_REPORT_CMD + " --simulate"
 SCL = os.environ.get("IEC61850_SCL", os.path.join(REPO, "mappings", "demo", "demo.icd"))

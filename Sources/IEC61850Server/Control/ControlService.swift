@@ -21,12 +21,17 @@ final class ControlService: Sendable {
     private let reporting: ReportingEngine
     private let logger: Logger
     private let defaultTimeout: Duration
+    private let events: ServerEventObservers
 
     /// libIEC61850's select timeout when the object has no sboTimeout (ms).
     static let defaultSelectTimeout: UInt64 = 15_000
 
-    init(model: IedModel, namespace: MMSNamespace, store: ValueStore, reporting: ReportingEngine, timeout: Duration, logger: Logger) {
+    init(
+        model: IedModel, namespace: MMSNamespace, store: ValueStore, reporting: ReportingEngine, timeout: Duration, events: ServerEventObservers,
+        logger: Logger
+    ) {
         defaultTimeout = timeout
+        self.events = events
         objects = ControlObject.all(in: model, namespace: namespace)
         byReference = Dictionary(objects.enumerated().map { ($1.reference, $0) }, uniquingKeysWith: { first, _ in first })
         var byVariable: [ObjectIdentifier: (object: Int, service: String)] = [:]
@@ -132,6 +137,37 @@ final class ControlService: Sendable {
         _ data: MMSData, service: ControlCommand.Service, object index: Int, connection: ClientConnection, send: @escaping Send,
         sendAfterAnswer: @escaping Send, respondLater: @escaping @Sendable (DataAccessError?) -> Void
     ) -> Answer {
+        let answer = dispatch(
+            data, service: service, object: index, connection: connection, send: send, sendAfterAnswer: sendAfterAnswer, respondLater: respondLater)
+        // An operate that is accepted or deferred tells its outcome when it finishes.
+        switch answer {
+        case .refused(_, let error):
+            let object = objects[index]
+            notify(object, service, ControlCommand(data, service: service, object: object), connection, cause: error.cause)
+        case .accepted where service != .operate:
+            let object = objects[index]
+            notify(object, service, ControlCommand(data, service: service, object: object), connection, cause: nil)
+        default:
+            break
+        }
+        return answer
+    }
+
+    private func notify(
+        _ object: ControlObject, _ service: ControlCommand.Service, _ command: ControlCommand?, _ connection: ClientConnection, cause: AddCause?
+    ) {
+        events.notify(
+            .command(
+                CommandOutcome(
+                    object: object.reference, service: service.rawValue, value: command?.parameters.value,
+                    originCategory: command?.parameters.originCategory ?? 0, originIdentifier: command?.parameters.originIdentifier ?? [],
+                    controlNumber: command?.parameters.controlNumber ?? 0, test: command?.parameters.test ?? false, connection: connection, cause: cause)))
+    }
+
+    private func dispatch(
+        _ data: MMSData, service: ControlCommand.Service, object index: Int, connection: ClientConnection, send: @escaping Send,
+        sendAfterAnswer: @escaping Send, respondLater: @escaping @Sendable (DataAccessError?) -> Void
+    ) -> Answer {
         let object = objects[index]
         let model = model(of: object)
         let client = connection.id
@@ -194,6 +230,7 @@ final class ControlService: Sendable {
                 endOperate(index, object, model)
                 var failure: ControlReportEncoder.LastApplError?
                 if case .failure(let cause) = result { failure = lastApplError(object, service, command, cause, error: 1) }
+                notify(object, service, command, connection, cause: failure?.cause)
                 if enhanced || waiting {
                     if follows { follow(object, action) }  // the status is new by the time CommandTermination says done
                     sendAfterAnswer(

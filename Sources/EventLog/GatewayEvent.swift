@@ -1,0 +1,73 @@
+/// One entry of the gateway's event log: a value or quality change, a command, a field connection
+/// going up or down, or an association.
+public struct GatewayEvent: Sendable, Equatable, Codable {
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        /// A point's value changed (`reference` is the attribute, `value` the new value).
+        case value
+        /// A point's quality changed (`quality` says to what, `detail` why).
+        case quality
+        /// A control command ended (`result` success or failure, `cause` the AddCause).
+        case command
+        /// A field source (Modbus device, MQTT broker) went down or came back (`result` down or up).
+        case communication
+        /// An association was accepted, refused or ended (`client` the peer, `result` what happened).
+        case association
+    }
+
+    /// The row number in the database (0 until stored); increasing.
+    public var id: Int64
+    /// UTC milliseconds since 1970.
+    public var timeMilliseconds: UInt64
+    public var kind: Kind
+    /// What it concerns: an attribute or data object reference, a device or broker name.
+    public var reference: String
+    public var value: String?
+    public var quality: String?
+    /// The client's address (`ip:port`) for commands and associations.
+    public var client: String?
+    /// orCat and orIdent of a command (`3:scada`).
+    public var origin: String?
+    public var controlNumber: Int?
+    public var result: String?
+    public var cause: String?
+    public var detail: String?
+
+    public init(
+        id: Int64 = 0, timeMilliseconds: UInt64, kind: Kind, reference: String, value: String? = nil, quality: String? = nil, client: String? = nil,
+        origin: String? = nil, controlNumber: Int? = nil, result: String? = nil, cause: String? = nil, detail: String? = nil
+    ) {
+        self.id = id
+        self.timeMilliseconds = timeMilliseconds
+        self.kind = kind
+        self.reference = reference
+        self.value = value
+        self.quality = quality
+        self.client = client
+        self.origin = origin
+        self.controlNumber = controlNumber
+        self.result = result
+        self.cause = cause
+        self.detail = detail
+    }
+}
+
+/// Which events a listing wants: a time range, a reference prefix and kinds.
+public struct EventQuery: Sendable, Equatable {
+    /// UTC milliseconds, inclusive.
+    public var from: UInt64?
+    public var to: UInt64?
+    /// Events whose reference starts with this (`GenericIO/GGIO1` takes every attribute below it).
+    public var referencePrefix: String?
+    /// Empty: every kind.
+    public var kinds: Set<GatewayEvent.Kind>
+    /// Only events after this row (for following the log).
+    public var afterID: Int64?
+
+    public init(from: UInt64? = nil, to: UInt64? = nil, referencePrefix: String? = nil, kinds: Set<GatewayEvent.Kind> = [], afterID: Int64? = nil) {
+        self.from = from
+        self.to = to
+        self.referencePrefix = referencePrefix
+        self.kinds = kinds
+        self.afterID = afterID
+    }
+}

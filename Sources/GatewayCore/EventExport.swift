@@ -1,0 +1,86 @@
+import EventLog
+import Foundation
+
+/// The `events` command's output formats: aligned text for people, CSV for spreadsheets, JSON for tools.
+public enum EventExport {
+    /// The CSV columns, in order.
+    public static let columns = ["id", "time", "kind", "reference", "value", "quality", "client", "origin", "ctlNum", "result", "cause", "detail"]
+
+    /// RFC 4180 CSV with a header row; times in ISO 8601 UTC with milliseconds.
+    public static func csv(_ events: [GatewayEvent]) -> String {
+        var lines = [columns.joined(separator: ",")]
+        for event in events {
+            lines.append(fields(event).map(quoted).joined(separator: ","))
+        }
+        return lines.joined(separator: "\r\n") + "\r\n"
+    }
+
+    /// A JSON array of objects with the CSV's column names (absent fields left out).
+    public static func json(_ events: [GatewayEvent]) throws -> String {
+        let objects: [[String: Any]] = events.map { event in
+            var object: [String: Any] = [:]
+            for (name, value) in zip(columns, fields(event)) where !value.isEmpty {
+                object[name] = name == "id" || name == "ctlNum" ? Int(value) ?? value : value
+            }
+            object["timeMs"] = event.timeMilliseconds
+            return object
+        }
+        let data = try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys])
+        return String(decoding: data, as: UTF8.self) + "\n"
+    }
+
+    /// One line per event: time, kind, reference, then what there is of the rest.
+    public static func text(_ events: [GatewayEvent]) -> String {
+        events.map { event in
+            let values = fields(event)
+            var line = "\(values[1])  \(event.kind.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)) \(event.reference)"
+            for (name, value) in zip(columns, values).dropFirst(4) where !value.isEmpty { line += "  \(name)=\(value)" }
+            return line + "\n"
+        }.joined()
+    }
+
+    static func fields(_ event: GatewayEvent) -> [String] {
+        [
+            String(event.id), EventTime.format(event.timeMilliseconds), event.kind.rawValue, event.reference, event.value ?? "", event.quality ?? "",
+            event.client ?? "", event.origin ?? "", event.controlNumber.map(String.init) ?? "", event.result ?? "", event.cause ?? "", event.detail ?? "",
+        ]
+    }
+
+    private static func quoted(_ field: String) -> String {
+        guard field.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return field }
+        return "\"" + field.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
+
+/// Times as the `events` command reads and writes them.
+public enum EventTime {
+    /// `2026-11-26T10:00:00.123Z`.
+    public static func format(_ milliseconds: UInt64) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: Date(timeIntervalSince1970: Double(milliseconds) / 1000))
+    }
+
+    /// ISO 8601 with or without fractional seconds, a date alone (midnight UTC), or relative to `now`
+    /// (`-15m`, `-2h`, `-7d`, `-30s`); nil when it is none of these.
+    public static func parse(_ text: String, now: UInt64) -> UInt64? {
+        if text.hasPrefix("-"), let unit = text.last, let amount = UInt64(text.dropFirst().dropLast()) {
+            let scale: UInt64? =
+                switch unit {
+                case "s": 1000
+                case "m": 60_000
+                case "h": 3_600_000
+                case "d": 86_400_000
+                default: nil
+                }
+            guard let scale else { return nil }
+            return now >= amount * scale ? now - amount * scale : 0
+        }
+        let formatter = ISO8601DateFormatter()
+        for options: ISO8601DateFormatter.Options in [[.withInternetDateTime, .withFractionalSeconds], [.withInternetDateTime], [.withFullDate]] {
+            formatter.formatOptions = options
+            if let date = formatter.date(from: text) { return UInt64(max(0, date.timeIntervalSince1970 * 1000)) }
+        }
+        return nil
+    }
+}

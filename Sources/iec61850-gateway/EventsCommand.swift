@@ -1,0 +1,91 @@
+import ArgumentParser
+import EventLog
+import Foundation
+import GatewayCore
+
+struct EventsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "events",
+        abstract: "List the gateway's event log: value and quality changes, commands, field communication and associations.",
+        discussion: """
+            Reads the event log database (the one `run` writes; it may be running). Times are UTC, ISO 8601 \
+            (2026-11-26T10:00:00Z, or a date alone), or relative to now: -15m, -2h, -7d.
+
+            Examples:
+              iec61850-gateway events --from -1h
+              iec61850-gateway events --kind command --format csv > commands.csv
+              iec61850-gateway events --reference GenericIO/GGIO1 --from 2026-11-01 --to 2026-11-02 --format json
+            """
+    )
+
+    @Option(name: .customLong("event-log"), help: ArgumentHelp("The event log database (default: where `run` puts it).", valueName: "file"))
+    var eventLog: String?
+
+    @Option(name: .long, help: ArgumentHelp("Take the database path from this gateway configuration's event-log section.", valueName: "file"))
+    var config: String?
+
+    @Option(name: .long, help: ArgumentHelp("Events at or after this time.", valueName: "time"))
+    var from: String?
+
+    @Option(name: .long, help: ArgumentHelp("Events at or before this time.", valueName: "time"))
+    var to: String?
+
+    @Option(name: .long, help: ArgumentHelp("Events whose reference starts with this (an LD, LN, object or attribute; a device).", valueName: "ref"))
+    var reference: String?
+
+    @Option(name: .long, help: ArgumentHelp("Only this kind (repeatable): value, quality, command, communication, association.", valueName: "kind"))
+    var kind: [String] = []
+
+    @Option(name: .long, help: ArgumentHelp("text (the default), csv or json.", valueName: "format"))
+    var format: String = "text"
+
+    @Option(name: .long, help: ArgumentHelp("The most events listed (default 10000).", valueName: "n"))
+    var limit: Int = 10_000
+
+    func validate() throws {
+        guard ["text", "csv", "json"].contains(format) else { throw ValidationError("--format '\(format)' is not one of text, csv, json") }
+        for name in kind where GatewayEvent.Kind(rawValue: name) == nil {
+            throw ValidationError("--kind '\(name)' is not one of \(GatewayEvent.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        guard limit > 0 else { throw ValidationError("--limit must be at least 1") }
+    }
+
+    func run() throws {
+        var path = eventLog
+        if path == nil, let config {
+            do {
+                path = try ConfigurationReader.load(file: config).eventLog.path
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
+        let file = path ?? EventLogLocation.defaultPath()
+        guard FileManager.default.fileExists(atPath: file) else {
+            throw ValidationError("no event log at \(file) (name it with --event-log FILE)")
+        }
+        let now = UInt64(max(0, Date().timeIntervalSince1970 * 1000))
+        var query = EventQuery(referencePrefix: reference, kinds: Set(kind.compactMap(GatewayEvent.Kind.init(rawValue:))))
+        if let from {
+            guard let time = EventTime.parse(from, now: now) else {
+                throw ValidationError("--from '\(from)' is not a time (2026-11-26T10:00:00Z, 2026-11-26 or -2h)")
+            }
+            query.from = time
+        }
+        if let to {
+            guard let time = EventTime.parse(to, now: now) else {
+                throw ValidationError("--to '\(to)' is not a time (2026-11-26T10:00:00Z, 2026-11-26 or -2h)")
+            }
+            query.to = time
+        }
+        let storage = try SQLiteLogStorage(path: file)
+        defer { storage.close() }
+        let events = try storage.events(matching: query, limit: limit)
+        let output: String
+        switch format {
+        case "csv": output = EventExport.csv(events)
+        case "json": output = try EventExport.json(events)
+        default: output = EventExport.text(events)
+        }
+        FileHandle.standardOutput.write(Data(output.utf8))
+    }
+}

@@ -1,0 +1,66 @@
+import EventLog
+import Foundation
+import GatewayCore
+import IEC61850Model
+import Testing
+
+@Suite("Event log listing: times and export formats")
+struct EventExportTests {
+    static let events = [
+        GatewayEvent(id: 1, timeMilliseconds: 1_795_000_000_123, kind: .value, reference: "GenericIO/GGIO1.Ind1.stVal", value: "true", quality: "good"),
+        GatewayEvent(
+            id: 2, timeMilliseconds: 1_795_000_001_000, kind: .command, reference: "GenericIO/GGIO1.SPCSO1", value: "true", client: "127.0.0.1:5000",
+            origin: "3:scada, \"night\"", controlNumber: 4, result: "failure", cause: "timeLimitOver", detail: "Oper"),
+    ]
+
+    @Test("times: ISO 8601, a date, and relative to now")
+    func times() {
+        #expect(EventTime.parse("2026-11-26T10:00:00Z", now: 0) == 1_795_687_200_000)
+        #expect(EventTime.parse("2026-11-26T10:00:00.250Z", now: 0) == 1_795_687_200_250)
+        #expect(EventTime.parse("2026-11-26", now: 0) == 1_795_651_200_000)
+        #expect(EventTime.parse("-2h", now: 10_000_000) == 2_800_000)
+        #expect(EventTime.parse("-15m", now: 1_000_000) == 100_000)
+        #expect(EventTime.parse("yesterday", now: 0) == nil)
+        #expect(EventTime.parse("-3w", now: 0) == nil)
+        #expect(EventTime.format(1_795_687_200_250) == "2026-11-26T10:00:00.250Z")
+    }
+
+    @Test("CSV: a header, one row per event, fields with commas and quotes quoted")
+    func csv() {
+        let lines = EventExport.csv(Self.events).components(separatedBy: "\r\n")
+        #expect(lines[0] == "id,time,kind,reference,value,quality,client,origin,ctlNum,result,cause,detail")
+        #expect(lines[1] == "1,2026-11-18T11:06:40.123Z,value,GenericIO/GGIO1.Ind1.stVal,true,good,,,,,,")
+        #expect(
+            lines[2]
+                == "2,2026-11-18T11:06:41.000Z,command,GenericIO/GGIO1.SPCSO1,true,,127.0.0.1:5000,\"3:scada, \"\"night\"\"\",4,failure,timeLimitOver,Oper")
+    }
+
+    @Test("JSON: objects with the CSV's names, numbers as numbers, absent fields left out")
+    func json() throws {
+        let data = Data(try EventExport.json(Self.events).utf8)
+        let objects = try #require(try JSONSerialization.jsonObject(with: data) as? [[String: Any]])
+        #expect(objects.count == 2)
+        #expect(objects[1]["ctlNum"] as? Int == 4)
+        #expect(objects[1]["origin"] as? String == "3:scada, \"night\"")
+        #expect(objects[0]["client"] == nil)
+        #expect(objects[0]["timeMs"] as? Int == 1_795_000_000_123)
+    }
+
+    @Test("quality and value texts")
+    func texts() {
+        var quality = Quality(validity: .questionable)
+        quality.insert(.failure)
+        quality.insert(.oldData)
+        #expect(quality.eventText == "questionable failure oldData")
+        #expect(Quality.good.eventText == "good")
+        #expect(DataValue.string("abc").eventText == "abc")
+        #expect(DataValue.float32(1.5).eventText == "1.5")
+    }
+
+    @Test("the default event log path: systemd's state folder, else XDG, else the home folder")
+    func defaultPath() {
+        #expect(EventLogLocation.defaultPath(environment: ["STATE_DIRECTORY": "/var/lib/iec61850-gateway"]) == "/var/lib/iec61850-gateway/events.sqlite")
+        #expect(EventLogLocation.defaultPath(environment: ["XDG_STATE_HOME": "/s"]) == "/s/iec61850-gateway/events.sqlite")
+        #expect(EventLogLocation.defaultPath(environment: ["HOME": "/home/op"]) == "/home/op/.local/state/iec61850-gateway/events.sqlite")
+    }
+}

@@ -1,0 +1,199 @@
+"""The event log and the IEC 61850 log service through the gateway (issue 6, "How we know it works").
+
+Each test starts the bundled Modbus simulator and `iec61850-gateway run --config FILE --event-log
+tmp/events.sqlite` on the demo IED, whose LLN0 of GenericIO has two log control blocks writing one log,
+LLN0$EventLog: EventLog over the data set Events (Ind1..4 stVal and q) and CommandLog over Commands
+(SPCSO1..4 stVal). Ind1 follows coil 5 of the simulator; SPCSO1 is routed to coil 12 and confirmed by it.
+
+With each client library (libIEC61850 through pyiec61850-ng, and the Rust iec61850):
+  - the log control block reads as configured (LogEna, LogRef, DatSet) and NewEntr/OldEntr move;
+  - a value change at the device (Ind1) and a control (SPCSO1 on, confirmed by the device) produce log
+    entries, found by QueryLogByTime and by QueryLogAfter (strictly after the entry given);
+  - after a restart of the gateway on the same database the same entries are still there;
+  - `iec61850-gateway events` lists the command (client, origin, ctlNum, value, result), the value
+    change, the associations and the device's communication loss, as text, CSV and JSON.
+A refused association (wrong password, libIEC61850 only: the Rust client sends no password) is
+listed with the peer's address.
+
+Run (needs .build/debug/iec61850-gateway and modbus-simulator; about 20 s):
+    python3 -m pytest Tests/Interop/test_event_log.py -q
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import time
+
+import pytest
+
+from clients import CLIENTS, ClientError
+from conftest import REPO, SCL, Checker, _free_port, _stop_server, run_client
+from test_gateway_modbus import GATEWAY, Simulator, start_gateway, tail
+
+LOG = "DEMOGenericIO/LLN0$EventLog"
+LCB = "DEMOGenericIO/LLN0.EventLog"
+SPC1 = "DEMOGenericIO/GGIO1.SPCSO1"
+IND1_TAG = "DEMOGenericIO/GGIO1$ST$Ind1$stVal"
+SPC1_TAG = "DEMOGenericIO/GGIO1$ST$SPCSO1$stVal"
+SESSION = 30.0
+
+CONFIG = """\
+model: {{scl: {scl}}}
+server: {{password-env: {password}}}
+modbus:
+  - name: dev
+    tcp: 127.0.0.1:{port}
+    timeout-ms: 200
+    retry-ms: 300
+points:
+  - ref: GenericIO/GGIO1.Ind1
+    poll-ms: 100
+    modbus: {{device: dev, table: coil, address: 5}}
+  - ref: GenericIO/GGIO1.SPCSO1
+    poll-ms: 100
+    modbus: {{device: dev, table: coil, address: 12}}
+    control:
+      modbus: {{device: dev, table: coil, address: 12}}
+      confirm-ms: 2000
+"""
+
+
+@pytest.fixture()
+def logged_gateway(tmp_path):
+    """(start, simulator, events path): start() starts (or restarts) the gateway on the same database."""
+    sim = Simulator(_free_port(), str(tmp_path / "simulator.log"))
+    config = tmp_path / "gateway.yaml"
+    config.write_text(CONFIG.format(scl=SCL, port=sim.port, password="''").replace("server: {password-env: ''}\n", ""))
+    running = []
+
+    def start():
+        for gw in running:
+            _stop_server(gw.proc)
+        running.clear()
+        running.append(start_gateway(config, tmp_path))
+        return running[0]
+
+    try:
+        yield start, sim, str(tmp_path / "events.sqlite")
+    finally:
+        for gw in running:
+            _stop_server(gw.proc)
+        sim.stop()
+        print(f"--- gateway log ({tmp_path}) ---\n{tail(str(tmp_path / 'gateway.log'))}")
+
+
+def events(path: str, *args: str) -> str:
+    out = subprocess.run([GATEWAY, "events", "--event-log", path, *args], cwd=REPO, capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, f"iec61850-gateway events {' '.join(args)} failed: {out.stderr}"
+    return out.stdout
+
+
+def wait_for(predicate, limit: float = 5.0):
+    deadline = time.monotonic() + limit
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.1)
+
+
+def tags(entries) -> list[str]:
+    return [tag for e in entries for (tag, _, _) in e["variables"]]
+
+
+@pytest.mark.parametrize("kind", list(CLIENTS))
+def test_log_entries_from_values_and_controls_survive_a_restart(logged_gateway, kind):
+    start, sim, path = logged_gateway
+    gw = start()
+    t0 = int(time.time() * 1000) - 2000
+    time.sleep(0.3)  # the first polls: Ind1 and SPCSO1 take their initial values
+    sim.set("set coil 5 bool true")
+
+    def body(c):
+        r = {}
+        for attribute in ("LogEna", "LogRef", "DatSet", "NewEntr", "OldEntr"):
+            try:
+                r[attribute] = c.read(f"{LCB}.{attribute}", "LG")
+            except ClientError as e:
+                r[attribute] = f"error {e}"
+        r["byTime0"] = wait_for(lambda: (lambda q: q if IND1_TAG in tags(q[0]) else None)(c.query_log_by_time(LOG, t0, int(time.time() * 1000) + 5000)))
+        r["operate"] = c.operate(SPC1, True)
+        r["byTime"] = wait_for(lambda: (lambda q: q if SPC1_TAG in tags(q[0]) else None)(c.query_log_by_time(LOG, t0, int(time.time() * 1000) + 5000)))
+        entries = (r["byTime"] or ([], None))[0]
+        if entries:
+            first = entries[0]
+            r["after"] = c.query_log_after(LOG, first["id"], first["time_ms"])
+            r["first"] = first
+        r["NewEntr2"] = c.read(f"{LCB}.NewEntr", "LG")
+        return r
+
+    r = run_client(kind, gw, body, timeout=SESSION)
+    ck = Checker()
+    ck.check(r["LogEna"] is True, "log:lcb", f"LogEna {r['LogEna']!r}, expected True")
+    ck.check(r["LogRef"] == LOG, "log:lcb", f"LogRef {r['LogRef']!r}, expected {LOG}")
+    ck.check(r["DatSet"] == "DEMOGenericIO/LLN0$Events", "log:lcb", f"DatSet {r['DatSet']!r}")
+    ck.check(isinstance(r["NewEntr"], (bytes, bytearray)) and len(r["NewEntr"]) == 8, "log:lcb", f"NewEntr {r['NewEntr']!r}")
+    ck.check(r["byTime0"] is not None, "log:by-time", "no entry for Ind1's change (QueryLogByTime)")
+    ck.check(r["operate"]["ok"], "log:control", f"SPCSO1 on failed: {r['operate']}")
+    ck.check(r["byTime"] is not None, "log:by-time", "no entry for SPCSO1's status after the control (QueryLogByTime)")
+    if r["byTime"]:
+        entries = r["byTime"][0]
+        ids = [e["id"] for e in entries]
+        ck.check(ids == sorted(ids) and len(set(ids)) == len(ids), "log:by-time", f"entry ids not increasing: {ids}")
+        ind1 = [v for e in entries for v in e["variables"] if v[0] == IND1_TAG]
+        ck.check(any(reason == 0x40 for (_, _, reason) in ind1), "log:reason", f"Ind1 entries without dchg reason: {ind1}")
+        ck.check(int.from_bytes(r["NewEntr2"], "big") >= max(ids), "log:lcb", f"NewEntr {r['NewEntr2']!r} below the newest entry {max(ids)}")
+        after, _ = r["after"]
+        ck.check([e["id"] for e in after] == [i for i in ids if i > r["first"]["id"]], "log:after",
+                 f"QueryLogAfter {r['first']['id']}: {[e['id'] for e in after]}, expected {[i for i in ids if i > r['first']['id']]}")
+
+    # the same entries after a restart on the same database
+    gw = start()
+    again = run_client(kind, gw, lambda c: c.query_log_by_time(LOG, t0, int(time.time() * 1000) + 5000), timeout=SESSION)
+    if r["byTime"]:
+        before_ids = [e["id"] for e in r["byTime"][0]]
+        after_ids = [e["id"] for e in again[0]]
+        ck.check(after_ids[: len(before_ids)] == before_ids, "log:restart", f"after a restart: {after_ids}, expected to start with {before_ids}")
+        ck.check(tags(again[0])[: len(tags(r["byTime"][0]))] == tags(r["byTime"][0]), "log:restart", "entries changed across a restart")
+
+    # the gateway's own event log: the command, the value change, the associations, the device's loss
+    sim.stop()
+    listed = wait_for(lambda: (lambda t: t if "communication" in t and "down" in t else None)(events(path, "--kind", "communication")))
+    ck.check(listed is not None and "modbus dev" in listed, "events:communication", f"no 'modbus dev' down event: {listed!r}")
+    commands = json.loads(events(path, "--kind", "command", "--format", "json"))
+    mine = [e for e in commands if e["reference"] == "GenericIO/GGIO1.SPCSO1"]
+    ck.check(len(mine) == 1, "events:command", f"commands listed: {commands}")
+    if mine:
+        e = mine[0]
+        ck.check(e.get("result") == "success" and e.get("value") == "true" and e.get("client", "").startswith("127.0.0.1:")
+                 and "ctlNum" in e and e.get("detail") == "Oper" and ":" in e.get("origin", ""), "events:command", f"command event {e}")
+    rows = list(csv.DictReader(io.StringIO(events(path, "--reference", "GenericIO/GGIO1.Ind1", "--format", "csv"))))
+    ck.check(any(row["kind"] == "value" and row["value"] == "true" for row in rows), "events:value", f"Ind1 value events: {rows}")
+    associations = events(path, "--kind", "association")
+    ck.check(associations.count("connected") >= 2 and "disconnected" in associations, "events:association", associations)
+    ck.finish()
+
+
+def test_refused_association_is_listed_with_the_peer(tmp_path):
+    sim = Simulator(_free_port(), str(tmp_path / "simulator.log"))
+    config = tmp_path / "gateway.yaml"
+    config.write_text(CONFIG.format(scl=SCL, port=sim.port, password="EVENT_LOG_PASSWORD"))
+    gw = start_gateway(config, tmp_path, env_extra={"EVENT_LOG_PASSWORD": "right-one"})
+    try:
+        def body(c):
+            try:
+                c.connect(gw.host, gw.port, "wrong-one")
+                return "connected"
+            except ClientError as e:
+                return e.kind
+        outcome = run_client("libiec61850", gw, body, connect=False, timeout=SESSION)
+        assert outcome == "connect"
+        listed = wait_for(lambda: (lambda t: t if "refused" in t else None)(events(str(tmp_path / "events.sqlite"), "--kind", "association")))
+        assert listed and "client=127.0.0.1:" in listed and "cause=authentication failed" in listed, listed
+    finally:
+        _stop_server(gw.proc)
+        sim.stop()
