@@ -73,7 +73,10 @@ let package = Package(
         .executableTarget(
             name: "example-control", dependencies: ["IEC61850Server", "IEC61850Model", logging, lifecycle], path: "Sources/Examples/Control"),
         .executableTarget(
-            name: "example-console-server", dependencies: ["IEC61850Server", "IEC61850Model", logging], path: "Sources/Examples/ConsoleServer"),
+            name: "example-log-service", dependencies: ["IEC61850Server", "IEC61850Model", "EventLog", logging, lifecycle],
+            path: "Sources/Examples/LogService"),
+        .executableTarget(
+            name: "example-console-server", dependencies: ["IEC61850Server", "IEC61850Model", "EventLog", logging], path: "Sources/Examples/ConsoleServer"),
         .executableTarget(
             name: "example-write-handler", dependencies: ["IEC61850Server", "IEC61850Model", logging, lifecycle], path: "Sources/Examples/WriteHandler"),
         // Read-load benchmark against our server and libIEC61850's, side by side (run on demand).

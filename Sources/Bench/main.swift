@@ -11,6 +11,10 @@
 //                                                 (control round trips, both servers)
 //   .build/release/iec61850-bench --log-writer FILE [--rate 10000] [--seconds 60] [--max-entries N]
 //                                                 (SQLite log storage: sustained appends, committed ids)
+//   .build/release/iec61850-bench --reports --log-load 10000
+//                                                 (the same, plus ours logging 10,000 entries/s to SQLite)
+//   .build/release/iec61850-bench --journal [--entries 1000] [--repeat 50] [--log-load 5000]
+//                                                 (ReadJournal of N entries while the server logs)
 //
 // Our server: .build/release/iec61850-gateway serving mappings/demo/demo.icd.
 // libIEC61850 1.6.1: Benchmarks/libiec61850_server.py (pyiec61850-ng) serving the same LNs.
@@ -189,7 +193,11 @@ if arguments.contains("--reports") {
     }
     let ourPort = ServerProcess.freePort()
     let referencePort = ServerProcess.freePort()
-    let servers = [
+    // --log-load N: a third server, ours again, that also logs N entries a second to SQLite meanwhile.
+    let logLoad = option("--log-load", 0)
+    let logDatabase = NSTemporaryDirectory() + "bench-log-\(getpid()).sqlite"
+    defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: logDatabase + suffix) } }
+    var servers = [
         try ServerProcess(
             name: "ours", executable: console, arguments: ["--scl", "\(root)/mappings/demo/demo.icd", "--port", "\(ourPort)", "--bind", "127.0.0.1"],
             port: ourPort, interactive: true),
@@ -200,6 +208,16 @@ if arguments.contains("--reports") {
             ],
             port: referencePort, interactive: true),
     ]
+    if logLoad > 0 {
+        let port = ServerProcess.freePort()
+        servers.append(
+            try ServerProcess(
+                name: "ours+log", executable: console,
+                arguments: [
+                    "--scl", "\(root)/mappings/demo/demo.icd", "--port", "\(port)", "--bind", "127.0.0.1", "--log-db", logDatabase, "--log-load",
+                    "\(logLoad)",
+                ], port: port, interactive: true))
+    }
     print("Report latency: \(clients) associations, each with a URCB (BufTm 0, dchg) over one INT64; \(updates) updates at \(rate)/s")
     print("server        received/expected  gaps   p50 µs   p90 µs   p99 µs   max µs  server CPU µs/update")
     let only = arguments.firstIndex(of: "--only").map { arguments[$0 + 1] }
@@ -219,6 +237,31 @@ if arguments.contains("--reports") {
         )
         server.stop()
     }
+    exit(0)
+}
+
+if arguments.contains("--journal") {
+    func option(_ name: String, _ fallback: Int) -> Int { arguments.firstIndex(of: name).flatMap { Int(arguments[$0 + 1]) } ?? fallback }
+    let entries = option("--entries", 1000)
+    let repeats = option("--repeat", 50)
+    let load = option("--log-load", 5000)
+    let console = "\(root)/.build/release/example-console-server"
+    let database = NSTemporaryDirectory() + "bench-journal-\(getpid()).sqlite"
+    defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) } }
+    let port = ServerProcess.freePort()
+    let server = try ServerProcess(
+        name: "ours", executable: console,
+        arguments: [
+            "--scl", "\(root)/mappings/demo/demo.icd", "--port", "\(port)", "--bind", "127.0.0.1", "--log-db", database, "--log-load", "\(load)",
+        ], port: port, interactive: true)
+    defer { server.stop() }
+    Thread.sleep(forTimeInterval: max(1.5, Double(entries) / Double(max(load, 1)) * 2))
+    let (times, pages) = try JournalBenchmark.run(port: port, entries: entries, repeats: repeats)
+    let sorted = times.sorted()
+    func at(_ p: Double) -> String { format(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] * 1000) }
+    print("ReadJournal of \(entries) entries (QueryLogByTime, then QueryLogAfter while moreFollows; \(pages) responses), \(repeats) times,")
+    print("while the server logs \(load) entries/s to SQLite:")
+    print("p50 \(at(0.5)) µs   p90 \(at(0.9)) µs   p99 \(at(0.99)) µs   max \(format((sorted.last ?? 0) * 1000)) µs")
     exit(0)
 }
 

@@ -48,7 +48,10 @@ public final class InMemoryConnection {
 @_spi(Testing)
 public enum FuzzTargets {
     /// A small model with every kind of node the services walk: structures, arrays, settings, controls.
-    public static let server: IedServer = {
+    public static let server = makeServer()
+
+    /// A server of that model of its own (the shared one may have blocks reserved by other inputs).
+    public static func makeServer() -> IedServer {
         var builder = IedModelBuilder(iedName: "FUZZ")
         builder.addLogicalDevice(
             LogicalDeviceSpec(
@@ -65,9 +68,10 @@ public enum FuzzTargets {
                         ]),
                 ]))
         return IedServer(model: builder.build())
-    }()
+    }
 
-    /// LLN0 with a data set and report control blocks, so inputs reach the reporting paths too.
+    /// LLN0 with a data set, report and log control blocks and a log, so inputs reach the reporting and
+    /// log paths too.
     private static var fuzzLLN0: LogicalNodeSpec {
         var node = LogicalNodeSpec(lnClass: "LLN0", dataObjects: [CDC.ens("Mod"), CDC.lpl("NamPlt")])
         node.dataSets = [
@@ -84,6 +88,8 @@ public enum FuzzTargets {
             ReportControlDefinition(name: "urcb", dataSet: "DS", maxInstances: 2, triggerOptions: triggers, optionalFields: options),
             ReportControlDefinition(name: "brcb", dataSet: "DS", buffered: true, triggerOptions: triggers, optionalFields: options),
         ]
+        node.logs = [LogDefinition(name: "Log")]
+        node.logControls = [LogControlDefinition(name: "lcb", dataSet: "DS", logName: "Log", integrityPeriod: 1000, triggerOptions: triggers)]
         return node
     }
 

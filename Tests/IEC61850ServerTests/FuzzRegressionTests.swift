@@ -34,7 +34,7 @@ struct FuzzRegressionTests {
     @Test("the reporting seed reaches the report encoder: enable, GI, an InformationReport comes back")
     func reportingSeed() throws {
         let stream = Array(try #require(FileManager.default.contents(atPath: Fixtures.path("fuzz/framing/seed-rcb-gi"))))
-        let connection = try InMemoryConnection(server: FuzzTargets.server)
+        let connection = try InMemoryConnection(server: FuzzTargets.makeServer())
         _ = connection.receive(FuzzTargets.associationPrefix)
         let answer = connection.receive(stream.dropFirst())
         #expect(hex(answer).contains("A1 05 80 03 52 50 54"))  // variableListName "RPT"

@@ -20,6 +20,10 @@
 // Every line is answered on standard output with `ok` or `error <reason>`; logs go to standard error.
 //
 //   swift run example-console-server --scl mappings/demo/demo.icd --port 10102
+//
+// For the log benchmark: `--log-db FILE` keeps the model's logs in SQLite, and `--log-load N` toggles
+// GGIO1.Ind1..4 N times a second in the background (each toggle is one entry of the demo's EventLog).
+import EventLog
 import Foundation
 import IEC61850Model
 import IEC61850Server
@@ -47,7 +51,30 @@ let model = try SCLLoader(renameTo: options["ied"]).load(file: scl)
 var configuration = IedServerConfiguration()
 configuration.port = Int(options["port"] ?? "") ?? 10102
 configuration.bindAddress = options["bind"] ?? "127.0.0.1"
+var storage: SQLiteLogStorage?
+if let database = options["log-db"] {
+    storage = try SQLiteLogStorage(path: database, maximumEntries: 100_000)
+    configuration.logStorage = storage
+}
 let server = IedServer(model: model, configuration: configuration)
+if let rate = options["log-load"].flatMap(Double.init), rate > 0 {
+    let handles = try (1...4).map { try server.handle(for: "GenericIO/GGIO1.Ind\($0).stVal") }
+    let thread = Thread {
+        // In steps of 1 ms: as many toggles as the rate asks for by then, so the load stays paced.
+        let start = monotonicNanoseconds()
+        var done: UInt64 = 0
+        while true {
+            let due = UInt64(Double(monotonicNanoseconds() - start) / 1e9 * rate)
+            while done < due {
+                let handle = handles[Int(done % 4)]
+                try? server.update(handle, to: .boolean(done / 4 % 2 == 0))
+                done += 1
+            }
+            usleep(1_000)
+        }
+    }
+    thread.start()
+}
 let simulationDelay = Duration.milliseconds(Int(options["simulate-delay"] ?? "") ?? 100)
 if simulate { server.simulateControls(delay: simulationDelay) }
 try await server.start()
@@ -99,7 +126,7 @@ func tick(_ words: [Substring]) throws {
     }
 }
 
-func monotonicNanoseconds() -> UInt64 {
+@Sendable func monotonicNanoseconds() -> UInt64 {
     var now = timespec()
     clock_gettime(CLOCK_MONOTONIC, &now)
     return UInt64(now.tv_sec) * 1_000_000_000 + UInt64(now.tv_nsec)
@@ -142,3 +169,4 @@ while let line = readLine() {
     }
 }
 await server.stop()
+storage?.close()
