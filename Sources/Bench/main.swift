@@ -196,7 +196,6 @@ if arguments.contains("--reports") {
     // --log-load N: a third server, ours again, that also logs N entries a second to SQLite meanwhile.
     let logLoad = option("--log-load", 0)
     let logDatabase = NSTemporaryDirectory() + "bench-log-\(getpid()).sqlite"
-    defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: logDatabase + suffix) } }
     var servers = [
         try ServerProcess(
             name: "ours", executable: console, arguments: ["--scl", "\(root)/mappings/demo/demo.icd", "--port", "\(ourPort)", "--bind", "127.0.0.1"],
@@ -237,6 +236,7 @@ if arguments.contains("--reports") {
         )
         server.stop()
     }
+    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: logDatabase + suffix) }
     exit(0)
 }
 
@@ -247,16 +247,17 @@ if arguments.contains("--journal") {
     let load = option("--log-load", 5000)
     let console = "\(root)/.build/release/example-console-server"
     let database = NSTemporaryDirectory() + "bench-journal-\(getpid()).sqlite"
-    defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) } }
     let port = ServerProcess.freePort()
     let server = try ServerProcess(
         name: "ours", executable: console,
         arguments: [
             "--scl", "\(root)/mappings/demo/demo.icd", "--port", "\(port)", "--bind", "127.0.0.1", "--log-db", database, "--log-load", "\(load)",
         ], port: port, interactive: true)
-    defer { server.stop() }
     Thread.sleep(forTimeInterval: max(1.5, Double(entries) / Double(max(load, 1)) * 2))
-    let (times, pages) = try JournalBenchmark.run(port: port, entries: entries, repeats: repeats)
+    let measured = Swift.Result(catching: { try JournalBenchmark.run(port: port, entries: entries, repeats: repeats) })
+    server.stop()  // exit() below runs no defer
+    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
+    let (times, pages) = try measured.get()
     let sorted = times.sorted()
     func at(_ p: Double) -> String { format(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] * 1000) }
     print("ReadJournal of \(entries) entries (QueryLogByTime, then QueryLogAfter while moreFollows; \(pages) responses), \(repeats) times,")

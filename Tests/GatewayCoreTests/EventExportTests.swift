@@ -2,6 +2,9 @@ import EventLog
 import Foundation
 import GatewayCore
 import IEC61850Model
+import IEC61850Server
+import Logging
+import Synchronization
 import Testing
 
 @Suite("Event log listing: times and export formats")
@@ -62,5 +65,39 @@ struct EventExportTests {
         #expect(EventLogLocation.defaultPath(environment: ["STATE_DIRECTORY": "/var/lib/iec61850-gateway"]) == "/var/lib/iec61850-gateway/events.sqlite")
         #expect(EventLogLocation.defaultPath(environment: ["XDG_STATE_HOME": "/s"]) == "/s/iec61850-gateway/events.sqlite")
         #expect(EventLogLocation.defaultPath(environment: ["HOME": "/home/op"]) == "/home/op/.local/state/iec61850-gateway/events.sqlite")
+    }
+}
+
+@Suite("The runtime's events: values, qualities and communication, once per change")
+struct RuntimeEventTests {
+    @Test("a value change, a repeat, a device loss and its return make exactly the events they should")
+    func events() throws {
+        let configuration = try ConfigurationReader.parse(
+            """
+            modbus:
+              - {name: dev, tcp: "127.0.0.1:1502"}
+            points:
+              - ref: GenericIO/GGIO1.Ind1
+                modbus: {device: dev, table: coil, address: 5}
+            """, file: "plant.yaml")
+        let model = try SCLLoader().load(file: ConfigurationTests.root.appendingPathComponent("mappings/demo/demo.icd").path)
+        let recorded = Mutex<[GatewayEvent]>([])
+        let runtime = GatewayRuntime(
+            bindings: try ConfigurationValidator.bind(configuration, to: model), server: IedServer(model: model), logger: Logger(label: "test"),
+            record: { event in recorded.withLock { $0.append(event) } })
+        let time = Timestamp(millisecondsSinceEpoch: 1_000)
+        for value: FieldValue? in [.bool(true), .bool(true), .bool(false), nil, nil, .bool(false)] {
+            runtime.apply([FieldReading(point: 0, value: value, time: time)])
+        }
+        let summary = recorded.withLock { $0 }.map { "\($0.kind.rawValue) \($0.reference) \($0.value ?? $0.quality ?? $0.result ?? "")" }
+        #expect(
+            summary == [
+                "value GenericIO/GGIO1.Ind1.stVal true",
+                "value GenericIO/GGIO1.Ind1.stVal false",
+                "communication modbus dev down",
+                "quality GenericIO/GGIO1.Ind1 invalid failure",
+                "communication modbus dev up",
+                "quality GenericIO/GGIO1.Ind1 good",
+            ])
     }
 }
