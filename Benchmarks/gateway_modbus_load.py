@@ -112,7 +112,7 @@ def main() -> int:
                                  stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
     time.sleep(0.5)
     gateway = subprocess.Popen([os.path.join(BIN, "iec61850-gateway"), "run", "--config", os.path.join(folder, "load.yaml"),
-                                "--log-level", "warning"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                                "--log-level", "warning", "--event-log", os.environ.get("EVENT_LOG", os.path.join(folder, "events.sqlite"))], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         time.sleep(5)  # start-up and the first polls
         if gateway.poll() is not None:
