@@ -73,10 +73,7 @@ enum MMSValueCodec {
             buffer.writeInteger(UInt16(truncatingIfNeeded: timestamp.fraction))
             buffer.writeInteger(timestamp.timeQuality)
         case .entryTime(let ms):
-            buffer.writeBytes([0x8C, 0x06])
-            let days = ms / 86_400_000
-            buffer.writeInteger(UInt32(ms % 86_400_000))
-            buffer.writeInteger(UInt16(truncatingIfNeeded: days >= 5113 ? days - 5113 : 0))  // 5113 days from 1970 to 1984
+            ReadJournalRequest.writeTimeOfDay(.context(12), millisecondsSinceEpoch: ms, into: &buffer)  // binary-time, 6 octets
         case .octets(let bytes): buffer.writeBERPrimitive(.context(9), bytes: bytes)
         case .string(let text):
             if case .unicodeString = type {
@@ -139,9 +136,9 @@ enum MMSValueCodec {
             value = .timestamp(timestamp)
         case (.binaryTime(let octets), .entryTime):
             guard octets.count == 6 else { return .failure(.typeInconsistent) }
-            let ms = octets[0..<4].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-            let days = octets[4..<6].reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-            value = .entryTime(millisecondsSinceEpoch: (days + 5113) * 86_400_000 + ms)
+            let time = ReadJournalRequest.TimeOfDay(
+                milliseconds: octets[0..<4].reduce(0) { $0 << 8 | UInt32($1) }, days: octets[4..<6].reduce(0) { $0 << 8 | UInt16($1) })
+            value = .entryTime(millisecondsSinceEpoch: time.millisecondsSinceEpoch(now: 0))
         case (.octetString(let bytes), .octetString), (.octetString(let bytes), .entryID): value = .octets(bytes)
         case (.visibleString(let text), .visibleString), (.visibleString(let text), .currency), (.visibleString(let text), .objectReference):
             value = .string(text)

@@ -41,6 +41,14 @@ public enum ObjectName: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
+    /// The name in MMS reference form, as reports and journals carry it: `DEMOGenericIO/GGIO1$ST$Ind1`.
+    public var text: String {
+        switch self {
+        case .domainSpecific(let domain, let item): "\(domain)/\(item)"
+        case .aaSpecific(let item), .vmdSpecific(let item): item
+        }
+    }
+
     public var description: String {
         switch self {
         case .vmdSpecific(let name): "/\(name)"

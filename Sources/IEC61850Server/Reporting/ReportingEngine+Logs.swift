@@ -104,13 +104,3 @@ extension ReportingEngine {
         }
     }
 }
-
-extension ObjectName {
-    /// The name in MMS reference form: `DEMOGenericIO/GGIO1$ST$Ind1`.
-    var text: String {
-        switch self {
-        case .domainSpecific(let domain, let item): "\(domain)/\(item)"
-        case .aaSpecific(let item), .vmdSpecific(let item): item
-        }
-    }
-}
