@@ -25,15 +25,15 @@ public final class MQTTAdapter: @unchecked Sendable {
     private var running = false
 
     public init(
-        broker: GatewayConfiguration.MQTTBroker, points configured: [(Int, GatewayConfiguration.Point)], logger: Logger,
+        broker: GatewayConfiguration.MQTTBroker, points configured: [GatewayConfiguration.Point], logger: Logger,
         deliver: @escaping @Sendable ([FieldReading]) -> Void
     ) throws(MQTTError) {
         client = try MQTTClient(broker: broker, logger: logger)
-        points = configured.compactMap { index, point in point.mqtt.map { (index, $0, point.staleMilliseconds) } }
+        points = configured.enumerated().compactMap { index, point in point.mqtt.map { (index, $0, point.staleMilliseconds) } }
         self.deliver = deliver
         self.logger = logger
         for point in points { client.subscribe(point.source.topic, qos: point.source.qos) }
-        let commands = configured.compactMap { $0.1.control?.mqtt }
+        let commands = configured.compactMap { $0.control?.mqtt }
         responseTopics = Set(commands.compactMap(\.responseTopic))
         for command in commands {
             if let response = command.responseTopic { client.subscribe(response, qos: command.qos) }

@@ -32,10 +32,11 @@ public struct ModbusPollPlan: Sendable, Equatable {
 
     public let groups: [Group]
 
-    /// `points`: (index in the configuration, point) of the points this device is the source of.
-    public init(device: GatewayConfiguration.ModbusDevice, points: [(Int, GatewayConfiguration.Point)]) {
+    /// `points`: all the configuration's points; those this device is the source of are read, and named by
+    /// their position.
+    public init(device: GatewayConfiguration.ModbusDevice, points: [GatewayConfiguration.Point]) {
         var byInterval: [Int: [(Int, GatewayConfiguration.ModbusAddress)]] = [:]
-        for (index, point) in points {
+        for (index, point) in points.enumerated() {
             guard let source = point.modbus, source.device == device.name else { continue }
             byInterval[point.pollMilliseconds, default: []].append((index, source))
         }

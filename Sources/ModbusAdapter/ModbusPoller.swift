@@ -48,9 +48,10 @@ public final class ModbusPoller: @unchecked Sendable {
         return lines
     }
 
-    /// `devices`: one line (see `lines`); `points`: (index in the configuration, point) of all points.
+    /// `devices`: one line (see `lines`); `points`: all the configuration's points (a reading names a
+    /// point by its position there).
     public init(
-        line devices: [GatewayConfiguration.ModbusDevice], points: [(Int, GatewayConfiguration.Point)], logger: Logger,
+        line devices: [GatewayConfiguration.ModbusDevice], points: [GatewayConfiguration.Point], logger: Logger,
         deliver: @escaping @Sendable ([FieldReading]) -> Void
     ) {
         precondition(!devices.isEmpty, "a line has at least one device")

@@ -96,113 +96,11 @@ struct RunCommand: AsyncParsableCommand {
         }
         let logger = Logger(label: "iec61850-gateway")
 
-        // The configuration file, if any; every flag given overrides it.
-        var file: GatewayConfiguration?
-        if let config {
-            do {
-                file = try ConfigurationReader.load(file: config)
-            } catch {
-                throw ValidationError("\(error)")
-            }
-        }
-        let sclPath = scl ?? file?.scl
-        let port = self.port ?? file?.server.port ?? 102
-        let bind = self.bind ?? file?.server.bind ?? "0.0.0.0"
-        var configuration = IedServerConfiguration()
-        configuration.port = port
-        configuration.bindAddress = bind
-        configuration.maximumAssociations = maximumAssociations ?? file?.server.maximumAssociations ?? 10
-        if let variable = passwordEnvironmentVariable ?? file?.server.passwordEnvironmentVariable {
-            guard let password = ProcessInfo.processInfo.environment[variable], !password.isEmpty else {
-                throw ValidationError("password-env \(variable): the environment variable \(variable) is not set or empty")
-            }
-            configuration.authenticator = .password(password)
-        }
-
-        let model: IedModel
-        if let sclPath {
-            model = try loadModel(sclPath, ied: ied ?? file?.ied)
-        } else if var file {
-            // No SCL file: the gateway builds the model from the points (their cdc: settings).
-            file.ied = ied ?? file.ied
-            do {
-                model = try ModelFromPoints.build(file)
-            } catch {
-                throw ValidationError("\(error)")
-            }
-        } else {
-            throw ValidationError("name the model: --scl FILE, or --config FILE")
-        }
-        // The event log: one SQLite file for the gateway's events and the model's IEC 61850 logs.
-        let eventLogPath = eventLog ?? file?.eventLog.path ?? EventLogLocation.defaultPath()
-        var storage: SQLiteLogStorage?
-        if eventLogPath != "none" {
-            do {
-                try EventLogLocation.prepare(eventLogPath)
-                storage = try SQLiteLogStorage(
-                    path: eventLogPath, maximumEntries: file?.eventLog.maximumLogEntries ?? 100_000,
-                    maximumEvents: file?.eventLog.maximumEvents ?? 1_000_000, logger: Logger(label: "iec61850-gateway.event-log"))
-            } catch {
-                throw ValidationError("event log \(eventLogPath): \(error) (choose another file with --event-log, or --event-log none)")
-            }
-            configuration.logStorage = storage
-        }
-        defer { storage?.close() }
-        let server = IedServer(model: model, configuration: configuration, logger: Logger(label: "iec61850.server"))
-        if let storage {
-            server.setEventObserver { event in storage.record(GatewayEvent(event)) }
-            logger.notice("event log: \(eventLogPath)")
-        }
-        var record: (@Sendable (GatewayEvent) -> Void)?
-        if let storage { record = { event in storage.record(event) } }
-        var pollers: [ModbusPoller] = []
-        var mqtt: MQTTAdapter?
-        if let file {
-            let bindings: [PointBinding]
-            do {
-                bindings = try ConfigurationValidator.bind(file, to: model)
-            } catch {
-                throw ValidationError("\(error)")
-            }
-            let runtime = GatewayRuntime(bindings: bindings, server: server, logger: logger, record: record)
-            let points = Array(file.points.enumerated())
-            pollers = ModbusPoller.lines(file.modbusDevices).map { line in
-                ModbusPoller(line: line, points: points, logger: Logger(label: "iec61850-gateway.modbus")) { runtime.apply($0) }
-            }
-            logger.notice(
-                "loaded \(config ?? "")",
-                metadata: [
-                    "modbusDevices": "\(file.modbusDevices.map(\.name).joined(separator: ","))", "points": "\(bindings.count)",
-                    "mqttBroker": "\(file.mqtt.map { "\($0.host):\($0.port)" } ?? "none")",
-                    "controlRoutes": "\(bindings.filter { $0.point.control != nil }.count)",
-                ])
-            if let broker = file.mqtt {
-                do {
-                    mqtt = try MQTTAdapter(broker: broker, points: points, logger: Logger(label: "iec61850-gateway.mqtt")) { runtime.apply($0) }
-                } catch {
-                    throw ValidationError("mqtt: \(error)")
-                }
-            }
-            var writers: [String: GatewayRuntime.Writer] = [:]
-            for poller in pollers {
-                for device in poller.devices {
-                    writers[device.name] = { destination, value in try await poller.write(device: device.name, destination, value) }
-                }
-            }
-            var commander: GatewayRuntime.Commander?
-            if let adapter = mqtt {
-                commander = { route, action, timeout in await adapter.command(route, action: action, timeout: timeout) }
-            }
-            try runtime.routeControls(writers: writers, mqtt: commander)
-        }
-        if simulate {
-            // Objects with a route keep it; the others are simulated.
-            server.simulateControls(delay: .milliseconds(simulateDelay))
-            logger.notice("simulating the controllable objects without a route (\(simulateDelay) ms per control)")
-        }
-        logger.notice(
-            "serving IED \(model.name) from \(sclPath ?? "the configuration's points") on \(bind):\(port)",
-            metadata: ["logicalDevices": "\(model.logicalDevices.map { $0.name(iedName: model.name) }.joined(separator: ","))"])
+        // Built in a function of its own, so the configuration, the parsed files and everything else only
+        // loading needs are gone before serving: a plant's configuration has tens of thousands of points.
+        let gateway = try assemble(logger: logger)
+        defer { gateway.storage?.close() }
+        let server = gateway.server, pollers = gateway.pollers, mqtt = gateway.mqtt
         // Loading parsed the SCL and YAML files into many short-lived allocations: hand that memory back
         // to the system before serving (glibc keeps freed heap otherwise).
         #if os(Linux)
@@ -226,7 +124,7 @@ struct RunCommand: AsyncParsableCommand {
         logger.notice("stopped")
     }
 
-    private func loadModel(_ scl: String, ied: String?) throws -> IedModel {
+    func loadModel(_ scl: String, ied: String?) throws -> IedModel {
         // --ied selects an IED when the file has it; otherwise it renames the (only) IED.
         do {
             return try SCLLoader(iedName: ied).load(file: scl)

@@ -134,8 +134,7 @@ struct MQTTGatewayTests {
         let server = IedServer(model: model)
         let bindings = try ConfigurationValidator.bind(configuration, to: model)
         let runtime = GatewayRuntime(bindings: bindings, server: server, logger: Logger(label: "test"))
-        let adapter = try MQTTAdapter(broker: try #require(configuration.mqtt), points: Array(configuration.points.enumerated()), logger: Logger(label: "test"))
-        {
+        let adapter = try MQTTAdapter(broker: try #require(configuration.mqtt), points: configuration.points, logger: Logger(label: "test")) {
             runtime.apply($0)
         }
         try adapter.start()

@@ -15,7 +15,7 @@ enum Gateway {
         let server = IedServer(model: model)
         let bindings = try ConfigurationValidator.bind(configuration, to: model)
         let runtime = GatewayRuntime(bindings: bindings, server: server, logger: Logger(label: "test"))
-        let poller = ModbusPoller(line: configuration.modbusDevices, points: Array(configuration.points.enumerated()), logger: Logger(label: "test")) {
+        let poller = ModbusPoller(line: configuration.modbusDevices, points: configuration.points, logger: Logger(label: "test")) {
             runtime.apply($0)
         }
         poller.start()
@@ -65,7 +65,7 @@ struct ModbusGatewayTests {
     @Test("the poll plan coalesces contiguous addresses per table into block reads")
     func plan() throws {
         let configuration = try Self.configuration(port: 1502)
-        let plan = ModbusPollPlan(device: configuration.modbusDevices[0], points: Array(configuration.points.enumerated()))
+        let plan = ModbusPollPlan(device: configuration.modbusDevices[0], points: configuration.points)
         let blocks = try #require(plan.groups.first?.blocks)
         #expect(blocks.map(\.table) == [.coil, .holding, .input])
         #expect(blocks.last.map { ($0.start, $0.count, $0.members.map(\.point)) } ?? (0, 0, []) == (52, 4, [0, 1]))
