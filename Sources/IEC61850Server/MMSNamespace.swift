@@ -6,16 +6,20 @@ import MMS
 struct MMSNamespace: Sendable {
     struct Domain: Sendable {
         let name: String
-        /// Every named variable (`GGIO1`, `GGIO1$ST`, `GGIO1$ST$Ind1`, …) in the order of their names; the
-        /// names are built from the parents when listed, rather than kept (they would be a good part of a
-        /// large model's memory).
-        let sortedVariables: [MMSVariable]
-        /// The LNs by name; names below an LN are resolved component by component.
-        let logicalNodes: [String: MMSVariable]
+        /// The rows of every named variable (`GGIO1`, `GGIO1$ST`, `GGIO1$ST$Ind1`, …) in the order of their
+        /// names; the names are built from the parents when listed, rather than kept (they would be a good
+        /// part of a large model's memory).
+        let sortedRows: [Int32]
+        /// The LNs' rows by name; names below an LN are resolved component by component.
+        let logicalNodes: [String: Int32]
         /// Data sets defined in this domain, by item name (`LLN0$Events`).
         let dataSets: [String: DataSetDefinition]
         /// Journals (logs), by item name (`LLN0$EventLog`).
         let journals: [String]
+        let table: MMSNodeTable
+
+        /// Every named variable, in name order.
+        var sortedVariables: LazyMapCollection<[Int32], MMSVariable> { sortedRows.lazy.map { [table] in table.variable($0) } }
     }
 
     /// FC components in the order libIEC61850 puts them inside an LN.
@@ -23,35 +27,39 @@ struct MMSNamespace: Sendable {
 
     let domains: [Domain]
     private let domainIndex: [String: Int]
+    /// Every variable of every domain.
+    let table: MMSNodeTable
 
     init(model: IedModel, reportControls: ReportControlLayout, logControls: LogControlLayout) {
-        var domains: [Domain] = []
+        var builder = MMSNodeTable.Builder()
+        var laidOut: [(name: String, logicalNodes: [String: Int32], dataSets: [String: DataSetDefinition], journals: [String])] = []
         for device in model.logicalDevices {
             let ldName = device.name(iedName: model.name)
-            var logicalNodes: [String: MMSVariable] = [:]
+            var logicalNodes: [String: Int32] = [:]
             var dataSets: [String: DataSetDefinition] = [:]
             var journals: [String] = []
             for node in device.logicalNodes {
-                var fcVariables: [MMSVariable] = []
-                for fc in Self.fcOrder {
-                    var objects = node.dataObjects.compactMap { object in Self.variable(for: object, fc: fc) }
-                    if fc == .rp || fc == .br { objects += reportControls.variables(domain: ldName, logicalNode: node.name, fc: fc) }
-                    if fc == .lg { objects += logControls.variables(domain: ldName, logicalNode: node.name) }
-                    guard !objects.isEmpty else { continue }
-                    fcVariables.append(MMSVariable(name: fc.rawValue, content: .structure(objects), fc: fc))
+                logicalNodes[node.name] = builder.addLogicalNode(node, fcOrder: Self.fcOrder) { fc in
+                    switch fc {
+                    case .rp, .br: reportControls.structures(domain: ldName, logicalNode: node.name, fc: fc)
+                    case .lg: logControls.structures(domain: ldName, logicalNode: node.name)
+                    default: []
+                    }
                 }
-                let lnVariable = MMSVariable(name: node.name, content: .structure(fcVariables), fc: nil)
-                logicalNodes[node.name] = lnVariable
                 for dataSet in node.dataSets { dataSets["\(node.name)$\(dataSet.name)"] = dataSet }
                 for log in node.logs { journals.append("\(node.name)$\(log.name)") }
             }
-            domains.append(
-                Domain(
-                    name: ldName, sortedVariables: Self.sortedByName(logicalNodes.values), logicalNodes: logicalNodes, dataSets: dataSets,
-                    journals: journals.sorted(by: Self.mmsOrder)))
+            laidOut.append((ldName, logicalNodes, dataSets, journals.sorted(by: Self.mmsOrder)))
+        }
+        let table = builder.build()
+        var domains = laidOut.map { domain in
+            Domain(
+                name: domain.name, sortedRows: Self.sortedByName(domain.logicalNodes.values, in: table), logicalNodes: domain.logicalNodes,
+                dataSets: domain.dataSets, journals: domain.journals, table: table)
         }
         domains.sort { Self.mmsOrder($0.name, $1.name) }
         self.domains = domains
+        self.table = table
         // Two LDs with one name cannot both be served; the first wins (the SCL loader refuses such files).
         self.domainIndex = Dictionary(domains.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
@@ -64,7 +72,8 @@ struct MMSNamespace: Sendable {
     func variable(domain: String, item: String) -> MMSVariable? {
         guard let index = domainIndex[domain] else { return nil }
         var parts = item.split(separator: "$", omittingEmptySubsequences: false)[...]
-        guard let first = parts.popFirst(), var current = domains[index].logicalNodes[String(first)] else { return nil }
+        guard let first = parts.popFirst(), let row = domains[index].logicalNodes[String(first)] else { return nil }
+        var current = table.variable(row)
         while let part = parts.popFirst() {
             guard let child = current.child(named: part) else { return nil }
             current = child
@@ -72,18 +81,19 @@ struct MMSNamespace: Sendable {
         return current
     }
 
-    /// Every named variable below `logicalNodes`, ordered by name. The names exist only while sorting.
-    private static func sortedByName(_ logicalNodes: some Sequence<MMSVariable>) -> [MMSVariable] {
-        var named: [(String, MMSVariable)] = []
+    /// The rows of every named variable below `logicalNodes` (the components of structures, not the
+    /// elements of arrays), ordered by name. The names exist only while sorting.
+    private static func sortedByName(_ logicalNodes: some Sequence<Int32>, in table: MMSNodeTable) -> [Int32] {
+        var named: [(String, Int32)] = []
         for node in logicalNodes {
             var path: [String] = []
             func visit(_ variable: MMSVariable) {
                 path.append(variable.name)
-                named.append((path.joined(separator: "$"), variable))
+                named.append((path.joined(separator: "$"), variable.row))
                 if case .structure(let children) = variable.content { for child in children { visit(child) } }
                 path.removeLast()
             }
-            visit(node)
+            visit(table.variable(node))
         }
         named.sort { mmsOrder($0.0, $1.0) }
         return named.map(\.1)
@@ -110,28 +120,4 @@ struct MMSNamespace: Sendable {
         return weights
     }()
 
-    /// The part of a data object that carries `fc`, or nil when none of it does.
-    private static func variable(for object: DataObject, fc: FunctionalConstraint) -> MMSVariable? {
-        if let elements = object.elements {
-            let items = elements.compactMap { element in variable(for: element, fc: fc) }
-            guard items.count == elements.count, !items.isEmpty else { return nil }
-            return MMSVariable(name: object.name, content: .array(items), fc: fc)
-        }
-        let children = object.children.compactMap { child -> MMSVariable? in
-            switch child {
-            case .object(let sub): variable(for: sub, fc: fc)
-            case .attribute(let attribute): attribute.fc == fc ? variable(for: attribute) : nil
-            }
-        }
-        guard !children.isEmpty else { return nil }
-        return MMSVariable(name: object.name, content: .structure(children), fc: fc)
-    }
-
-    private static func variable(for attribute: DataAttribute) -> MMSVariable {
-        switch attribute.content {
-        case .basic(let type, let slot): MMSVariable(name: attribute.name, content: .leaf(type, slot: slot), fc: attribute.fc)
-        case .constructed(let components): MMSVariable(name: attribute.name, content: .structure(components.map(variable(for:))), fc: attribute.fc)
-        case .array(let elements): MMSVariable(name: attribute.name, content: .array(elements.map(variable(for:))), fc: attribute.fc)
-        }
-    }
 }

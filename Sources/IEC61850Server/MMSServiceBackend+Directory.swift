@@ -69,7 +69,8 @@ extension MMSServiceBackend {
     }
 
     /// The first index whose element does not satisfy `belongsBefore` (the list is sorted).
-    static func partitionIndex<Element>(_ names: [Element], _ belongsBefore: (Element) -> Bool) -> Int {
+    static func partitionIndex<Names: RandomAccessCollection<Element>, Element>(_ names: Names, _ belongsBefore: (Element) -> Bool) -> Int
+    where Names.Index == Int {
         var low = 0
         var high = names.count
         while low < high {

@@ -26,11 +26,11 @@ extension MMSServiceBackend {
             targets = members.map(AccessTarget.variable)
         }
         // Reading SBO selects (model 2); that happens before the values are locked for encoding.
-        var selected: [ObjectIdentifier: String] = [:]
+        var selected: [MMSVariable: String] = [:]
         var boundsRefreshed = false
         for case .variable(let variable)? in targets {
             if variable.fc == .co {
-                if let reference = selectByRead(variable, session: session) { selected[ObjectIdentifier(variable)] = reference }
+                if let reference = selectByRead(variable, session: session) { selected[variable] = reference }
             } else if !boundsRefreshed && (variable.fc == .lg || variable.fc == nil) {
                 reporting.refreshLogBounds()  // a log block's OldEntr moves as the storage trims
                 boundsRefreshed = true
@@ -47,7 +47,7 @@ extension MMSServiceBackend {
                         for target in targets where results.writerIndex - start <= limit {
                             switch target {
                             case .variable(let variable)? where variable.fc == .co && variable.name == "SBO":
-                                results.writeBERString(.context(10), selected[ObjectIdentifier(variable)] ?? "")
+                                results.writeBERString(.context(10), selected[variable] ?? "")
                             case .variable(let variable)?: encode(variable, values: values, into: &results)
                             case .elements(let elements)?:
                                 results.writeBERElement(.contextConstructed(1)) { array in
@@ -100,16 +100,28 @@ extension MMSServiceBackend {
 
     /// Encodes a variable's current value from the slots.
     func encode(_ variable: MMSVariable, values: borrowing [DataValue], into buffer: inout ByteBuffer) {
-        switch variable.content {
-        case .leaf(let type, let slot):
-            MMSValueCodec.encode(values[slot], as: type, into: &buffer)
-        case .structure(let children):
-            buffer.writeBERElement(.contextConstructed(2)) { structure in
-                for child in children { encode(child, values: values, into: &structure) }
-            }
-        case .array(let elements):
-            buffer.writeBERElement(.contextConstructed(1)) { array in
-                for element in elements { encode(element, values: values, into: &array) }
+        let table = variable.table
+        table.nodes.withUnsafeBufferPointer { nodes in
+            values.withUnsafeBufferPointer { values in Self.encode(row: variable.row, nodes: nodes, types: table.types, values: values, into: &buffer) }
+        }
+    }
+
+    /// The rows of a variable, walked without a handle per component (reads of whole LNs are the
+    /// server's hottest path).
+    private static func encode(
+        row: Int32, nodes: UnsafeBufferPointer<MMSNodeTable.Node>, types: [BasicType], values: UnsafeBufferPointer<DataValue>,
+        into buffer: inout ByteBuffer
+    ) {
+        // Field by field: a copy of the whole row would retain its name.
+        let kind = nodes[Int(row)].kind
+        let first = nodes[Int(row)].first
+        switch kind {
+        case .leaf:
+            MMSValueCodec.encode(values[Int(first)], as: types[Int(nodes[Int(row)].type)], into: &buffer)
+        case .structure, .array:
+            let count = nodes[Int(row)].count
+            buffer.writeBERElement(.contextConstructed(kind == .structure ? 2 : 1)) { members in
+                for member in first..<(first + count) { encode(row: member, nodes: nodes, types: types, values: values, into: &members) }
             }
         }
     }

@@ -3,45 +3,52 @@ import MMS
 
 /// One named variable of the MMS view of the model: an LN, an LN's FC, or anything below.
 ///
-/// Built once per model; reads encode straight from the value slots it points at.
-///
-/// @unchecked Sendable: `parent` is set once, while the namespace is built and before it is shared;
-/// everything else is immutable.
-final class MMSVariable: @unchecked Sendable {
-    enum Content: Sendable {
+/// A handle to a row of the namespace's ``MMSNodeTable``; reads encode straight from the value slots
+/// its leaves point at. Two handles are equal when they name the same row of the same table.
+struct MMSVariable: Sendable, Hashable {
+    enum Content {
         case leaf(BasicType, slot: Int)
-        case structure([MMSVariable])
-        case array([MMSVariable])
+        case structure(Components)
+        case array(Components)
     }
 
+    /// The components of a structure or the elements of an array, in order (consecutive rows).
+    struct Components: RandomAccessCollection {
+        let table: MMSNodeTable
+        let first: Int32
+        let count: Int
+
+        var startIndex: Int { 0 }
+        var endIndex: Int { count }
+        subscript(position: Int) -> MMSVariable {
+            precondition(position >= 0 && position < count, "component index out of range")
+            return MMSVariable(table: table, row: first + Int32(position))
+        }
+    }
+
+    let table: MMSNodeTable
+    let row: Int32
+
+    private var node: MMSNodeTable.Node { table.nodes[Int(row)] }
+
     /// The component name (`stVal`); the LN name for an LN.
-    let name: String
-    let content: Content
+    var name: String { node.name }
     /// The functional constraint (nil for a whole LN).
-    let fc: FunctionalConstraint?
+    var fc: FunctionalConstraint? { node.fc }
 
-    // No IEC 61850 reference is kept here: a model has one variable per name at every level, and the
-    // references would be a good part of a large model's memory. Write handlers keep the handle they
-    // were installed for instead.
-    /// The structure this variable is a component of (nil for an LN, or an array element). Unowned:
-    /// parents own their children, and the namespace owns every LN.
-    private(set) unowned(unsafe) var parent: MMSVariable?
-    /// Component positions by name, for structures too large to search (an FC of an LN with many data
-    /// objects); component names are short, so the keys are stored inline.
-    private let childIndex: [String: Int]?
+    var content: Content {
+        let node = self.node
+        switch node.kind {
+        case .leaf: return .leaf(table.types[Int(node.type)], slot: Int(node.first))
+        case .structure: return .structure(Components(table: table, first: node.first, count: Int(node.count)))
+        case .array: return .array(Components(table: table, first: node.first, count: Int(node.count)))
+        }
+    }
 
-    init(name: String, content: Content, fc: FunctionalConstraint?) {
-        self.name = name
-        self.content = content
-        self.fc = fc
-        if case .structure(let children) = content, children.count > 8 {
-            childIndex = Dictionary(children.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
-        } else {
-            childIndex = nil
-        }
-        if case .structure(let children) = content {
-            for child in children { child.parent = self }
-        }
+    /// The structure or array this variable is a component of (nil for an LN).
+    var parent: MMSVariable? {
+        let parent = node.parent
+        return parent < 0 ? nil : MMSVariable(table: table, row: parent)
     }
 
     /// The MMS name below the domain (`GGIO1$ST$Ind1$stVal`), from the chain of parents.
@@ -65,11 +72,16 @@ final class MMSVariable: @unchecked Sendable {
         }
     }
 
-    /// The child named `name`: by index in a large structure, by a short search in a small one.
+    /// The component named `name`: by index in a large structure, by a short search in a small one.
     func child(named name: Substring) -> MMSVariable? {
-        guard case .structure(let children) = content else { return nil }
-        if let childIndex { return childIndex[String(name)].map { children[$0] } }
-        return children.first { $0.name == name }
+        let nodes = table.nodes
+        let kind = nodes[Int(row)].kind, first = nodes[Int(row)].first, count = nodes[Int(row)].count
+        guard kind == .structure else { return nil }
+        if count > MMSNodeTable.Builder.indexedComponents, let index = table.childIndexes[row] {
+            return index[String(name)].map { MMSVariable(table: table, row: $0) }
+        }
+        for member in first..<(first + count) where nodes[Int(member)].name == name { return MMSVariable(table: table, row: member) }
+        return nil
     }
 
     /// Calls `body` for each basic attribute below, in order.
@@ -78,5 +90,12 @@ final class MMSVariable: @unchecked Sendable {
         case .leaf(let type, let slot): body(self, type, slot)
         case .structure(let children), .array(let children): for child in children { child.forEachLeaf(body) }
         }
+    }
+
+    static func == (lhs: MMSVariable, rhs: MMSVariable) -> Bool { lhs.row == rhs.row && lhs.table === rhs.table }
+
+    func hash(into hasher: inout Hasher) {
+        hasher.combine(row)
+        hasher.combine(ObjectIdentifier(table))
     }
 }

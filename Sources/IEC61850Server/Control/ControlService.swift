@@ -11,7 +11,7 @@ final class ControlService: Sendable {
     let objects: [ControlObject]
     private let byReference: [String: Int]
     /// The object and service of each Oper, SBOw, Cancel and SBO variable: no string work per command.
-    private let byVariable: [ObjectIdentifier: (object: Int, service: String)]
+    private let byVariable: [MMSVariable: (object: Int, service: String)]
     private let machines: Mutex<[ControlStateMachine]>
     private let handlers = Mutex<[Int: ControlHandlers]>([:])
     /// When set, a successful non-test command updates the object's status (stVal, q, t, origin, ctlNum).
@@ -34,11 +34,11 @@ final class ControlService: Sendable {
         self.events = events
         objects = ControlObject.all(in: model, namespace: namespace)
         byReference = Dictionary(objects.enumerated().map { ($1.reference, $0) }, uniquingKeysWith: { first, _ in first })
-        var byVariable: [ObjectIdentifier: (object: Int, service: String)] = [:]
+        var byVariable: [MMSVariable: (object: Int, service: String)] = [:]
         for (index, object) in objects.enumerated() {
             for service in ["Oper", "SBOw", "Cancel", "SBO"] {
                 if let variable = namespace.variable(domain: object.domain, item: "\(object.item)$\(service)") {
-                    byVariable[ObjectIdentifier(variable)] = (index, service)
+                    byVariable[variable] = (index, service)
                 }
             }
         }
@@ -52,7 +52,7 @@ final class ControlService: Sendable {
     func index(of reference: String) -> Int? { byReference[reference] }
 
     /// The object and service (`Oper`, `SBOw`, `Cancel`, `SBO`) a CO variable stands for.
-    func target(_ variable: MMSVariable) -> (object: Int, service: String)? { byVariable[ObjectIdentifier(variable)] }
+    func target(_ variable: MMSVariable) -> (object: Int, service: String)? { byVariable[variable] }
 
     func setHandlers(_ new: ControlHandlers?, for index: Int) {
         handlers.withLock { $0[index] = new }

@@ -11,7 +11,8 @@ struct LogControlLayout: Sendable {
         let definition: LogControlDefinition
         /// The slot of the first attribute; the others follow in ``LogControlBlock/Attribute`` order.
         let firstSlot: Int
-        let variable: MMSVariable
+        /// Its attributes, as the namespace lists them.
+        let structure: MMSLeafStructure
         /// The log the SCL names, in MMS form (`LD/LLN0$EventLog`), or empty when it does not exist.
         let configuredLog: String
 
@@ -41,11 +42,11 @@ struct LogControlLayout: Sendable {
             for node in device.logicalNodes {
                 for definition in node.logControls {
                     let firstSlot = first + types.count
-                    var leaves: [MMSVariable] = []
+                    var leaves: [MMSLeafStructure.Leaf] = []
                     for attribute in LogControlBlock.Attribute.allCases {
                         bySlot[firstSlot + attribute.rawValue] = (blocks.count, attribute)
                         types.append(attribute.type)
-                        leaves.append(MMSVariable(name: attribute.name, content: .leaf(attribute.type, slot: firstSlot + attribute.rawValue), fc: .lg))
+                        leaves.append(MMSLeafStructure.Leaf(name: attribute.name, type: attribute.type, slot: firstSlot + attribute.rawValue))
                     }
                     // The SCL's logName names a log of the same LN, or else of the LD's LLN0.
                     let own = "\(domain)/\(node.name)$\(definition.logName)"
@@ -54,7 +55,7 @@ struct LogControlLayout: Sendable {
                     blocks.append(
                         Block(
                             domain: domain, logicalNode: node.name, definition: definition, firstSlot: firstSlot,
-                            variable: MMSVariable(name: definition.name, content: .structure(leaves), fc: .lg), configuredLog: configuredLog))
+                            structure: MMSLeafStructure(name: definition.name, fc: .lg, leaves: leaves), configuredLog: configuredLog))
                 }
             }
         }
@@ -64,8 +65,8 @@ struct LogControlLayout: Sendable {
         self.logs = logs
     }
 
-    /// The log control block variables of one LN, in MMS name order.
-    func variables(domain: String, logicalNode: String) -> [MMSVariable] {
-        blocks.filter { $0.domain == domain && $0.logicalNode == logicalNode }.map(\.variable).sorted { MMSNamespace.mmsOrder($0.name, $1.name) }
+    /// The log control blocks of one LN, in MMS name order.
+    func structures(domain: String, logicalNode: String) -> [MMSLeafStructure] {
+        blocks.filter { $0.domain == domain && $0.logicalNode == logicalNode }.map(\.structure).sorted { MMSNamespace.mmsOrder($0.name, $1.name) }
     }
 }

@@ -11,7 +11,8 @@ struct ReportControlLayout: Sendable {
         let definition: ReportControlDefinition
         /// The slot of the first attribute; the others follow in ``ReportControlBlock/Attribute/members(buffered:)`` order.
         let firstSlot: Int
-        let variable: MMSVariable
+        /// Its attributes, as the namespace lists them.
+        let structure: MMSLeafStructure
 
         var buffered: Bool { definition.buffered }
         var attributes: [ReportControlBlock.Attribute] { ReportControlBlock.Attribute.members(buffered: buffered) }
@@ -43,17 +44,17 @@ struct ReportControlLayout: Sendable {
                         let firstSlot = first + types.count
                         let attributes = ReportControlBlock.Attribute.members(buffered: definition.buffered)
                         let fc: FunctionalConstraint = definition.buffered ? .br : .rp
-                        var leaves: [MMSVariable] = []
+                        var leaves: [MMSLeafStructure.Leaf] = []
                         for (offset, attribute) in attributes.enumerated() {
                             let type = attribute.type(buffered: definition.buffered)
                             types.append(type)
                             bySlot[firstSlot + offset] = (blocks.count, attribute)
-                            leaves.append(
-                                MMSVariable(name: attribute.name, content: .leaf(type, slot: firstSlot + offset), fc: fc))
+                            leaves.append(MMSLeafStructure.Leaf(name: attribute.name, type: type, slot: firstSlot + offset))
                         }
-                        let variable = MMSVariable(name: name, content: .structure(leaves), fc: fc)
                         blocks.append(
-                            Block(domain: domain, logicalNode: node.name, name: name, definition: definition, firstSlot: firstSlot, variable: variable))
+                            Block(
+                                domain: domain, logicalNode: node.name, name: name, definition: definition, firstSlot: firstSlot,
+                                structure: MMSLeafStructure(name: name, fc: fc, leaves: leaves)))
                     }
                 }
             }
@@ -63,10 +64,10 @@ struct ReportControlLayout: Sendable {
         attributeBySlot = bySlot
     }
 
-    /// The control block variables of one LN for one FC (RP or BR), in MMS name order.
-    func variables(domain: String, logicalNode: String, fc: FunctionalConstraint) -> [MMSVariable] {
+    /// The control blocks of one LN for one FC (RP or BR), in MMS name order.
+    func structures(domain: String, logicalNode: String, fc: FunctionalConstraint) -> [MMSLeafStructure] {
         blocks.filter { $0.domain == domain && $0.logicalNode == logicalNode && ($0.buffered ? FunctionalConstraint.br : .rp) == fc }
-            .map(\.variable)
+            .map(\.structure)
             .sorted { MMSNamespace.mmsOrder($0.name, $1.name) }
     }
 }
