@@ -15,7 +15,8 @@ public struct ConfigurationReader {
         var reader = ConfigurationReader()
         let configuration = reader.read(file: path, includedFrom: nil)
         guard reader.errors.isEmpty else { throw ConfigurationErrors(errors: reader.errors) }
-        return configuration
+        // The YAML trees are gone now; see `compacted()`.
+        return configuration.compacted()
     }
 
     /// Reads YAML text (for tests and tools); `file` names it in messages.
@@ -25,7 +26,7 @@ public struct ConfigurationReader {
         reader.file = file
         reader.read(text, into: &configuration, folder: URL(fileURLWithPath: file).deletingLastPathComponent().path)
         guard reader.errors.isEmpty else { throw ConfigurationErrors(errors: reader.errors) }
-        return configuration
+        return configuration.compacted()
     }
 
     private mutating func read(file path: String, includedFrom: (String, Int)?) -> GatewayConfiguration {

@@ -54,6 +54,40 @@ struct ConfigurationTests {
         #expect(bindings[1].point.modbus?.type == .uint16)
     }
 
+    @Test("compacted points are equal to the ones read, and keep none of their text storage")
+    func compacted() throws {
+        let configuration = try ConfigurationReader.parse(
+            """
+            mqtt: {url: "mqtt://127.0.0.1:1883"}
+            modbus:
+              - {name: a-device-with-a-long-name, tcp: 127.0.0.1}
+            points:
+              - ref: Measurement/MMXU1.TotW
+                modbus: {device: a-device-with-a-long-name, table: holding, address: 0, type: float32}
+              - ref: GenericIO/GGIO3.Pos1
+                mqtt: {topic: plant/switchgear/feeder-1/position, value: data.position.value}
+                map: {open-position: off, closed-position: on}
+                control:
+                  mqtt: {topic: plant/switchgear/feeder-1/command, response: plant/switchgear/feeder-1/response}
+                  map: {false: open-the-breaker, true: close-the-breaker}
+            """, file: "plant.yaml")
+        let compact = configuration.compacted()
+        #expect(compact.points == configuration.points)
+        func storage(_ text: String) -> UnsafeRawPointer? {
+            var text = text
+            return text.withUTF8 { UnsafeRawPointer($0.baseAddress) }
+        }
+        // Text longer than 15 bytes has storage of its own; compacted, that is new storage.
+        let original = configuration.points, copy = compact.points
+        #expect(storage(copy[0].reference) != storage(original[0].reference))
+        #expect(storage(copy[0].modbus!.device) != storage(original[0].modbus!.device))
+        #expect(storage(copy[1].mqtt!.topic) != storage(original[1].mqtt!.topic))
+        #expect(storage(copy[1].mqtt!.valuePath!) != storage(original[1].mqtt!.valuePath!))
+        #expect(storage(copy[1].control!.mqtt!.responseTopic!) != storage(original[1].control!.mqtt!.responseTopic!))
+        #expect(storage(copy[1].control!.valueMap["true"]!) != storage(original[1].control!.valueMap["true"]!))
+        #expect(storage(copy[1].transform.valueMap["closed-position"]!) != storage(original[1].transform.valueMap["closed-position"]!))
+    }
+
     /// Points with one problem each that only the model can tell (lines 6, 8, 10 and 12).
     static let brokenPoints = """
 
