@@ -85,9 +85,14 @@ def proc_stat(pid: int) -> tuple[float, int]:
         fields = f.read().rsplit(")", 1)[1].split()
     ticks = os.sysconf("SC_CLK_TCK")
     cpu = (int(fields[11]) + int(fields[12])) / ticks
+    return cpu, memory(pid)["VmRSS"]
+
+
+def memory(pid: int) -> dict[str, int]:
+    """VmRSS and its parts, RssAnon (the process's own heap and stacks) and RssFile (code pages of the
+    binary and the libraries, shared with other processes), in KiB."""
     with open(f"/proc/{pid}/status") as f:
-        rss = next(int(line.split()[1]) for line in f if line.startswith("VmRSS:"))
-    return cpu, rss
+        return {line.split(":")[0]: int(line.split()[1]) for line in f if line.startswith(("VmRSS:", "RssAnon:", "RssFile:"))}
 
 
 def main() -> int:
@@ -130,8 +135,10 @@ def main() -> int:
             peak_rss = max(peak_rss, proc_stat(gateway.pid)[1])
         elapsed = time.monotonic() - start
         cpu1, rss = proc_stat(gateway.pid)
+        parts = memory(gateway.pid)
         print(f"{points} Modbus points polled every 1000 ms (1,000 changing a second), {elapsed:.0f} s measured")
-        print(f"gateway CPU: {100 * (cpu1 - cpu0) / elapsed:.1f} % of one core; resident memory {rss / 1024:.1f} MiB (peak {peak_rss / 1024:.1f} MiB)")
+        print(f"gateway CPU: {100 * (cpu1 - cpu0) / elapsed:.1f} % of one core; resident memory {rss / 1024:.1f} MiB (peak {peak_rss / 1024:.1f} MiB;"
+              f" heap and stacks {parts['RssAnon'] / 1024:.1f} MiB, code pages {parts['RssFile'] / 1024:.1f} MiB)")
         return 0
     finally:
         for process in (gateway, simulator):
