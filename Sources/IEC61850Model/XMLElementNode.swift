@@ -27,7 +27,9 @@ final class XMLElementNode {
     /// Parses a document; throws the parser's error with its line.
     static func parse(data: Data) throws -> XMLElementNode {
         let builder = TreeBuilder()
-        let parser = XMLParser(data: data)
+        // Fed as a stream, a piece at a time: given the whole document at once, libxml2 refuses a file of
+        // more than 10 MB ("huge input lookup"), and substation SCD files are often larger.
+        let parser = XMLParser(stream: InputStream(data: data))
         parser.shouldProcessNamespaces = true
         parser.delegate = builder
         // Foundation's parser on Linux can return true after an error; the delegate keeps the first one.

@@ -52,6 +52,27 @@ struct SCLLoaderTests {
         #expect(lln0.settingControl == SettingControlDefinition(numberOfSettingGroups: 2, activeSettingGroup: 1))
     }
 
+    @Test("a file of more than 10 MB loads, and errors after the first 10 MB name their line")
+    func largeFile() throws {
+        // libxml2 refuses a document of more than 10 MB given to it at once; substation SCD files are often
+        // larger. 150,000 lines of padding after the root element's line make about 12 MB.
+        let padding = String(repeating: "  <!-- the configuration of another IED of the substation, as its SCD holds it -->\n", count: 150_000)
+        func document(lnType: String) -> String {
+            SCLErrorTests.document(ln0Content: "").replacingOccurrences(of: "lnType=\"LLN0T\">", with: "lnType=\"\(lnType)\">")
+                .replacingOccurrences(of: "2003/SCL\">\n", with: "2003/SCL\">\n" + padding)
+        }
+        let text = document(lnType: "LLN0T")
+        #expect(text.utf8.count > 10_500_000)
+        let large = try SCLLoader().load(data: Data(text.utf8), fileName: "station.scd")
+        #expect(large.handle(for: "LD/LLN0.Mod.stVal") != nil)
+        do {
+            _ = try SCLLoader().load(data: Data(document(lnType: "NOPE").utf8), fileName: "station.scd")
+            Issue.record("an undefined lnType after 10 MB was accepted")
+        } catch {
+            #expect(error.kind == .unresolvedReference && error.line == 150_003)
+        }
+    }
+
     @Test("the IED name can be overridden at load")
     func rename() throws {
         let renamed = try SCLLoader(renameTo: "PLANT7").load(file: Fixtures.demoSCL)
