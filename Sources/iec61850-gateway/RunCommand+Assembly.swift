@@ -14,7 +14,8 @@ extension RunCommand {
         let server: IedServer
         let pollers: [ModbusPoller]
         let mqtt: MQTTAdapter?
-        /// Closed when the gateway stops (and, as its deinit does, if loading fails after opening it).
+        /// Closed by `run` when the gateway stops, and here if loading fails after opening it (its writer
+        /// thread keeps it alive until then).
         let storage: SQLiteLogStorage?
     }
 
@@ -72,6 +73,8 @@ extension RunCommand {
             }
             configuration.logStorage = storage
         }
+        var assembled = false
+        defer { if !assembled { storage?.close() } }
         let server = IedServer(model: model, configuration: configuration, logger: Logger(label: "iec61850.server"))
         if let storage {
             server.setEventObserver { event in storage.record(GatewayEvent(event)) }
@@ -127,6 +130,7 @@ extension RunCommand {
         logger.notice(
             "serving IED \(model.name) from \(sclPath ?? "the configuration's points") on \(bind):\(port)",
             metadata: ["logicalDevices": "\(model.logicalDevices.map { $0.name(iedName: model.name) }.joined(separator: ","))"])
+        assembled = true
         return Assembly(server: server, pollers: pollers, mqtt: mqtt, storage: storage)
     }
 }
