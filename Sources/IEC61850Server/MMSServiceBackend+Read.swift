@@ -102,14 +102,14 @@ extension MMSServiceBackend {
     func encode(_ variable: MMSVariable, values: borrowing [DataValue], into buffer: inout ByteBuffer) {
         let table = variable.table
         table.nodes.withUnsafeBufferPointer { nodes in
-            values.withUnsafeBufferPointer { values in Self.encode(row: variable.row, nodes: nodes, types: table.types, values: values, into: &buffer) }
+            Self.encode(row: variable.row, nodes: nodes, types: table.types, values: values, into: &buffer)
         }
     }
 
     /// The rows of a variable, walked without a handle per component (reads of whole LNs are the
     /// server's hottest path).
     private static func encode(
-        row: Int32, nodes: UnsafeBufferPointer<MMSNodeTable.Node>, types: [BasicType], values: UnsafeBufferPointer<DataValue>,
+        row: Int32, nodes: UnsafeBufferPointer<MMSNodeTable.Node>, types: [BasicType], values: borrowing [DataValue],
         into buffer: inout ByteBuffer
     ) {
         // Field by field: a copy of the whole row would retain its name.
