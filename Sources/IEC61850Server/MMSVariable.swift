@@ -14,7 +14,7 @@ struct MMSVariable: Sendable, Hashable {
 
     /// The components of a structure or the elements of an array, in order (consecutive rows).
     struct Components: RandomAccessCollection {
-        let table: MMSNodeTable
+        unowned(unsafe) let table: MMSNodeTable
         let first: Int32
         let count: Int
 
@@ -26,7 +26,10 @@ struct MMSVariable: Sendable, Hashable {
         }
     }
 
-    let table: MMSNodeTable
+    /// Unowned: the namespace holds its table for the server's lifetime, and handles never outlive the
+    /// server. Handles are copied for every component a read walks, on every event loop at once; a
+    /// counted reference would make all of them update one shared reference count.
+    unowned(unsafe) let table: MMSNodeTable
     let row: Int32
 
     private var node: MMSNodeTable.Node { table.nodes[Int(row)] }
