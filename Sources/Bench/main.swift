@@ -1,6 +1,8 @@
 // Read-load benchmark: the same load on our server and on libIEC61850's, in the same run.
 //
-//   swift build -c release && .build/release/iec61850-bench [--seconds 5]
+//   swift build -c release && .build/release/iec61850-bench [--seconds 5] [--scenario TEXT] [--gateway PATH]
+//                                                 (--scenario: only the scenarios whose name has TEXT;
+//                                                  --gateway: another build of ours, to compare two)
 //   .build/release/iec61850-bench --in-memory     (our pipeline's own CPU per read, no sockets)
 //   .build/release/iec61850-bench --reports [--clients 5] [--rate 1000] [--updates 5000]
 //                                                 (report latency, update → client, both servers;
@@ -327,7 +329,8 @@ let reference = try ServerProcess(
 
 print("Read load, \(format(seconds, 0)) s per scenario and server, on 127.0.0.1 (\(ProcessInfo.processInfo.activeProcessorCount) cores)")
 print("scenario                          server        reads/s   CPU µs/read  user%   p50 µs   p90 µs   p99 µs")
-for scenario in scenarios {
+let only = arguments.firstIndex(of: "--scenario").map { arguments[$0 + 1] }
+for scenario in scenarios where only.map(scenario.name.contains) ?? true {
     var perRead: [String: Double] = [:]
     for server in [ours, reference] {
         let result = try run(scenario, against: server)
