@@ -27,9 +27,27 @@ import Foundation
 import IEC61850Model
 
 let arguments = CommandLine.arguments
-let seconds = arguments.firstIndex(of: "--seconds").flatMap { Double(arguments[$0 + 1]) } ?? 5
+/// The word after `name` on the command line, if `name` is there.
+func value(of name: String) -> String? { arguments.firstIndex(of: name).flatMap { $0 + 1 < arguments.count ? arguments[$0 + 1] : nil } }
+func option(_ name: String, _ fallback: Int) -> Int { value(of: name).flatMap { Int($0) } ?? fallback }
+let seconds = value(of: "--seconds").flatMap { Double($0) } ?? 5
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-let gateway = arguments.firstIndex(of: "--gateway").map { arguments[$0 + 1] } ?? "\(root)/.build/release/iec61850-gateway"
+let gateway = value(of: "--gateway") ?? "\(root)/.build/release/iec61850-gateway"
+let console = "\(root)/.build/release/example-console-server"
+
+/// Our console server on `port`, logging `load` entries a second to the SQLite file `database`.
+func loggingConsole(name: String, port: Int, database: String, load: Int) throws -> ServerProcess {
+    try ServerProcess(
+        name: name, executable: console,
+        arguments: [
+            "--scl", "\(root)/mappings/demo/demo.icd", "--port", "\(port)", "--bind", "127.0.0.1", "--log-db", database, "--log-load", "\(load)",
+        ], port: port, interactive: true)
+}
+
+/// Removes a benchmark's SQLite file with its WAL and shared-memory files.
+func removeDatabase(_ path: String) {
+    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) }
+}
 
 struct Scenario {
     let name: String
@@ -166,10 +184,10 @@ struct UncheckedBox<Value>: @unchecked Sendable {
 
 func format(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", value) }
 
-if let index = arguments.firstIndex(of: "--log-writer") {
-    let rate = arguments.firstIndex(of: "--rate").flatMap { Int(arguments[$0 + 1]) }
-    let bound = arguments.firstIndex(of: "--max-entries").flatMap { Int(arguments[$0 + 1]) } ?? 1_000_000
-    try LogWriterBenchmark.run(path: arguments[index + 1], rate: rate, seconds: seconds, maximumEntries: bound)
+if let path = value(of: "--log-writer") {
+    let rate = value(of: "--rate").flatMap { Int($0) }
+    let bound = option("--max-entries", 1_000_000)
+    try LogWriterBenchmark.run(path: path, rate: rate, seconds: seconds, maximumEntries: bound)
     exit(0)
 }
 
@@ -184,11 +202,9 @@ if arguments.contains("--in-memory") {
 }
 
 if arguments.contains("--reports") {
-    func option(_ name: String, _ fallback: Int) -> Int { arguments.firstIndex(of: name).flatMap { Int(arguments[$0 + 1]) } ?? fallback }
     let clients = option("--clients", 5)  // libIEC61850 as packaged serves at most 5 associations
     let rate = option("--rate", 1000)
     let updates = option("--updates", 5000)
-    let console = "\(root)/.build/release/example-console-server"
     guard FileManager.default.isExecutableFile(atPath: console) else {
         FileHandle.standardError.write(Data("build it first: swift build -c release (looked for \(console))\n".utf8))
         exit(2)
@@ -210,18 +226,11 @@ if arguments.contains("--reports") {
             port: referencePort, interactive: true),
     ]
     if logLoad > 0 {
-        let port = ServerProcess.freePort()
-        servers.append(
-            try ServerProcess(
-                name: "ours+log", executable: console,
-                arguments: [
-                    "--scl", "\(root)/mappings/demo/demo.icd", "--port", "\(port)", "--bind", "127.0.0.1", "--log-db", logDatabase, "--log-load",
-                    "\(logLoad)",
-                ], port: port, interactive: true))
+        servers.append(try loggingConsole(name: "ours+log", port: ServerProcess.freePort(), database: logDatabase, load: logLoad))
     }
     print("Report latency: \(clients) associations, each with a URCB (BufTm 0, dchg) over one INT64; \(updates) updates at \(rate)/s")
     print("server        received/expected  gaps   p50 µs   p90 µs   p99 µs   max µs  server CPU µs/update")
-    let only = arguments.firstIndex(of: "--only").map { arguments[$0 + 1] }
+    let only = value(of: "--only")
     for server in servers where only == nil || server.name == only {
         let result: ReportBenchmark.Result
         do {
@@ -238,27 +247,21 @@ if arguments.contains("--reports") {
         )
         server.stop()
     }
-    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: logDatabase + suffix) }
+    removeDatabase(logDatabase)
     exit(0)
 }
 
 if arguments.contains("--journal") {
-    func option(_ name: String, _ fallback: Int) -> Int { arguments.firstIndex(of: name).flatMap { Int(arguments[$0 + 1]) } ?? fallback }
     let entries = option("--entries", 1000)
     let repeats = option("--repeat", 50)
     let load = option("--log-load", 5000)
-    let console = "\(root)/.build/release/example-console-server"
     let database = NSTemporaryDirectory() + "bench-journal-\(getpid()).sqlite"
     let port = ServerProcess.freePort()
-    let server = try ServerProcess(
-        name: "ours", executable: console,
-        arguments: [
-            "--scl", "\(root)/mappings/demo/demo.icd", "--port", "\(port)", "--bind", "127.0.0.1", "--log-db", database, "--log-load", "\(load)",
-        ], port: port, interactive: true)
+    let server = try loggingConsole(name: "ours", port: port, database: database, load: load)
     Thread.sleep(forTimeInterval: max(1.5, Double(entries) / Double(max(load, 1)) * 2))
     let measured = Swift.Result(catching: { try JournalBenchmark.run(port: port, entries: entries, repeats: repeats) })
     server.stop()  // exit() below runs no defer
-    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: database + suffix) }
+    removeDatabase(database)
     let (times, pages) = try measured.get()
     let sorted = times.sorted()
     func at(_ p: Double) -> String { format(sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] * 1000) }
@@ -269,7 +272,6 @@ if arguments.contains("--journal") {
 }
 
 if arguments.contains("--mqtt-reports") {
-    func option(_ name: String, _ fallback: Int) -> Int { arguments.firstIndex(of: name).flatMap { Int(arguments[$0 + 1]) } ?? fallback }
     let clients = option("--clients", 10)
     let rate = option("--rate", 1000)
     let messages = option("--updates", 5000)
@@ -284,7 +286,7 @@ if arguments.contains("--mqtt-reports") {
 }
 
 if arguments.contains("--controls") {
-    let commands = arguments.firstIndex(of: "--commands").flatMap { Int(arguments[$0 + 1]) } ?? 2000
+    let commands = option("--commands", 2000)
     let ourPort = ServerProcess.freePort()
     let referencePort = ServerProcess.freePort()
     let servers = [
@@ -329,7 +331,7 @@ let reference = try ServerProcess(
 
 print("Read load, \(format(seconds, 0)) s per scenario and server, on 127.0.0.1 (\(ProcessInfo.processInfo.activeProcessorCount) cores)")
 print("scenario                          server        reads/s   CPU µs/read  user%   p50 µs   p90 µs   p99 µs")
-let only = arguments.firstIndex(of: "--scenario").map { arguments[$0 + 1] }
+let only = value(of: "--scenario")
 for scenario in scenarios where only.map(scenario.name.contains) ?? true {
     var perRead: [String: Double] = [:]
     for server in [ours, reference] {
