@@ -223,7 +223,7 @@ public struct ConfigurationReader {
     }
 
     private mutating func broker(_ node: Node, folder: String) -> GatewayConfiguration.MQTTBroker? {
-        let keys: Set = ["url", "client-id", "username", "password-env", "keep-alive", "clean-session", "status-topic", "ca", "cert", "key"]
+        let keys: Set = ["url", "client-id", "username", "password-env", "keep-alive", "clean-session", "status-topic", "ca", "cert", "key", "max-payload"]
         guard let map = mapping(node, "mqtt", keys: keys), let url = string(map["url"], "mqtt.url", requiredIn: node) else { return nil }
         guard let parsed = URLComponents(string: url), let scheme = parsed.scheme, ["mqtt", "mqtts", "tcp", "ssl"].contains(scheme),
             let host = parsed.host, !host.isEmpty
@@ -245,6 +245,7 @@ public struct ConfigurationReader {
         broker.keepAliveSeconds = integer(map["keep-alive"], "mqtt.keep-alive", in: 5...3600) ?? 30
         broker.cleanSession = boolean(map["clean-session"], "mqtt.clean-session") ?? true
         broker.statusTopic = string(map["status-topic"], "mqtt.status-topic")
+        broker.maximumPayloadBytes = integer(map["max-payload"], "mqtt.max-payload", in: 16...268_435_455) ?? broker.maximumPayloadBytes
         return broker
     }
 

@@ -90,6 +90,8 @@ public struct GatewayConfiguration: Sendable {
         public var cleanSession = true
         /// Retained `online` when connected; the broker publishes the last will `offline` when the gateway vanishes.
         public var statusTopic: String?
+        /// Messages larger than this are not read: their points turn invalid (detail inconsistent).
+        public var maximumPayloadBytes = 256 * 1024
         public var location: Location
 
         public init(host: String, port: Int, location: Location) {

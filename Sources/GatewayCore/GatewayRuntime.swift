@@ -76,6 +76,10 @@ public final class GatewayRuntime: Sendable {
     ) throws(ServerError) {
         let binding = bindings[reading.point]
         let time = reading.time.millisecondsSinceEpoch
+        if let problem = reading.problem {
+            try markInconsistent(binding, failure: .inconsistent, time: reading.time, value: nil, detail: problem, to: &batch, state: &last, events: &events)
+            return
+        }
         guard let field = reading.value else {
             // The source failed: quality only; the value and t stay those of the last good reading.
             guard last.good || last.value == nil else { return }
@@ -111,19 +115,29 @@ public final class GatewayRuntime: Sendable {
             last.value = value
             last.good = true
         case .failure(let failure):
-            var quality = Quality(validity: .invalid)
-            quality.insert(failure == .outOfRange ? .outOfRange : .inconsistent)
-            if let handle = binding.quality { try batch.set(handle, .quality(quality)) }
-            if let time = binding.time { try batch.set(time, .timestamp(reading.time)) }
-            if record != nil && last.loggedQuality != quality {
-                last.loggedQuality = quality
-                events.append(
-                    GatewayEvent(
-                        timeMilliseconds: time, kind: .quality, reference: binding.dataObject, value: "\(field)", quality: quality.eventText,
-                        detail: failure == .outOfRange ? "value out of range" : "value does not convert"))
-            }
-            last.good = false
+            try markInconsistent(
+                binding, failure: failure, time: reading.time, value: "\(field)",
+                detail: failure == .outOfRange ? "value out of range" : "value does not convert", to: &batch, state: &last, events: &events)
         }
+    }
+
+    /// The source answered with something unusable: invalid, with detail out-of-range or inconsistent.
+    private func markInconsistent(
+        _ binding: PointBinding, failure: PointTransform.Failure, time: Timestamp, value: String?, detail: String, to batch: inout ValueBatch,
+        state last: inout PointState, events: inout [GatewayEvent]
+    ) throws(ServerError) {
+        var quality = Quality(validity: .invalid)
+        quality.insert(failure == .outOfRange ? .outOfRange : .inconsistent)
+        if let handle = binding.quality { try batch.set(handle, .quality(quality)) }
+        if let handle = binding.time { try batch.set(handle, .timestamp(time)) }
+        if record != nil && last.loggedQuality != quality {
+            last.loggedQuality = quality
+            events.append(
+                GatewayEvent(
+                    timeMilliseconds: time.millisecondsSinceEpoch, kind: .quality, reference: binding.dataObject, value: value,
+                    quality: quality.eventText, detail: detail))
+        }
+        last.good = false
     }
 
     /// A source's first failed reading says it went down; its first good one after that, that it is back.
@@ -132,7 +146,7 @@ public final class GatewayRuntime: Sendable {
         downSources.withLock { down in
             for reading in readings where reading.point < sources.count {
                 let source = sources[reading.point]
-                if reading.value == nil {
+                if reading.value == nil && reading.problem == nil {
                     if down.insert(source).inserted {
                         events.append(GatewayEvent(timeMilliseconds: currentMilliseconds(), kind: .communication, reference: source, result: "down"))
                     }

@@ -39,6 +39,7 @@ public final class MQTTAdapter: @unchecked Sendable {
             if let response = command.responseTopic { client.subscribe(response, qos: command.qos) }
         }
         client.onMessage = { [weak self] topic, payload in self?.received(topic, payload) }
+        client.onOversizedMessage = { [weak self] topic, length in self?.oversized(topic, length) }
         client.onConnection = { [weak self] up in if !up { self?.failAll() } }
     }
 
@@ -78,7 +79,7 @@ public final class MQTTAdapter: @unchecked Sendable {
     private static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
     private func received(_ topic: String, _ payload: [UInt8]) {
-        if responseTopics.contains(where: { Self.matches(topic, $0) }), let requestID = responseID(payload) {
+        if responseTopics.contains(where: { Self.matches(topic, $0) }), let requestID = Self.responseID(payload) {
             lock.lock()
             let continuation = waiting.removeValue(forKey: requestID)
             lock.unlock()
@@ -88,16 +89,39 @@ public final class MQTTAdapter: @unchecked Sendable {
             }
         }
         var readings: [FieldReading] = []
-        let now = Self.now()
+        var message = MQTTPayload.Message(payload)
         for point in points where Self.matches(topic, point.source.topic) {
-            let reading = MQTTPayload.read(payload, source: point.source)
-            readings.append(FieldReading(point: point.index, value: reading.good ? reading.value : nil, time: reading.time ?? .now()))
-            lock.lock()
-            lastSeen[point.index] = now
-            failed.remove(point.index)
-            lock.unlock()
+            let reading = MQTTPayload.read(&message, source: point.source)
+            let time = reading.time ?? .now()
+            if let problem = reading.problem {
+                readings.append(FieldReading(point: point.index, malformed: "payload on \(topic): \(problem)", time: time))
+            } else {
+                readings.append(FieldReading(point: point.index, value: reading.good ? reading.value : nil, time: time))
+            }
         }
+        seen(readings)
         if !readings.isEmpty { deliver(readings) }
+    }
+
+    /// A message larger than the broker's payload limit: its points turn invalid (inconsistent), unread.
+    private func oversized(_ topic: String, _ length: Int) {
+        let time = Timestamp.now()
+        let problem = "payload on \(topic) of \(length) bytes exceeds max-payload (\(client.broker.maximumPayloadBytes))"
+        let readings = points.filter { Self.matches(topic, $0.source.topic) }.map { FieldReading(point: $0.index, malformed: problem, time: time) }
+        logger.warning("payload over the limit; not read", metadata: ["topic": "\(topic)", "bytes": "\(length)"])
+        seen(readings)
+        if !readings.isEmpty { deliver(readings) }
+    }
+
+    /// The topics of these readings spoke now (the stale time starts again).
+    private func seen(_ readings: [FieldReading]) {
+        lock.lock()
+        let now = Self.now()
+        for reading in readings {
+            lastSeen[reading.point] = now
+            failed.remove(reading.point)
+        }
+        lock.unlock()
     }
 
     static func matches(_ topic: String, _ subscription: String) -> Bool {
@@ -116,12 +140,13 @@ public final class MQTTAdapter: @unchecked Sendable {
     }
 
     private func checkStaleness() {
-        let now = Self.now()
         lock.lock()
+        // Read under the lock: a message stamps lastSeen under it too, so no stamp is ever later than `now`.
+        let now = Self.now()
         var stale: [Int] = []
         for point in points {
             guard let limit = point.stale, !failed.contains(point.index), let seen = lastSeen[point.index] else { continue }
-            if now - seen > UInt64(limit) * 1_000_000 {
+            if now >= seen, now - seen > UInt64(max(limit, 0)) * 1_000_000 {
                 failed.insert(point.index)
                 stale.append(point.index)
             }
@@ -185,8 +210,8 @@ public final class MQTTAdapter: @unchecked Sendable {
         return Array(json.utf8)
     }
 
-    private func responseID(_ payload: [UInt8]) -> String? {
-        guard payload.first == UInt8(ascii: "{"), case .object(let object)? = try? JSONDecoder().decode(MQTTPayload.JSON.self, from: Data(payload)),
+    static func responseID(_ payload: [UInt8]) -> String? {
+        guard payload.first == UInt8(ascii: "{"), case .success(.object(let object)) = MQTTPayload.parse(payload),
             case .string(let id)? = object["requestId"]
         else { return nil }
         return id
@@ -194,7 +219,7 @@ public final class MQTTAdapter: @unchecked Sendable {
 
     /// `{"result": "ok"}` succeeds; anything else fails with its `cause` (an AddCause number) or blocked-by-process.
     static func result(_ payload: [UInt8]) -> ControlResult {
-        guard case .object(let object)? = try? JSONDecoder().decode(MQTTPayload.JSON.self, from: Data(payload)) else {
+        guard case .success(.object(let object)) = MQTTPayload.parse(payload) else {
             return .failure(.blockedByProcess)
         }
         if case .string(let result)? = object["result"], result.lowercased() == "ok" { return .success }

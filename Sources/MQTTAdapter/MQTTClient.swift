@@ -17,6 +17,8 @@ public final class MQTTClient: @unchecked Sendable {
     private var subscriptions: [(String, Int)] = []
     /// A message arrived: topic and payload. Runs on libmosquitto's thread: keep it short.
     public var onMessage: @Sendable (String, [UInt8]) -> Void = { _, _ in }
+    /// A message larger than the broker's `maximumPayloadBytes` arrived: topic and length (the payload is not copied).
+    public var onOversizedMessage: @Sendable (String, Int) -> Void = { _, _ in }
     /// The connection came up (true) or went down (false).
     public var onConnection: @Sendable (Bool) -> Void = { _ in }
 
@@ -55,8 +57,11 @@ public final class MQTTClient: @unchecked Sendable {
         }
         mosquitto_message_callback_set(handle) { _, object, message in
             guard let object, let message, let topic = message.pointee.topic else { return }
+            let client = Unmanaged<MQTTClient>.fromOpaque(object).takeUnretainedValue()
+            let length = Int(message.pointee.payloadlen)
+            guard length <= client.broker.maximumPayloadBytes else { return client.onOversizedMessage(String(cString: topic), length) }
             let payload = message.pointee.payload.map { Array(UnsafeRawBufferPointer(start: $0, count: Int(message.pointee.payloadlen))) } ?? []
-            Unmanaged<MQTTClient>.fromOpaque(object).takeUnretainedValue().onMessage(String(cString: topic), payload)
+            client.onMessage(String(cString: topic), payload)
         }
     }
 

@@ -257,6 +257,44 @@ struct MQTTGatewayTests {
         #expect(server.value(of: quality) == .quality(stale))
     }
 
+    @Test("a retained payload with a time no UtcTime holds, and one over max-payload, turn the point invalid; the gateway keeps going")
+    func hostilePayloads() async throws {
+        let broker = try Broker()
+        let publisher = try Self.publisher(broker)
+        defer { publisher.stop() }
+        #expect(try await ModbusGatewayTests.eventually { publisher.isConnected })
+        // Retained before the gateway starts: it arrives again on every (re)start.
+        publisher.publish("plant/meter", Array(#"{"power": 5, "ts": 1e300}"#.utf8), retain: true)
+        try await Task.sleep(for: .milliseconds(200))
+        let (server, _, _, adapter) = try Self.setUp(
+            ConfigurationReader.parse(
+                """
+                mqtt:
+                  url: mqtt://127.0.0.1:\(broker.port)
+                  client-id: gateway-hostile
+                  max-payload: 1024
+                points:
+                  - ref: Measurement/MMXU1.TotW
+                    mqtt: {topic: plant/meter, value: power, time: ts}
+                """, file: "mqtt.yaml"))
+        defer { adapter.stop() }
+        let quality = try server.handle(for: "Measurement/MMXU1.TotW.q")
+        let power = try server.handle(for: "Measurement/MMXU1.TotW.mag.f")
+        var inconsistent = Quality(validity: .invalid)
+        inconsistent.insert(.inconsistent)
+        #expect(try await ModbusGatewayTests.eventually { server.value(of: quality) == .quality(inconsistent) })
+        #expect(
+            try await ModbusGatewayTests.eventually {
+                publisher.publish("plant/meter", Array(#"{"power": 7, "ts": 1700000000}"#.utf8))
+                return server.value(of: quality) == .quality(.good) && server.value(of: power) == .float32(7)
+            })
+        // 2 KiB over a 1 KiB limit: not read, the point turns invalid, the last good value stays.
+        publisher.publish("plant/meter", Array(#"{"power": 9, "pad": "\#(String(repeating: "x", count: 2048))"}"#.utf8))
+        #expect(try await ModbusGatewayTests.eventually { server.value(of: quality) == .quality(inconsistent) })
+        #expect(server.value(of: power) == .float32(7))
+        publisher.publish("plant/meter", Array("".utf8), retain: true)  // clears the retained message
+    }
+
     @Test("a control goes to the command topic as JSON and completes with the device's answer of the same request id")
     func commands() async throws {
         let broker = try Broker()
