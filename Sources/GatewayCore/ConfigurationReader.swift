@@ -58,11 +58,21 @@ public struct ConfigurationReader {
                 if let scl = string(model["scl"], "model.scl") { configuration.scl = resolve(scl, folder) }
                 configuration.ied = string(model["ied"], "model.ied")
             case "server":
-                guard let server = mapping(value, "server", keys: ["port", "bind", "password-env", "max-associations"]) else { continue }
+                guard
+                    let server = mapping(
+                        value, "server",
+                        keys: [
+                            "port", "bind", "password-env", "max-associations", "max-associations-per-peer", "association-timeout-ms",
+                        ])
+                else { continue }
                 configuration.server.port = integer(server["port"], "server.port", in: 0...65535)
                 configuration.server.bind = string(server["bind"], "server.bind")
                 configuration.server.passwordEnvironmentVariable = string(server["password-env"], "server.password-env")
                 configuration.server.maximumAssociations = integer(server["max-associations"], "server.max-associations", in: 1...1000)
+                configuration.server.maximumAssociationsPerPeer = integer(
+                    server["max-associations-per-peer"], "server.max-associations-per-peer", in: 1...1000)
+                configuration.server.associationTimeoutMilliseconds = integer(
+                    server["association-timeout-ms"], "server.association-timeout-ms", in: 100...600_000)
             case "event-log":
                 guard let settings = mapping(value, "event-log", keys: ["path", "max-events", "max-log-entries"]) else { continue }
                 if let path = string(settings["path"], "event-log.path") { configuration.eventLog.path = resolve(path, folder) }

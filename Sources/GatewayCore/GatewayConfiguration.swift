@@ -19,6 +19,10 @@ public struct GatewayConfiguration: Sendable {
         public var bind: String?
         public var passwordEnvironmentVariable: String?
         public var maximumAssociations: Int?
+        /// The most connections from one peer address (`max-associations-per-peer`).
+        public var maximumAssociationsPerPeer: Int?
+        /// Time from TCP accept to an accepted association before the connection is closed (`association-timeout-ms`).
+        public var associationTimeoutMilliseconds: Int?
     }
 
     /// Where the event log and the IEC 61850 logs are kept (the `event-log:` section).

@@ -17,7 +17,6 @@ final class AssociationHandler: ChannelInboundHandler {
     @exclusivity(unchecked) private var machine: AssociationStateMachine
     private let backend: MMSServiceBackend
     private let connection: ClientConnection
-    private let refuse: Bool
     private var logger: Logger
     private var session: SessionContext
     private var concluded = false
@@ -28,21 +27,30 @@ final class AssociationHandler: ChannelInboundHandler {
     /// Reading is paused until the peer takes our answers.
     private var paused = false
     private let maximumFrameSize = 65535
+    /// Closes the connection if it has not associated in time (``IedServerConfiguration/associationTimeout``).
+    private var establishmentTimer: Scheduled<Void>?
 
-    /// - Parameter refuse: answer the transport connect with a DR (the association limit is reached).
-    init(backend: MMSServiceBackend, connection: ClientConnection, refuse: Bool, logger: Logger) {
+    init(backend: MMSServiceBackend, connection: ClientConnection, logger: Logger) {
         let configuration = backend.configuration
         machine = AssociationStateMachine(
             maximumTPDUSizeExponent: configuration.maximumTPDUSizeExponent, maximumTSDUSize: configuration.maximumMMSPDUSize + 4096)
         self.backend = backend
         self.connection = connection
-        self.refuse = refuse
         self.logger = logger
         self.logger[metadataKey: "association"] = "\(connection.id)"
         self.logger[metadataKey: "peer"] = "\(connection.peerAddress ?? "?")"
         session = SessionContext(
             connection: connection, maximumPDUSize: configuration.maximumMMSPDUSize,
             dataSets: AssociationDataSets(limit: configuration.dataSetLimits.perAssociation))
+    }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        let timeout = backend.configuration.associationTimeout
+        let target = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        establishmentTimer = context.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
+            let (handler, context) = target.value
+            handler.run(handler.machine.establishmentTimeExpired(), context: context)
+        }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -69,10 +77,6 @@ final class AssociationHandler: ChannelInboundHandler {
             } catch {
                 logger.info("closing: \(error)")
                 context.close(promise: nil)
-                return
-            }
-            if refuse {
-                refuseTransport(frame, context: context)
                 return
             }
             run(machine.frameReceived(frame, allocator: context.channel.allocator), context: context)
@@ -107,6 +111,7 @@ final class AssociationHandler: ChannelInboundHandler {
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        establishmentTimer?.cancel()
         releaseSenders()
     }
 
@@ -161,6 +166,10 @@ final class AssociationHandler: ChannelInboundHandler {
             let channel = context.channel
             context.writeAndFlush(wrapOutboundOut(bytes)).whenComplete { _ in channel.close(promise: nil) }
         case .close: context.close(promise: nil)
+        case .closeUnassociated:
+            logger.notice("closing: no association within \(backend.configuration.associationTimeout)")
+            backend.events.notify(.refused(connection, reason: "no association within \(backend.configuration.associationTimeout)"))
+            context.close(promise: nil)
         case .associate(let attempt): associate(attempt, context: context)
         case .mms(let pdu): mmsReceived(pdu, context: context)
         }
@@ -202,6 +211,8 @@ final class AssociationHandler: ChannelInboundHandler {
             logger.debug("associated", metadata: ["pduSize": "\(response.localDetailCalled)"])
             run(machine.accept({ response.encode(into: &$0) }, allocator: allocator), context: context)
             associated = true
+            establishmentTimer?.cancel()
+            establishmentTimer = nil
             backend.events.notify(.associated(connection))
             let target = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             let loop = context.eventLoop
@@ -269,15 +280,5 @@ final class AssociationHandler: ChannelInboundHandler {
         guard size > session.maximumPDUSize else { return }
         out.clear()
         machine.writeMMS(into: &out) { MMSResponseEncoder.writeConfirmedError(invokeID: invokeID, error: ServiceError(.service, 3), into: &$0) }
-    }
-
-    /// Answers a CR with a DR (reason 1, congestion at TSAP) when the association limit is reached.
-    private func refuseTransport(_ frame: ByteBuffer, context: ChannelHandlerContext) {
-        var out = context.channel.allocator.buffer(capacity: 11)
-        if case .connectionRequest(let request)? = try? COTPPDU.parse(frame) {
-            COTPPDU.disconnectRequest(destinationReference: request.sourceReference, sourceReference: 1, reason: 1).write(to: &out)
-        }
-        let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(out)).whenComplete { _ in channel.close(promise: nil) }
     }
 }

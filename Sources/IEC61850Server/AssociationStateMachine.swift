@@ -36,6 +36,8 @@ struct AssociationStateMachine {
         case send(ByteBuffer)
         case sendAndClose(ByteBuffer)
         case close
+        /// Close: the connection did not associate in time.
+        case closeUnassociated
         /// Decide whether to admit this association.
         case associate(Attempt)
         /// An MMS PDU arrived in the data phase.
@@ -52,6 +54,16 @@ struct AssociationStateMachine {
     var isAssociated: Bool {
         if case .associated = state { return true }
         return false
+    }
+
+    /// The time allowed from connect to an accepted association has passed.
+    mutating func establishmentTimeExpired() -> Action {
+        switch state {
+        case .associated, .closed: return .none
+        case .awaitingTransport, .awaitingConnect, .awaitingDecision:
+            state = .closed
+            return .closeUnassociated
+        }
     }
 
     /// A TPKT frame's TPDU arrived.

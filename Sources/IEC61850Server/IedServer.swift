@@ -27,6 +27,8 @@ public final class IedServer: Sendable {
     private let associationCount = Atomic<Int>(0)
     private let nextConnectionID = Atomic<UInt64>(1)
     private let openChannels = Mutex<[ObjectIdentifier: any Channel]>([:])
+    /// Open connections per peer IP address (for ``IedServerConfiguration/maximumAssociationsPerPeer``).
+    private let connectionsPerPeer = Mutex<[String: Int]>([:])
 
     private struct Running: @unchecked Sendable {
         // Channel and the group are thread-safe NIO types; the struct only carries them.
@@ -58,6 +60,11 @@ public final class IedServer: Sendable {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelInitializer { [logger] channel in
+                // Out of file descriptors (EMFILE/ENFILE) the listening socket stays readable: without a
+                // pause the accept loop would spin a core. Wait a second, say so, and accept again.
+                channel.eventLoop.makeCompletedFuture { try channel.pipeline.syncOperations.addHandler(AcceptPause(logger: logger)) }
+            }
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(.socketOption(.so_keepalive), value: 1)
             .childChannelInitializer { [self] channel in
@@ -74,6 +81,9 @@ public final class IedServer: Sendable {
         backend.reporting.attach(group.next())
         backend.control.attach(group.next())
         logger.info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")", "ied": "\(model.name)"])
+        if let warning = Self.exposureWarning(configuration, controllableObjects: backend.control.objects.count) {
+            logger.warning("\(warning)")
+        }
     }
 
     /// Stops listening and closes every association.
@@ -93,6 +103,23 @@ public final class IedServer: Sendable {
         logger.info("stopped")
     }
 
+    /// The warning due when anyone on the network may operate controls or change settings: no
+    /// authentication, and an address other than loopback. nil when there is nothing to warn of.
+    static func exposureWarning(_ configuration: IedServerConfiguration, controllableObjects: Int) -> String? {
+        guard case .none = configuration.authenticator else { return nil }
+        let address = configuration.bindAddress
+        guard !(address.hasPrefix("127.") || address == "::1" || address == "localhost") else { return nil }
+        var exposed: [String] = []
+        if controllableObjects > 0 { exposed.append("\(controllableObjects) controllable objects") }
+        if !configuration.writableFunctionalConstraints.isEmpty {
+            exposed.append("settings (FC \(configuration.writableFunctionalConstraints.map(\.rawValue).sorted().joined(separator: ", ")))")
+        }
+        guard !exposed.isEmpty else { return nil }
+        return "serving \(exposed.joined(separator: " and ")) on \(address) without authentication: anyone who reaches this address may "
+            + "operate and write them. Require a password, bind to 127.0.0.1 or a plant-only interface, and firewall port \(configuration.port) "
+            + "(deploy/HARDENING.md)"
+    }
+
     /// A number no other association of this server has had.
     func makeConnectionID() -> UInt64 {
         nextConnectionID.wrappingAdd(1, ordering: .relaxed).oldValue
@@ -100,21 +127,44 @@ public final class IedServer: Sendable {
 
     private func setUp(_ channel: any Channel) throws {
         let count = associationCount.wrappingAdd(1, ordering: .relaxed).newValue
-        let refuse = count > configuration.maximumAssociations
+        let peerHost = channel.remoteAddress?.ipAddress
         let connection = ClientConnection(
-            id: makeConnectionID(),
-            peerAddress: channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" })
-        if refuse {
-            logger.warning(
-                "association limit reached; refusing", metadata: ["peer": "\(connection.peerAddress ?? "?")", "limit": "\(configuration.maximumAssociations)"])
-        }
+            id: makeConnectionID(), peerAddress: channel.remoteAddress.map { "\($0.ipAddress ?? "?"):\($0.port ?? 0)" })
+        let fromPeer =
+            peerHost.map { host in
+                connectionsPerPeer.withLock {
+                    $0[host, default: 0] += 1; return $0[host]!
+                }
+            } ?? 0
         let key = ObjectIdentifier(channel)
         openChannels.withLock { $0[key] = channel }
         channel.closeFuture.whenComplete { [self] _ in
             associationCount.wrappingSubtract(1, ordering: .relaxed)
             openChannels.withLock { _ = $0.removeValue(forKey: key) }
+            if let peerHost {
+                connectionsPerPeer.withLock { counts in
+                    let left = counts[peerHost, default: 1] - 1
+                    counts[peerHost] = left > 0 ? left : nil
+                }
+            }
+        }
+        // Over a limit the connection is closed at once: waiting for its first frame would let a peer that
+        // never sends hold the slot (and its descriptor) for as long as it likes.
+        if count > configuration.maximumAssociations {
+            refuse(channel, connection, reason: "association limit reached", limit: configuration.maximumAssociations)
+            return
+        }
+        if let perPeer = configuration.maximumAssociationsPerPeer, fromPeer > perPeer {
+            refuse(channel, connection, reason: "connection limit per peer address reached", limit: perPeer)
+            return
         }
         let sync = channel.pipeline.syncOperations
-        try sync.addHandler(AssociationHandler(backend: backend, connection: connection, refuse: refuse, logger: logger))
+        try sync.addHandler(AssociationHandler(backend: backend, connection: connection, logger: logger))
+    }
+
+    private func refuse(_ channel: any Channel, _ connection: ClientConnection, reason: String, limit: Int) {
+        logger.warning("\(reason); closing the connection", metadata: ["peer": "\(connection.peerAddress ?? "?")", "limit": "\(limit)"])
+        backend.events.notify(.refused(connection, reason: reason))
+        channel.close(promise: nil)
     }
 }

@@ -7,8 +7,15 @@ public struct IedServerConfiguration: Sendable {
     public var bindAddress: String = "0.0.0.0"
     /// TCP port; 102 is the IEC 61850 / ISO-on-TCP port. 0 picks a free port (see ``IedServer/localPort``).
     public var port: Int = 102
-    /// The most associations served at once; one more is refused at the transport (COTP DR) and closed.
+    /// The most associations served at once; a connection over it is closed as soon as it is accepted.
     public var maximumAssociations: Int = 10
+    /// The most connections one peer address may have open at once (nil: only ``maximumAssociations``
+    /// bounds them); one more from that address is closed as soon as it is accepted.
+    public var maximumAssociationsPerPeer: Int?
+    /// How long a connection may take from TCP accept to an accepted association (COTP CR, session
+    /// connect, AARQ with the MMS initiate); past it the connection is closed, so connections that never
+    /// send, or stop half-way, cannot hold association slots (libIEC61850 has no such bound).
+    public var associationTimeout: Duration = .seconds(10)
     /// The largest MMS PDU the server negotiates (`localDetailCalled`).
     public var maximumMMSPDUSize: Int = 65_000
     /// The largest COTP TPDU size offered, as a power of two (13 = 8192 octets, as libIEC61850; 7…15).

@@ -15,7 +15,7 @@ public final class InMemoryConnection {
     public init(server: IedServer, peerAddress: String = "127.0.0.1:5000") throws {
         try channel.pipeline.syncOperations.addHandler(
             AssociationHandler(
-                backend: server.backend, connection: ClientConnection(id: server.makeConnectionID(), peerAddress: peerAddress), refuse: false,
+                backend: server.backend, connection: ClientConnection(id: server.makeConnectionID(), peerAddress: peerAddress),
                 logger: Logger(label: "in-memory", factory: { _ in SwiftLogNoOpLogHandler() })))
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 102)).wait()
     }

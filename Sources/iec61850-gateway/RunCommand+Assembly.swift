@@ -38,6 +38,10 @@ extension RunCommand {
         configuration.port = port
         configuration.bindAddress = bind
         configuration.maximumAssociations = maximumAssociations ?? file?.server.maximumAssociations ?? 10
+        configuration.maximumAssociationsPerPeer = maximumAssociationsPerPeer ?? file?.server.maximumAssociationsPerPeer
+        if let milliseconds = associationTimeout ?? file?.server.associationTimeoutMilliseconds {
+            configuration.associationTimeout = .milliseconds(milliseconds)
+        }
         if let variable = passwordEnvironmentVariable ?? file?.server.passwordEnvironmentVariable {
             guard let password = ProcessInfo.processInfo.environment[variable], !password.isEmpty else {
                 throw ValidationError("password-env \(variable): the environment variable \(variable) is not set or empty")

@@ -62,6 +62,16 @@ struct RunCommand: AsyncParsableCommand {
     var maximumAssociations: Int?
 
     @Option(
+        name: .customLong("max-associations-per-peer"),
+        help: ArgumentHelp("The most connections from one IP address at once (default: no limit of its own).", valueName: "n"))
+    var maximumAssociationsPerPeer: Int?
+
+    @Option(
+        name: .customLong("association-timeout"),
+        help: ArgumentHelp("Close a connection that has not associated within this time (default 10000).", valueName: "ms"))
+    var associationTimeout: Int?
+
+    @Option(
         name: .customLong("event-log"),
         help: ArgumentHelp(
             "The SQLite database of the event log and the IEC 61850 logs (default: $STATE_DIRECTORY/events.sqlite under systemd, else ~/.local/state/iec61850-gateway/events.sqlite); 'none' keeps no event log and the logs in memory.",
@@ -84,6 +94,12 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("--log-level '\(logLevel)' is not one of trace, debug, info, notice, warning, error, critical")
         }
         if let maximumAssociations { guard maximumAssociations >= 1 else { throw ValidationError("--max-associations must be at least 1") } }
+        if let maximumAssociationsPerPeer {
+            guard maximumAssociationsPerPeer >= 1 else { throw ValidationError("--max-associations-per-peer must be at least 1") }
+        }
+        if let associationTimeout {
+            guard (100...600_000).contains(associationTimeout) else { throw ValidationError("--association-timeout must be between 100 and 600000 ms") }
+        }
         guard (0...3_600_000).contains(simulateDelay) else { throw ValidationError("--simulate-delay must be between 0 and 3600000 ms") }
     }
 

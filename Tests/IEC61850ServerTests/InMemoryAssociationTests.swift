@@ -16,12 +16,12 @@ final class InMemoryAssociation {
     let backend: MMSServiceBackend
 
     init(
-        model: IedModel = InMemoryAssociation.walkThroughModel(), configuration: IedServerConfiguration = IedServerConfiguration(), refuse: Bool = false
+        model: IedModel = InMemoryAssociation.walkThroughModel(), configuration: IedServerConfiguration = IedServerConfiguration()
     ) throws {
         backend = MMSServiceBackend(model: model, configuration: configuration, logger: Logger(label: "test"))
         try channel.pipeline.syncOperations.addHandler(
             AssociationHandler(
-                backend: backend, connection: ClientConnection(id: 1, peerAddress: "127.0.0.1:5000"), refuse: refuse, logger: Logger(label: "test")))
+                backend: backend, connection: ClientConnection(id: 1, peerAddress: "127.0.0.1:5000"), logger: Logger(label: "test")))
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 102)).wait()
         precondition(channel.isActive)
     }
@@ -30,7 +30,7 @@ final class InMemoryAssociation {
     init(sharing other: InMemoryAssociation, id: UInt64, peerAddress: String = "127.0.0.1:5001") throws {
         backend = other.backend
         try channel.pipeline.syncOperations.addHandler(
-            AssociationHandler(backend: backend, connection: ClientConnection(id: id, peerAddress: peerAddress), refuse: false, logger: Logger(label: "test")))
+            AssociationHandler(backend: backend, connection: ClientConnection(id: id, peerAddress: peerAddress), logger: Logger(label: "test")))
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 102)).wait()
     }
 

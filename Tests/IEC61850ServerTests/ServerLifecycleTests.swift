@@ -110,7 +110,7 @@ struct ServerLifecycleTests {
         await #expect(throws: (any Error).self) { _ = try await RawClient(port: port, group: MultiThreadedEventLoopGroup.singleton) }
     }
 
-    @Test("one association more than the limit gets a COTP DR and is closed; the others carry on")
+    @Test("a connection over the limit is closed at once, before it sends anything; the others carry on")
     func associationLimit() async throws {
         let server = try await startServer { $0.maximumAssociations = 1 }
         defer { Task { await server.stop() } }
@@ -119,13 +119,49 @@ struct ServerLifecycleTests {
         try await first.send(ClientFrames.connectionRequest)
         _ = try await first.wait { $0.count >= 22 }
         let second = try await RawClient(port: port, group: MultiThreadedEventLoopGroup.singleton)
-        try await second.send(ClientFrames.connectionRequest)
-        let refusal = try await second.wait { $0.count >= 11 }
-        #expect(hex(refusal) == "03 00 00 0B 06 80 00 01 00 01 01")
         try await second.waitForClose()
+        #expect(second.received.value.isEmpty)
         try await first.send(ClientFrames.connect())
         _ = try await first.wait { $0.count > 22 + 100 }
         #expect(first.channel.isActive)
+        await server.stop()
+    }
+
+    @Test("connections that never send are closed after the establishment timeout, and their slots serve the next client")
+    func idleConnectionsTimeOut() async throws {
+        let server = try await startServer {
+            $0.maximumAssociations = 3
+            $0.associationTimeout = .milliseconds(300)
+        }
+        defer { Task { await server.stop() } }
+        let port = try #require(server.localPort)
+        var idle: [RawClient] = []
+        for _ in 0..<3 { idle.append(try await RawClient(port: port, group: MultiThreadedEventLoopGroup.singleton)) }
+        for client in idle { try await client.waitForClose() }
+        let client = try await RawClient.associated(port: port)
+        try await Task.sleep(for: .milliseconds(500))  // past the timeout: an association is not touched by it
+        #expect(client.channel.isActive)
+        await server.stop()
+    }
+
+    @Test("a peer address over its own connection limit is closed at once; its first connections carry on")
+    func perPeerLimit() async throws {
+        let server = try await startServer {
+            $0.maximumAssociations = 10
+            $0.maximumAssociationsPerPeer = 2
+        }
+        defer { Task { await server.stop() } }
+        let port = try #require(server.localPort)
+        let first = try await RawClient.associated(port: port)
+        let second = try await RawClient.associated(port: port)
+        let third = try await RawClient(port: port, group: MultiThreadedEventLoopGroup.singleton)
+        try await third.waitForClose()
+        #expect(first.channel.isActive && second.channel.isActive)
+        try await second.channel.close()
+        // Its slot is free again once it closed.
+        for _ in 0..<100 where server.openAssociations > 1 { try await Task.sleep(for: .milliseconds(10)) }
+        let fourth = try await RawClient.associated(port: port)
+        #expect(fourth.channel.isActive)
         await server.stop()
     }
 
@@ -207,7 +243,7 @@ struct AssociationMemoryTests {
         do {
             let channel = EmbeddedChannel()
             let handler = AssociationHandler(
-                backend: backend, connection: ClientConnection(id: 7, peerAddress: "127.0.0.1:5000"), refuse: false, logger: Logger(label: "test"))
+                backend: backend, connection: ClientConnection(id: 7, peerAddress: "127.0.0.1:5000"), logger: Logger(label: "test"))
             released = handler
             try channel.pipeline.syncOperations.addHandler(handler)
             try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 102)).wait()

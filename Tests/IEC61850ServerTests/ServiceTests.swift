@@ -282,11 +282,44 @@ struct MalformedInputTests {
         #expect(throws: Never.self) { try association.channel.finish(acceptAlreadyClosed: true) }
     }
 
-    @Test("a transport connect beyond the association limit gets a DR")
-    func refused() throws {
-        let association = try InMemoryAssociation(refuse: true)
-        let answer = try association.send(ClientFrames.connectionRequest)
-        #expect(answer.map(\.hexDump) == ["06 80 00 01 00 01 01"])
-        #expect(!association.channel.isActive)
+    @Test("a connection that has not associated within the establishment timeout is closed; an associated one stays")
+    func establishmentTimeout() throws {
+        var configuration = IedServerConfiguration()
+        configuration.associationTimeout = .seconds(10)
+        let silent = try InMemoryAssociation(configuration: configuration)
+        silent.channel.embeddedEventLoop.advanceTime(by: .seconds(9))
+        #expect(silent.channel.isActive)
+        silent.channel.embeddedEventLoop.advanceTime(by: .seconds(2))
+        #expect(!silent.channel.isActive)
+
+        // Half-way (transport connected, no AARQ) counts as not associated.
+        let halfway = try InMemoryAssociation(configuration: configuration)
+        _ = try halfway.send(ClientFrames.connectionRequest)
+        halfway.channel.embeddedEventLoop.advanceTime(by: .seconds(11))
+        #expect(!halfway.channel.isActive)
+
+        let associated = try InMemoryAssociation(configuration: configuration)
+        try associated.associate()
+        associated.channel.embeddedEventLoop.advanceTime(by: .seconds(60))
+        #expect(associated.channel.isActive)
+    }
+}
+
+@Suite("Start-up warnings")
+struct ExposureWarningTests {
+    @Test("controls or settings without authentication on a non-loopback address are warned of; loopback or a password are not")
+    func exposure() {
+        var configuration = IedServerConfiguration()
+        configuration.bindAddress = "0.0.0.0"
+        let warning = IedServer.exposureWarning(configuration, controllableObjects: 3)
+        #expect(warning?.contains("3 controllable objects and settings (FC SE, SP, SV) on 0.0.0.0 without authentication") == true)
+        configuration.bindAddress = "127.0.0.1"
+        #expect(IedServer.exposureWarning(configuration, controllableObjects: 3) == nil)
+        configuration.bindAddress = "10.1.2.3"
+        configuration.authenticator = .password("secret")
+        #expect(IedServer.exposureWarning(configuration, controllableObjects: 3) == nil)
+        configuration.authenticator = .none
+        configuration.writableFunctionalConstraints = []
+        #expect(IedServer.exposureWarning(configuration, controllableObjects: 0) == nil)
     }
 }
