@@ -27,6 +27,10 @@ final class AssociationHandler: ChannelInboundHandler {
     /// Reading is paused until the peer takes our answers.
     private var paused = false
     private let maximumFrameSize = 65535
+    /// Requests whose answer was deferred and has not gone out yet (journal queries, direct controls).
+    private var outstanding = 0
+    /// The negotiated maxServOutstandingCalling: a request past it is rejected (max-serv-outstanding-exceeded).
+    private var outstandingLimit = Int.max
     /// Closes the connection if it has not associated in time (``IedServerConfiguration/associationTimeout``).
     private var establishmentTimer: Scheduled<Void>?
 
@@ -104,7 +108,7 @@ final class AssociationHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         backend.reporting.associationClosed(session.reportClient)
-        backend.control.associationClosed(connection.id)
+        backend.control.associationClosed(connection)
         releaseSenders()
         if associated { backend.events.notify(.disconnected(connection)) }
         context.fireChannelInactive()
@@ -120,6 +124,7 @@ final class AssociationHandler: ChannelInboundHandler {
     private func releaseSenders() {
         session.send = { _ in }
         session.sendAfterAnswer = { _ in }
+        session.answerLater = { _ in }
     }
 
     /// Sends one MMS PDU that is not the answer being written (LastApplError, CommandTermination, a deferred response).
@@ -208,6 +213,7 @@ final class AssociationHandler: ChannelInboundHandler {
         switch backend.negotiate(initiate) {
         case .success(let response):
             session = SessionContext(connection: connection, maximumPDUSize: Int(response.localDetailCalled), dataSets: session.dataSets)
+            outstandingLimit = Int(clamping: response.maxServicesOutstandingCalling)
             logger.debug("associated", metadata: ["pduSize": "\(response.localDetailCalled)"])
             run(machine.accept({ response.encode(into: &$0) }, allocator: allocator), context: context)
             associated = true
@@ -223,6 +229,18 @@ final class AssociationHandler: ChannelInboundHandler {
                 }
             }
             session.sendAfterAnswer = sendAfterAnswer
+            session.answerLater = { pdu in
+                guard loop.inEventLoop else {
+                    return loop.execute {
+                        let (handler, context) = target.value
+                        handler.outstanding -= 1
+                        handler.sendPDU(pdu, context: context, flush: true)
+                    }
+                }
+                let (handler, context) = target.value
+                handler.outstanding -= 1  // answered while the request is handled: it never becomes outstanding
+                handler.sendPDU(pdu, context: context, flush: false)
+            }
             session.send = { pdu in
                 guard loop.inEventLoop else { return sendAfterAnswer(pdu) }
                 let (handler, context) = target.value
@@ -248,6 +266,13 @@ final class AssociationHandler: ChannelInboundHandler {
             switch try MMSRequestPDU.decode(pdu) {
             case .confirmedRequest(let invokeID, let request):
                 guard !concluded else { return }
+                guard outstanding < outstandingLimit else {
+                    logger.info("rejecting a request past the negotiated outstanding requests", metadata: ["limit": "\(outstandingLimit)"])
+                    machine.writeMMS(into: &out) {
+                        MMSResponseEncoder.writeReject(invokeID: invokeID, reason: .confirmedRequest(.maxServiceOutstandingExceeded), into: &$0)
+                    }
+                    break
+                }
                 respond(invokeID: invokeID, into: &out) { backend.respond(to: request, invokeID: invokeID, session: session, into: &$0) }
             case .concludeRequest:
                 concluded = true
@@ -273,7 +298,8 @@ final class AssociationHandler: ChannelInboundHandler {
             body(&buffer)
             size = buffer.writerIndex - start
         }
-        if size == 0 {  // the answer comes later (a control executing)
+        if size == 0 {  // the answer comes later (a control executing, a journal query)
+            outstanding += 1
             out.clear()
             return
         }

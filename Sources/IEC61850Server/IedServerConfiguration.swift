@@ -41,6 +41,9 @@ public struct IedServerConfiguration: Sendable {
     /// How long a control's execution may take (wait-for-execution and control handlers together) before
     /// it fails with AddCause time-limit-over; an object's own `operTimeout` (CF, ms) takes precedence.
     public var controlTimeout: Duration = .seconds(10)
+    /// How far in the future a time-activated operate's operTm may lie; one further ahead is refused
+    /// with AddCause inconsistent-parameters. A waiting operate whose association ends is aborted.
+    public var maximumOperateDelay: Duration = .seconds(86_400)
     /// Where the model's logs (SCL `Log`, MMS journals) keep their entries, as libIEC61850's
     /// `IedServer_setLogStorage`; the `EventLog` module has a SQLite storage. Without one, a model with
     /// logs keeps its entries in memory (``inMemoryLogEntries`` per log) and loses them on restart.

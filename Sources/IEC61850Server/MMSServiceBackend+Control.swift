@@ -18,6 +18,7 @@ extension MMSServiceBackend {
 
     func writeControl(_ data: MMSData, service: ControlCommand.Service, object: Int, invokeID: UInt32, session: SessionContext, into buffer: inout ByteBuffer) {
         let send = session.send
+        let answerLater = session.answerLater
         let answer = control.handle(
             data, service: service, object: object, connection: session.connection, send: send, sendAfterAnswer: session.sendAfterAnswer,
             respondLater: { error in
@@ -25,7 +26,7 @@ extension MMSServiceBackend {
                 MMSResponseEncoder.writeConfirmedResponse(invokeID: invokeID, into: &response) {
                     MMSResponseEncoder.writeWriteResponse(results: [error], into: &$0)
                 }
-                send(response)
+                answerLater(response)
             })
         switch answer {
         case .accepted:

@@ -41,12 +41,13 @@ extension MMSServiceBackend {
         // The storage may block (a disk read): answer from the journal queue, never from the event loop.
         let log = "\(domain)/\(item)"
         let limit = session.maximumPDUSize
-        let send = session.send
+        let answer = session.answerLater
         let logger = logger
-        journalQueue.async { [query, wanted] in
+        journals.submit(association: session.connection.id) { [query, wanted] in
             var response = ByteBuffer()
             do {
-                let page = min(wanted, Self.journalPageEntries)
+                // Work bounded by the negotiated PDU size: no entry encodes in fewer than 32 octets.
+                let page = min(wanted, Self.journalPageEntries, limit / 32 + 1)
                 let entries = try storage.entries(log: log, matching: query, limit: page)
                 MMSResponseEncoder.writeConfirmedResponse(invokeID: invokeID, into: &response) { body in
                     JournalEncoder.writeResponse(entries, more: entries.count == page && wanted > page, maximumPDUSize: limit, into: &body)
@@ -56,7 +57,7 @@ extension MMSServiceBackend {
                 response.clear()
                 MMSResponseEncoder.writeConfirmedError(invokeID: invokeID, error: ServiceError(.resource, 0), into: &response)
             }
-            send(response)
+            answer(response)
         }
     }
 

@@ -22,8 +22,8 @@ final class MMSServiceBackend: Sendable {
     let logStorage: (any LogStorage)?
     /// The application's observer of associations and commands.
     let events = ServerEventObservers()
-    /// Where ReadJournal queries run, off the event loops.
-    let journalQueue = DispatchQueue(label: "iec61850.journal")
+    /// Where ReadJournal queries run, off the event loops, the associations in turn.
+    let journals = JournalScheduler()
     let logger: Logger
 
     /// The services this server answers, for the initiate response.
@@ -56,7 +56,8 @@ final class MMSServiceBackend: Sendable {
             model: model, layout: layout, logLayout: logLayout, logStorage: logStorage, store: store, dataSets: dataSets, logger: logger)
         self.reporting = reporting
         self.control = ControlService(
-            model: model, namespace: namespace, store: store, reporting: reporting, timeout: configuration.controlTimeout, events: events,
+            model: model, namespace: namespace, store: store, reporting: reporting, timeout: configuration.controlTimeout,
+            maximumOperateDelay: configuration.maximumOperateDelay, events: events,
             logger: logger)
     }
 
@@ -147,6 +148,9 @@ struct SessionContext {
     var send: @Sendable (ByteBuffer) -> Void = { _ in }
     /// Like `send`, but on the event loop it waits until the answer being written has gone out.
     var sendAfterAnswer: @Sendable (ByteBuffer) -> Void = { _ in }
+    /// Sends the answer of a request whose response was deferred (the backend wrote nothing for it), from
+    /// any thread: it counts against the association's outstanding requests until it is sent.
+    var answerLater: @Sendable (ByteBuffer) -> Void = { _ in }
 
     /// The association as report control blocks know it (id and peer IP address, the Owner attribute).
     var reportClient: ReportControlBlock.Client {

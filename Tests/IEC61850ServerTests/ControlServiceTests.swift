@@ -201,19 +201,7 @@ struct ControlServiceTests {
         let (server, client) = try await Self.connect(model: Self.model(node)) { $0.simulateControls(delay: .milliseconds(1)) }
         defer { Task { await server.stop() } }
 
-        func command(at time: Timestamp, cancel: Bool = false) -> MMSData {
-            var octets: [UInt8] = []
-            withUnsafeBytes(of: time.secondsSinceEpoch.bigEndian) { octets += $0 }
-            octets += [
-                UInt8(truncatingIfNeeded: time.fraction >> 16), UInt8(truncatingIfNeeded: time.fraction >> 8), UInt8(truncatingIfNeeded: time.fraction), 0,
-            ]
-            var components: [MMSData] = [
-                .boolean(true), .utcTime(octets), .structure([.integer(3), .octetString([])]), .unsigned(1), .utcTime([UInt8](repeating: 0, count: 8)),
-                .boolean(false),
-            ]
-            if !cancel { components.append(.bitString(MMSBitString(bytes: [0x00], bitCount: 2))) }
-            return .structure(components)
-        }
+        func command(at time: Timestamp, cancel: Bool = false) -> MMSData { Self.timedCommand(at: time, cancel: cancel) }
         let later = Timestamp(millisecondsSinceEpoch: Timestamp.now().millisecondsSinceEpoch + 300)
         let status = try server.handle(for: "LD0/GGIO1.SPCSO1.stVal")
         let accepted = try await Self.exchange(
@@ -232,6 +220,50 @@ struct ControlServiceTests {
         #expect(cancelled[0].hexDump == "A1 07 02 01 03 A5 02 81 00")
         try await Task.sleep(for: .milliseconds(500))
         #expect(server.value(of: try server.handle(for: "LD0/GGIO1.SPCSO2.stVal")) == .boolean(false))
+    }
+
+    /// An Oper (or Cancel) of a time-activated SPC with operTm `time`.
+    static func timedCommand(at time: Timestamp, cancel: Bool = false) -> MMSData {
+        var octets: [UInt8] = []
+        withUnsafeBytes(of: time.secondsSinceEpoch.bigEndian) { octets += $0 }
+        octets += [
+            UInt8(truncatingIfNeeded: time.fraction >> 16), UInt8(truncatingIfNeeded: time.fraction >> 8), UInt8(truncatingIfNeeded: time.fraction), 0,
+        ]
+        var components: [MMSData] = [
+            .boolean(true), .utcTime(octets), .structure([.integer(3), .octetString([])]), .unsigned(1), .utcTime([UInt8](repeating: 0, count: 8)),
+            .boolean(false),
+        ]
+        if !cancel { components.append(.bitString(MMSBitString(bytes: [0x00], bitCount: 2))) }
+        return .structure(components)
+    }
+
+    @Test("time-activated operate: an operTm past the horizon is refused; a waiting one is aborted when its association ends")
+    func timeActivatedBounds() async throws {
+        let node = LogicalNodeSpec(
+            lnClass: "GGIO", inst: "1", dataObjects: [CDC.spc("SPCSO1", ctlModel: .directWithNormalSecurity, timeActivated: true)])
+        let outcomes = Mutex<[CommandOutcome]>([])
+        let (server, client) = try await Self.connect(
+            model: Self.model(node),
+            {
+                $0.simulateControls(delay: .milliseconds(1))
+                $0.setEventObserver { event in if case .command(let outcome) = event { outcomes.withLock { $0.append(outcome) } } }
+            }, configure: { $0.maximumOperateDelay = .seconds(60) })
+        defer { Task { await server.stop() } }
+        let status = try server.handle(for: "LD0/GGIO1.SPCSO1.stVal")
+        let farAhead = Timestamp(millisecondsSinceEpoch: Timestamp.now().millisecondsSinceEpoch + 3_600_000)
+        let refused = try await Self.exchange(
+            client, ClientFrames.write(1, domain: "TLD0", item: "GGIO1$CO$SPCSO1$Oper", value: Self.timedCommand(at: farAhead)), expecting: 2)
+        #expect(try Self.addCause(refused[0]) == AddCause.inconsistentParameters.rawValue)
+        #expect(refused[1].hexDump != Self.success)
+
+        let soon = Timestamp(millisecondsSinceEpoch: Timestamp.now().millisecondsSinceEpoch + 300)
+        let accepted = try await Self.exchange(
+            client, ClientFrames.write(2, domain: "TLD0", item: "GGIO1$CO$SPCSO1$Oper", value: Self.timedCommand(at: soon)), expecting: 1)
+        #expect(accepted[0].hexDump == "A1 07 02 01 02 A5 02 81 00")  // success
+        try await client.channel.close()
+        try await Task.sleep(for: .milliseconds(600))
+        #expect(server.value(of: status) == .boolean(false))  // never executed
+        #expect(outcomes.withLock { $0.last?.cause } == .abortionByCommunicationLoss)
     }
 
     @Test("a handler that answers at once: the response (or, enhanced, the response and then CommandTermination) in order")

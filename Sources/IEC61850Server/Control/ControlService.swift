@@ -21,16 +21,19 @@ final class ControlService: Sendable {
     private let reporting: ReportingEngine
     private let logger: Logger
     private let defaultTimeout: Duration
+    /// How far ahead a time-activated operate's operTm may lie.
+    private let maximumOperateDelay: Duration
     private let events: ServerEventObservers
 
     /// libIEC61850's select timeout when the object has no sboTimeout (ms).
     static let defaultSelectTimeout: UInt64 = 15_000
 
     init(
-        model: IedModel, namespace: MMSNamespace, store: ValueStore, reporting: ReportingEngine, timeout: Duration, events: ServerEventObservers,
-        logger: Logger
+        model: IedModel, namespace: MMSNamespace, store: ValueStore, reporting: ReportingEngine, timeout: Duration,
+        maximumOperateDelay: Duration = .seconds(86_400), events: ServerEventObservers, logger: Logger
     ) {
         defaultTimeout = timeout
+        self.maximumOperateDelay = maximumOperateDelay
         self.events = events
         objects = ControlObject.all(in: model, namespace: namespace)
         byReference = Dictionary(objects.enumerated().map { ($1.reference, $0) }, uniquingKeysWith: { first, _ in first })
@@ -109,10 +112,20 @@ final class ControlService: Sendable {
         }
     }
 
-    /// The association ended: its selections go.
-    func associationClosed(_ client: UInt64) {
-        machines.withLock { machines in
-            for index in machines.indices { machines[index].associationClosed(client) }
+    /// The association ended: its selections go, and its time-activated operates still waiting are
+    /// aborted (recorded with AddCause abortion-by-communication-loss).
+    func associationClosed(_ connection: ClientConnection) {
+        let aborted = machines.withLock { machines in
+            machines.indices.compactMap { index in machines[index].associationClosed(connection.id).map { (index, $0) } }
+        }
+        for (index, parameters) in aborted {
+            logger.notice("time-activated operate aborted: its association ended", metadata: ["object": "\(objects[index].reference)"])
+            events.notify(
+                .command(
+                    CommandOutcome(
+                        object: objects[index].reference, service: ControlCommand.Service.operate.rawValue, value: parameters.value,
+                        originCategory: parameters.originCategory, originIdentifier: parameters.originIdentifier,
+                        controlNumber: parameters.controlNumber, test: parameters.test, connection: connection, cause: .abortionByCommunicationLoss)))
         }
     }
 
@@ -211,6 +224,10 @@ final class ControlService: Sendable {
             // Time-activated: an operTm in the future is answered now and executed then (a Cancel may abort it).
             let delay = command.operateTime.map { Int64($0.millisecondsSinceEpoch) - Int64(Timestamp.now().millisecondsSinceEpoch) } ?? 0
             let waiting = delay > 0
+            // A horizon: an operTm years ahead would hold the object (and a task) for as long.
+            if delay > maximumOperateDelay.components.seconds * 1000 {
+                return .refused(.objectAccessDenied, lastApplError(object, service, command, .inconsistentParameters))
+            }
             do throws(ControlStateMachine.Refusal) {
                 try machines.withLock { machines throws(ControlStateMachine.Refusal) in
                     try machines[index].beginOperate(client, parameters: command.parameters, model: model, now: now, waiting: waiting)

@@ -134,8 +134,19 @@ struct ControlStateMachine: Sendable, Equatable {
         return before != state
     }
 
-    /// The association ended: its selection goes (an execution already running finishes on its own).
-    mutating func associationClosed(_ client: UInt64) {
-        if case .selected(let owner, _, _) = state, owner == client { state = .idle }
+    /// The association ended: its selection goes, and so does its time-activated operate still waiting for
+    /// its operTm (returned, so it can be recorded as aborted): nobody could cancel it any more or learn how
+    /// it ended. An execution already running finishes on its own.
+    @discardableResult
+    mutating func associationClosed(_ client: UInt64) -> Parameters? {
+        switch state {
+        case .selected(let owner, _, _) where owner == client:
+            state = .idle
+        case .executing(let owner, let parameters, true) where owner == client:
+            state = .idle
+            return parameters
+        default: break
+        }
+        return nil
     }
 }
