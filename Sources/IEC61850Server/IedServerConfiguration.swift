@@ -41,6 +41,8 @@ public struct IedServerConfiguration: Sendable {
     /// How long a control's execution may take (wait-for-execution and control handlers together) before
     /// it fails with AddCause time-limit-over; an object's own `operTimeout` (CF, ms) takes precedence.
     public var controlTimeout: Duration = .seconds(10)
+    /// What clients may write into report and log control blocks (IntgPd, ResvTms).
+    public var controlBlockLimits = ControlBlockLimits()
     /// How far in the future a time-activated operate's operTm may lie; one further ahead is refused
     /// with AddCause inconsistent-parameters. A waiting operate whose association ends is aborted.
     public var maximumOperateDelay: Duration = .seconds(86_400)

@@ -53,7 +53,8 @@ final class MMSServiceBackend: Sendable {
             logLayout.logs.isEmpty ? nil : configuration.logStorage ?? InMemoryLogStorage(maximumEntries: configuration.inMemoryLogEntries)
         self.logStorage = logStorage
         let reporting = ReportingEngine(
-            model: model, layout: layout, logLayout: logLayout, logStorage: logStorage, store: store, dataSets: dataSets, logger: logger)
+            model: model, layout: layout, logLayout: logLayout, logStorage: logStorage, store: store, dataSets: dataSets,
+            limits: configuration.controlBlockLimits, logger: logger)
         self.reporting = reporting
         self.control = ControlService(
             model: model, namespace: namespace, store: store, reporting: reporting, timeout: configuration.controlTimeout,

@@ -36,6 +36,36 @@ struct ReportControlBlockTests {
         return block
     }
 
+    @Test("a client cannot write an IntgPd below the minimum, nor a ResvTms that is negative or past the maximum; nothing changes")
+    func limits() throws {
+        var block = Self.block(buffered: true)
+        for value in [UInt64(1), 99, UInt64(UInt32.max) + 1] {
+            #expect(throws: ReportControlBlock.Refusal.valueInvalid) { try block.write(.intgPd, .unsigned(value), by: Self.alice, Self.at(0)) }
+        }
+        #expect(block.value(of: .intgPd) == .unsigned(0))
+        _ = try block.write(.intgPd, .unsigned(100), by: Self.alice, Self.at(0))
+        _ = try block.write(.intgPd, .unsigned(0), by: Self.alice, Self.at(0))
+        for value in [Int64(-1), -32768, 3601] {
+            #expect(throws: ReportControlBlock.Refusal.valueInvalid) { try block.write(.resvTms, .integer(value), by: Self.alice, Self.at(0)) }
+        }
+        #expect(block.value(of: .resvTms) == .integer(0))
+        _ = try block.write(.resvTms, .integer(3600), by: Self.alice, Self.at(0))
+        #expect(block.value(of: .resvTms) == .integer(3600))
+        // The reservation ends when ResvTms says, however the client left.
+        let closing = block.associationClosed(Self.alice, now: Self.time(ms: 0))
+        #expect(closing == [.schedule(atNanoseconds: 3_600_000_000_000)])
+    }
+
+    @Test("a log control block refuses an IntgPd below the minimum")
+    func logLimits() throws {
+        let definition = LogControlDefinition(name: "L", dataSet: "DS", logName: "Log", integrityPeriod: 1000, triggerOptions: 1 << 4)
+        var block = LogControlBlock(definition: definition, logReference: "LD/LLN0$Log", dataSetReference: "LD/LLN0$DS", memberCount: 2, now: Self.time(ms: 0))
+        #expect(throws: LogControlBlock.Refusal.valueInvalid) {
+            try block.write(.intgPd, .unsigned(1), LogControlBlock.Environment(now: Self.time(ms: 0)))
+        }
+        #expect(block.value(of: .intgPd) == .unsigned(1000))
+    }
+
     @Test("BufTm 0: one report per change (or per batch), sequence numbers count up")
     func immediate() throws {
         var block = try Self.enabled(Self.block())

@@ -47,6 +47,30 @@ def read_request(invoke_id: int, domain: str, item: str) -> bytes:
     return data_frame(ber(0xA0, unsigned(0x02, invoke_id) + ber(0xA4, spec)))
 
 
+def write_request(invoke_id: int, domain: str, item: str, data: bytes) -> bytes:
+    """A confirmed write of one variable; `data` is its MMS Data element (tag included)."""
+    name = ber(0xA1, ber(0x1A, domain.encode()) + ber(0x1A, item.encode()))
+    spec = ber(0xA0, ber(0x30, ber(0xA0, name)))
+    return data_frame(ber(0xA0, unsigned(0x02, invoke_id) + ber(0xA5, spec + ber(0xA0, data))))
+
+
+def mms_pdu(frame: bytes) -> bytes:
+    """The MMS PDU of a data frame: after TPKT, COTP DT, session and the presentation PDV header."""
+    i = 7 + 4  # TPKT + DT, then the session give-tokens and data SPDUs
+    # presentation: 61 len 30 len 02 01 03 a0 len MMS
+    def skip_header(at: int) -> tuple[int, int]:
+        length = frame[at + 1]
+        if length & 0x80:
+            n = length & 0x7F
+            return at + 2 + n, int.from_bytes(frame[at + 2:at + 2 + n], "big")
+        return at + 2, length
+    i, _ = skip_header(i)  # 61
+    i, _ = skip_header(i)  # 30
+    i += 3  # 02 01 03
+    i, length = skip_header(i)  # a0
+    return frame[i:i + length]
+
+
 class RawClient:
     def __init__(self, port: int, host: str = "127.0.0.1", timeout: float = 5.0) -> None:
         self.sock = socket.create_connection((host, port), timeout=timeout)
@@ -87,6 +111,12 @@ class RawClient:
         self.invoke_id += 1
         self.sock.sendall(read_request(self.invoke_id, domain, item))
         return self.frame()
+
+    def write(self, domain: str, item: str, data: bytes) -> bytes:
+        """A confirmed write; returns the answer's MMS PDU."""
+        self.invoke_id += 1
+        self.sock.sendall(write_request(self.invoke_id, domain, item, data))
+        return mms_pdu(self.frame())
 
     def timed_read(self, **kwargs) -> float:
         start = time.perf_counter()

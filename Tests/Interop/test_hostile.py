@@ -19,7 +19,7 @@ import time
 import pytest
 
 from conftest import REPO, SCL, _free_port, _stop_server
-from rawmms import CONNECT, CONNECTION_REQUEST, RawClient, cpu_seconds, data_frame, open_fds, rss_kib
+from rawmms import CONNECT, CONNECTION_REQUEST, RawClient, ber, cpu_seconds, data_frame, open_fds, rss_kib, unsigned
 
 GATEWAY = os.path.join(REPO, ".build", "debug", "iec61850-gateway")
 # A read that takes longer than this while under attack means the attack is starving the others.
@@ -230,4 +230,28 @@ def test_malformed_frames_leave_others_served(gateway, name):
     assert p95(during) < max(STARVED, 10 * statistics.median(baseline))
     assert rss_kib(gateway.pid) - rss_before < 32 * 1024, "memory grew by more than 32 MiB"
     assert open_fds(gateway.pid) < 40, "connections are left open"
+    client.close()
+
+
+# A write's result in the response: success (81 00) or a DataAccessError (80 01 code).
+SUCCESS = bytes.fromhex("8100")
+OBJECT_VALUE_INVALID = bytes.fromhex("80010b")
+
+
+def test_absurd_control_block_values_are_refused(gateway):
+    """IntgPd of 1 ms (a report or log entry a millisecond), ResvTms -1 (reserved for ever) or past an
+    hour: object-value-invalid, and the block keeps its value; sane values are taken."""
+    client = gateway.client()
+    domain = "DEMOGenericIO"
+    cases = [
+        ("LLN0$BR$brcbEvents01$IntgPd", unsigned(0x86, 1), OBJECT_VALUE_INVALID),
+        ("LLN0$BR$brcbEvents01$ResvTms", ber(0x85, b"\xff"), OBJECT_VALUE_INVALID),
+        ("LLN0$BR$brcbEvents01$ResvTms", ber(0x85, (7200).to_bytes(2, "big")), OBJECT_VALUE_INVALID),
+        ("LLN0$LG$EventLog$IntgPd", unsigned(0x86, 5), OBJECT_VALUE_INVALID),
+        ("LLN0$BR$brcbEvents01$IntgPd", unsigned(0x86, 1000), SUCCESS),
+        ("LLN0$BR$brcbEvents01$ResvTms", ber(0x85, (60).to_bytes(1, "big")), SUCCESS),
+    ]
+    for item, data, expected in cases:
+        answer = client.write(domain, item, data)
+        assert answer.endswith(expected), f"{item} := {data.hex()}: answered {answer.hex()}, expected ...{expected.hex()}"
     client.close()

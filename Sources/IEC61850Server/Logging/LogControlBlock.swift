@@ -57,6 +57,8 @@ struct LogControlBlock: Sendable {
         var resolveDataSet: (String) -> Int? = { _ in nil }
         /// Whether a log exists, by LogRef (`LD/LLN0$EventLog`).
         var logExists: (String) -> Bool = { _ in false }
+        /// What clients may write (IntgPd).
+        var limits = ControlBlockLimits()
     }
 
     /// What to record: the members of one entry, in data set order.
@@ -122,6 +124,7 @@ struct LogControlBlock: Sendable {
             triggers = ReportTrigger(rawValue: bits).intersection([.dataChange, .qualityChange, .dataUpdate, .integrity])
             if enabled { scheduleIntegrity(now: environment.now) }
         case (.intgPd, .unsigned(let milliseconds)):
+            guard environment.limits.admits(integrityPeriod: milliseconds) else { throw .valueInvalid }
             integrityPeriod = UInt32(clamping: milliseconds)
             if enabled { scheduleIntegrity(now: environment.now) }
         default:

@@ -83,6 +83,8 @@ struct ReportControlBlock: Sendable {
         var now: ReportTime
         /// The number of members of a data set, by DatSet reference; nil if it does not exist.
         var resolve: (String) -> Int? = { _ in nil }
+        /// What clients may write (IntgPd, ResvTms).
+        var limits = ControlBlockLimits()
     }
 
     private struct Pending: Sendable {
@@ -201,6 +203,7 @@ extension ReportControlBlock {
             if new != triggers { purgeIfBuffered() }
             triggers = new
         case (.intgPd, .unsigned(let milliseconds)):
+            guard environment.limits.admits(integrityPeriod: milliseconds) else { throw .valueInvalid }
             if UInt32(clamping: milliseconds) != integrityPeriod { purgeIfBuffered() }
             integrityPeriod = UInt32(clamping: milliseconds)
         case (.purgeBuf, .boolean(let purge)):
@@ -214,6 +217,7 @@ extension ReportControlBlock {
             lastEntryID = id
             resynchronised = true
         case (.resvTms, .integer(let seconds)):
+            guard environment.limits.admits(reservationTime: seconds) else { throw .valueInvalid }
             reservationTime = Int16(clamping: seconds)
         default:
             throw .typeInconsistent

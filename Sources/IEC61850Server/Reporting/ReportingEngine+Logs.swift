@@ -29,7 +29,7 @@ extension ReportingEngine {
         let now = clock()
         let logs = logLayout.logs
         let environment = LogControlBlock.Environment(
-            now: now, resolveDataSet: { _ in binding?.entry.members.count }, logExists: { logs.contains($0) })
+            now: now, resolveDataSet: { _ in binding?.entry.members.count }, logExists: { logs.contains($0) }, limits: limits)
         return store.update { state -> DataAccessError? in
             do throws(LogControlBlock.Refusal) {
                 try state.reporting.logBlocks[index].write(attribute, value, environment)

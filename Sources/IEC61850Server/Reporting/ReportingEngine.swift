@@ -59,10 +59,15 @@ final class ReportingEngine: Sendable {
         return ValueStore(values: values, types: types, reporting: reporting)
     }
 
+    /// What clients may write into control blocks.
+    let limits: ControlBlockLimits
+
     init(
         model: IedModel, layout: ReportControlLayout, logLayout: LogControlLayout, logStorage: (any LogStorage)?, store: ValueStore,
-        dataSets: DataSetStore, logger: Logger, clock: @escaping @Sendable () -> ReportTime = ReportingEngine.systemTime
+        dataSets: DataSetStore, limits: ControlBlockLimits = ControlBlockLimits(), logger: Logger,
+        clock: @escaping @Sendable () -> ReportTime = ReportingEngine.systemTime
     ) {
+        self.limits = limits
         self.layout = layout
         self.logLayout = logLayout
         self.logStorage = logStorage
@@ -250,7 +255,7 @@ final class ReportingEngine: Sendable {
             binding = Self.bind(reference, buffered: info.buffered, dataSets: dataSets, association: (client.id, associationSets))
         }
         let now = clock()
-        let environment = ReportControlBlock.Environment(now: now, resolve: { _ in binding?.entry.members.count })
+        let environment = ReportControlBlock.Environment(now: now, resolve: { _ in binding?.entry.members.count }, limits: limits)
         return store.update { state -> DataAccessError? in
             var block = state.reporting.blocks[index]
             let current = state.reporting.bindings[index]
