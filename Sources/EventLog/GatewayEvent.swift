@@ -12,6 +12,8 @@ public struct GatewayEvent: Sendable, Equatable, Codable {
         case communication
         /// An association was accepted, refused or ended (`client` the peer, `result` what happened).
         case association
+        /// A client failed to authenticate or was locked out (`client` the peer, `detail` why).
+        case security
     }
 
     /// The row number in the database (0 until stored); increasing.

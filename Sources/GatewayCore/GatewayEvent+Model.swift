@@ -44,6 +44,10 @@ extension GatewayEvent {
             self.init(
                 timeMilliseconds: timeMilliseconds, kind: .association, reference: "server", client: connection.peerAddress, result: "refused",
                 cause: reason)
+        case .authenticationFailed(let connection, let reason):
+            self.init(
+                timeMilliseconds: timeMilliseconds, kind: .security, reference: "server", client: connection.peerAddress, result: "refused",
+                detail: reason)
         case .disconnected(let connection):
             self.init(timeMilliseconds: timeMilliseconds, kind: .association, reference: "server", client: connection.peerAddress, result: "disconnected")
         case .command(let outcome):

@@ -173,7 +173,7 @@ final class AssociationHandler: ChannelInboundHandler {
         case .close: context.close(promise: nil)
         case .closeUnassociated:
             logger.notice("closing: no association within \(backend.configuration.associationTimeout)")
-            backend.events.notify(.refused(connection, reason: "no association within \(backend.configuration.associationTimeout)"))
+            backend.notifyRefusal(connection, reason: "no association within \(backend.configuration.associationTimeout)")
             context.close(promise: nil)
         case .associate(let attempt): associate(attempt, context: context)
         case .mms(let pdu): mmsReceived(pdu, context: context)
@@ -197,16 +197,10 @@ final class AssociationHandler: ChannelInboundHandler {
         let credentials = AuthenticationRequest(
             mechanism: mechanism, password: request.authenticationValue.map { String(decoding: $0, as: UTF8.self) },
             peerAddress: connection.peerAddress, callingAPTitle: request.callingAPTitle, callingAEQualifier: request.callingAEQualifier)
-        guard backend.configuration.authenticator.admits(credentials) else {
-            let result: AssociationResult = mechanism == .none ? .authenticationRequired : .authenticationFailure
-            logger.notice("association refused: authentication failed", metadata: ["mechanism": "\(mechanism)"])
-            backend.events.notify(.refused(connection, reason: mechanism == .none ? "authentication required" : "authentication failed"))
-            run(machine.reject(result, allocator: allocator), context: context)
-            return
-        }
+        guard authenticate(credentials, context: context) else { return }
         guard let initiatePDU = request.userInformation, case .initiateRequest(let initiate)? = try? MMSRequestPDU.decode(initiatePDU) else {
             logger.info("association refused: no valid MMS initiate request")
-            backend.events.notify(.refused(connection, reason: "no valid MMS initiate request"))
+            backend.notifyRefusal(connection, reason: "no valid MMS initiate request")
             run(machine.reject(.rejectedPermanent(diagnostic: 1), allocator: allocator), context: context)
             return
         }
@@ -258,6 +252,40 @@ final class AssociationHandler: ChannelInboundHandler {
                     .rejectedPermanent(diagnostic: 1), initiateError: { MMSResponseEncoder.writeInitiateError(code: failure.code, into: &$0) },
                     allocator: allocator), context: context)
         }
+    }
+
+    /// Checks the credentials, through the lock-out of addresses with too many failures; refuses the
+    /// association (and records why) when they do not pass.
+    private func authenticate(_ credentials: AuthenticationRequest, context: ChannelHandlerContext) -> Bool {
+        let authenticator = backend.configuration.authenticator
+        if case .none = authenticator { return true }
+        let host = connection.peerHost
+        let now = NIODeadline.now().uptimeNanoseconds
+        if case .lockedOut(let remaining, let first) = backend.throttle.withLock({ $0.attempt(from: host, now: now) }) {
+            let seconds = (remaining + 999_999_999) / 1_000_000_000
+            if first {
+                logger.warning("association refused: the address is locked out after failed passwords", metadata: ["remainingSeconds": "\(seconds)"])
+                backend.events.notify(.authenticationFailed(connection, reason: "locked out for \(seconds) s more after failed passwords"))
+            }
+            run(machine.reject(.authenticationFailure, allocator: context.channel.allocator), context: context)
+            return false
+        }
+        guard authenticator.admits(credentials) else {
+            let outcome = backend.throttle.withLock { $0.failed(from: host, now: now) }
+            let what = credentials.mechanism == .none ? "no password" : "wrong password"
+            let reason: String
+            switch outcome {
+            case .counted(let remaining): reason = "\(what); \(remaining) more before a lock-out"
+            case .lockedOut(let nanoseconds): reason = "\(what); the address is locked out for \(nanoseconds / 1_000_000_000) s"
+            }
+            logger.warning("association refused: authentication failed", metadata: ["reason": "\(reason)"])
+            backend.events.notify(.authenticationFailed(connection, reason: reason))
+            let result: AssociationResult = credentials.mechanism == .none ? .authenticationRequired : .authenticationFailure
+            run(machine.reject(result, allocator: context.channel.allocator), context: context)
+            return false
+        }
+        backend.throttle.withLock { $0.succeeded(from: host) }
+        return true
     }
 
     private func mmsReceived(_ pdu: ByteBuffer, context: ChannelHandlerContext) {

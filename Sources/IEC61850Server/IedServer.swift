@@ -164,7 +164,7 @@ public final class IedServer: Sendable {
 
     private func refuse(_ channel: any Channel, _ connection: ClientConnection, reason: String, limit: Int) {
         logger.warning("\(reason); closing the connection", metadata: ["peer": "\(connection.peerAddress ?? "?")", "limit": "\(limit)"])
-        backend.events.notify(.refused(connection, reason: reason))
+        backend.notifyRefusal(connection, reason: reason)
         channel.close(promise: nil)
     }
 }

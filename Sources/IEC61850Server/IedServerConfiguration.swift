@@ -28,6 +28,8 @@ public struct IedServerConfiguration: Sendable {
     public var identity = Identity()
     /// Who may associate.
     public var authenticator: Authenticator = .none
+    /// How failed password attempts are slowed down: a temporary lock-out per peer address.
+    public var authenticationLockout = AuthenticationLockout()
     /// Limits on the data sets clients create.
     public var dataSetLimits = DataSetLimits()
     /// Which functional constraints clients may write (besides control blocks and controls).
@@ -66,6 +68,24 @@ public struct IedServerConfiguration: Sendable {
             self.model = model
             self.revision = revision
         }
+    }
+}
+
+/// How failed password attempts from one peer address are slowed down: after `maximumFailures` in a row
+/// the address is locked out for `lockout` (doubling at each further lock-out, up to `maximumLockout`);
+/// while locked out its associations are refused without their password being looked at. A success, or
+/// `forgetAfter` without attempts, clears the address.
+public struct AuthenticationLockout: Sendable, Equatable {
+    public var maximumFailures: Int
+    public var lockout: Duration
+    public var maximumLockout: Duration
+    public var forgetAfter: Duration
+
+    public init(maximumFailures: Int = 5, lockout: Duration = .seconds(60), maximumLockout: Duration = .seconds(900), forgetAfter: Duration = .seconds(3600)) {
+        self.maximumFailures = max(1, maximumFailures)
+        self.lockout = lockout
+        self.maximumLockout = maximumLockout
+        self.forgetAfter = forgetAfter
     }
 }
 
@@ -131,6 +151,12 @@ public struct ClientConnection: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { "association #\(id) from \(peerAddress ?? "?")" }
+
+    /// The peer's IP address without the port (`10.0.0.5`, `::1`), or "?" when unknown.
+    var peerHost: String {
+        guard let peerAddress, let colon = peerAddress.lastIndex(of: ":") else { return peerAddress ?? "?" }
+        return String(peerAddress[..<colon])
+    }
 
     /// The peer's IP address as octets (4 for IPv4, 16 for IPv6; empty when unknown): a control block's Owner.
     var peerAddressBytes: [UInt8] {

@@ -22,9 +22,19 @@ final class MMSServiceBackend: Sendable {
     let logStorage: (any LogStorage)?
     /// The application's observer of associations and commands.
     let events = ServerEventObservers()
+    /// Failed password attempts per peer address.
+    let throttle: Mutex<AuthenticationThrottle>
+    private let refusals = Mutex(RefusalSummary())
     /// Where ReadJournal queries run, off the event loops, the associations in turn.
     let journals = JournalScheduler()
     let logger: Logger
+
+    /// Records a refused connection or association, summarising floods of the same kind.
+    func notifyRefusal(_ connection: ClientConnection, reason: String) {
+        let now = NIODeadline.now().uptimeNanoseconds
+        guard let recorded = refusals.withLock({ $0.admit(reason, now: now) }) else { return }
+        events.notify(.refused(connection, reason: recorded))
+    }
 
     /// The services this server answers, for the initiate response.
     static let servicesSupported = ServicesSupported([
@@ -37,6 +47,7 @@ final class MMSServiceBackend: Sendable {
 
     init(model: IedModel, configuration: IedServerConfiguration, logger: Logger) {
         self.model = model
+        throttle = Mutex(AuthenticationThrottle(policy: configuration.authenticationLockout))
         let layout = ReportControlLayout(model: model)
         let logLayout = LogControlLayout(model: model, firstSlot: model.slotTypes.count + layout.slotTypes.count)
         let namespace = MMSNamespace(model: model, reportControls: layout, logControls: logLayout)

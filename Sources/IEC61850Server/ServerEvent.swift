@@ -6,8 +6,12 @@ import Synchronization
 public enum ServerEvent: Sendable {
     /// An association was accepted.
     case associated(ClientConnection)
-    /// An association was refused: wrong or missing password, or no valid MMS initiate.
+    /// A connection or association was refused: a limit reached, no association in time, no valid MMS
+    /// initiate. Repeated refusals of one kind are summarised (at most one event per kind every 10 s).
     case refused(ClientConnection, reason: String)
+    /// A client failed to authenticate (a wrong or missing password), or was refused because its address
+    /// is locked out after too many failures: a security event. `reason` says which in words.
+    case authenticationFailed(ClientConnection, reason: String)
     /// An association ended (released by the client or the connection closed).
     case disconnected(ClientConnection)
     /// A control command (select, operate or cancel) ended, accepted or refused.
@@ -55,5 +59,32 @@ final class ServerEventObservers: Sendable {
     func notify(_ event: @autoclosure () -> ServerEvent) {
         guard let current = observer.withLock({ $0 }) else { return }
         current(event())
+    }
+}
+
+/// Summarises repeated refusals of one kind: at most one event per kind every `window`, which says how
+/// many were left out before it. A flood of connections over a limit cannot flood the audit trail.
+struct RefusalSummary: Sendable {
+    private struct Kind: Sendable {
+        var lastNotified: UInt64
+        var leftOut: Int
+    }
+    private var kinds: [String: Kind] = [:]
+    let window: UInt64
+
+    init(windowNanoseconds: UInt64 = 10_000_000_000) {
+        window = windowNanoseconds
+    }
+
+    /// The reason to record now, or nil when this refusal is left out of the trail.
+    mutating func admit(_ reason: String, now: UInt64) -> String? {
+        if var kind = kinds[reason], now >= kind.lastNotified, now - kind.lastNotified < window {
+            kind.leftOut += 1
+            kinds[reason] = kind
+            return nil
+        }
+        let leftOut = kinds[reason]?.leftOut ?? 0
+        kinds[reason] = Kind(lastNotified: now, leftOut: 0)
+        return leftOut > 0 ? "\(reason) (and \(leftOut) more like it since the last event)" : reason
     }
 }

@@ -6,7 +6,7 @@ import GatewayCore
 struct EventsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "events",
-        abstract: "List the gateway's event log: value and quality changes, commands, field communication and associations.",
+        abstract: "List the gateway's event log: value and quality changes, commands, field communication, associations and security events.",
         discussion: """
             Reads the event log database (the one `run` writes; it may be running). Times are UTC, ISO 8601 \
             (2026-11-26T10:00:00Z, or a date alone), or relative to now: -15m, -2h, -7d.
@@ -33,7 +33,7 @@ struct EventsCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Events whose reference starts with this (an LD, LN, object or attribute; a device).", valueName: "ref"))
     var reference: String?
 
-    @Option(name: .long, help: ArgumentHelp("Only this kind (repeatable): value, quality, command, communication, association.", valueName: "kind"))
+    @Option(name: .long, help: ArgumentHelp("Only this kind (repeatable): value, quality, command, communication, association, security.", valueName: "kind"))
     var kind: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("text (the default), csv or json.", valueName: "format"))

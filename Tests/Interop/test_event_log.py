@@ -178,22 +178,32 @@ def test_log_entries_from_values_and_controls_survive_a_restart(logged_gateway, 
     ck.finish()
 
 
-def test_refused_association_is_listed_with_the_peer(tmp_path):
+def test_bad_passwords_in_a_loop_lock_the_address_out_and_are_security_events(tmp_path):
+    """Eight wrong passwords: five are security events, then the address is locked out (one more event,
+    not one per attempt), and while it is, even the right password is refused."""
     sim = Simulator(_free_port(), str(tmp_path / "simulator.log"))
     config = tmp_path / "gateway.yaml"
     config.write_text(CONFIG.format(scl=SCL, port=sim.port, password="EVENT_LOG_PASSWORD"))
     gw = start_gateway(config, tmp_path, env_extra={"EVENT_LOG_PASSWORD": "right-one"})
     try:
-        def body(c):
-            try:
-                c.connect(gw.host, gw.port, "wrong-one")
-                return "connected"
-            except ClientError as e:
-                return e.kind
-        outcome = run_client("libiec61850", gw, body, connect=False, timeout=SESSION)
-        assert outcome == "connect"
-        listed = wait_for(lambda: (lambda t: t if "refused" in t else None)(events(str(tmp_path / "events.sqlite"), "--kind", "association")))
-        assert listed and "client=127.0.0.1:" in listed and "cause=authentication failed" in listed, listed
+        def attempt(password):
+            def body(c):
+                try:
+                    c.connect(gw.host, gw.port, password)
+                    return "connected"
+                except ClientError as e:
+                    return e.kind
+            return run_client("libiec61850", gw, body, connect=False, timeout=SESSION)
+
+        assert [attempt("wrong-one") for _ in range(8)] == ["connect"] * 8
+        assert attempt("right-one") == "connect", "the right password was taken from a locked-out address"
+        path = str(tmp_path / "events.sqlite")
+        listed = wait_for(lambda: (lambda t: t if "more after failed passwords" in t else None)(events(path, "--kind", "security")))
+        assert listed, events(path, "--kind", "security")
+        lines = [line for line in listed.splitlines() if line.strip()]
+        assert all("client=127.0.0.1:" in line for line in lines), listed
+        assert sum("wrong password" in line for line in lines) == 5, listed
+        assert sum("locked out for" in line and "wrong password" not in line for line in lines) == 1, listed
     finally:
         _stop_server(gw.proc)
         sim.stop()
