@@ -42,8 +42,8 @@ struct AuthenticationThrottleTests {
         #expect(lengths == [60, 120, 240, 480, 900, 900])
         now += 3601 * Self.second
         #expect(throttle.failed(from: "a", now: now) == .counted(remaining: 4))  // forgotten after a quiet hour
-        for host in ["b", "c", "d", "e"] { _ = throttle.failed(from: host, now: now) }
-        #expect(throttle.failed(from: "a", now: now + 1) == .counted(remaining: 4))  // "a" was the stalest: evicted
+        for (offset, host) in ["b", "c", "d"].enumerated() { _ = throttle.failed(from: host, now: now + UInt64(offset) + 1) }
+        #expect(throttle.failed(from: "a", now: now + 10) == .counted(remaining: 4))  // "a" was the stalest: evicted
     }
 
     @Test("refusals of one kind: one event per 10 s window, the next says how many were left out")
