@@ -14,6 +14,9 @@ public struct GatewayEvent: Sendable, Equatable, Codable {
         case association
         /// A client failed to authenticate or was locked out (`client` the peer, `detail` why).
         case security
+        /// The event log itself could not be written, or recovered (`result` failing, recovered or
+        /// quarantined, `detail` why and what was lost).
+        case storage
     }
 
     /// The row number in the database (0 until stored); increasing.

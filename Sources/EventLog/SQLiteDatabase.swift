@@ -9,7 +9,7 @@ final class SQLiteDatabase: @unchecked Sendable {
     let path: String
 
     /// Opens (creating if needed) the database at `path`.
-    init(path: String, readOnly: Bool = false) throws(SQLiteError) {
+    init(path: String, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 5000) throws(SQLiteError) {
         var opened: OpaquePointer?
         let flags = (readOnly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX
         let code = sqlite3_open_v2(path, &opened, flags, nil)
@@ -20,7 +20,7 @@ final class SQLiteDatabase: @unchecked Sendable {
         }
         handle = opened
         self.path = path
-        sqlite3_busy_timeout(handle, 5000)
+        sqlite3_busy_timeout(handle, busyTimeoutMilliseconds)
     }
 
     deinit { sqlite3_close_v2(handle) }

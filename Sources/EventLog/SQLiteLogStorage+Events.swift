@@ -4,22 +4,37 @@ import Synchronization
 extension SQLiteLogStorage {
     /// The writer's prepared statements for events.
     struct EventStatements {
+        /// How many process and audit events the table holds (counted once, then kept by the writer).
+        struct Counts {
+            var process = 0
+            var audit = 0
+
+            init() {}
+
+            init(_ database: SQLiteDatabase) throws(SQLiteError) {
+                process = Int(try database.integer("SELECT count(*) FROM events WHERE audit = 0") ?? 0)
+                audit = Int(try database.integer("SELECT count(*) FROM events WHERE audit = 1") ?? 0)
+            }
+        }
+
         let insert: SQLiteDatabase.Statement
         let trim: SQLiteDatabase.Statement
 
         init(_ database: SQLiteDatabase) throws(SQLiteError) {
             insert = try database.prepare(
                 """
-                INSERT INTO events (time_ms, kind, reference, value, quality, client, origin, ctl_num, result, cause, detail)
-                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)
+                INSERT INTO events (time_ms, kind, reference, value, quality, client, origin, ctl_num, result, cause, detail, audit)
+                VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)
                 """)
-            trim = try database.prepare("DELETE FROM events WHERE id <= (SELECT max(id) FROM events) - ?1")
+            trim = try database.prepare("DELETE FROM events WHERE id IN (SELECT id FROM events WHERE audit = ?1 ORDER BY id LIMIT ?2)")
         }
 
-        /// Inserts `events` (inside the caller's transaction) and keeps the newest `maximum`.
-        func insert(_ events: [GatewayEvent], keeping maximum: Int) throws(SQLiteError) {
+        /// Inserts `events` (inside the caller's transaction) and keeps the newest `keeping.process` value,
+        /// quality and communication events and, apart from them, the newest `keeping.audit` audit events.
+        func insert(_ events: [GatewayEvent], counts: Counts, keeping: (process: Int, audit: Int)) throws(SQLiteError) -> Counts {
+            var counts = counts
             for event in events {
-                insert.bind(1, Int64(event.timeMilliseconds))
+                insert.bind(1, Int64(clamping: event.timeMilliseconds))
                 insert.bind(2, event.kind.rawValue)
                 insert.bind(3, event.reference)
                 insert.bind(4, event.value)
@@ -30,9 +45,24 @@ extension SQLiteLogStorage {
                 insert.bind(9, event.result)
                 insert.bind(10, event.cause)
                 insert.bind(11, event.detail)
+                insert.bind(12, event.kind.isAudit ? 1 : 0)
                 try insert.run()
+                if event.kind.isAudit { counts.audit += 1 } else { counts.process += 1 }
             }
-            trim.bind(1, Int64(maximum))
+            if counts.process > keeping.process {
+                try trim(audit: false, count: counts.process - keeping.process)
+                counts.process = keeping.process
+            }
+            if counts.audit > keeping.audit {
+                try trim(audit: true, count: counts.audit - keeping.audit)
+                counts.audit = keeping.audit
+            }
+            return counts
+        }
+
+        private func trim(audit: Bool, count: Int) throws(SQLiteError) {
+            trim.bind(1, audit ? 1 : 0)
+            trim.bind(2, Int64(count))
             try trim.run()
         }
     }

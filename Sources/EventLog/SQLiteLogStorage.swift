@@ -12,41 +12,65 @@ import Synchronization
 ///   one transaction per batch.
 /// - The database is in WAL mode with `synchronous = FULL`: a committed batch survives a killed process
 ///   and a power cut, and a crash never corrupts the file.
+/// - A batch leaves the queue only once committed: when the file cannot be written (disk full, locked by
+///   another program) the writer keeps it, says so (``status``, the log, a `storage` event once it can
+///   write again) and tries again; the queue is bounded (``WriteQueue``).
+/// - A file that is corrupt at start is kept aside (never deleted) and a new one started.
 /// - The schema carries a version (`PRAGMA user_version`) and is migrated on open.
 ///
 /// @unchecked Sendable: the writer connection belongs to the writer thread; the reader connection and
 /// the queue are behind their mutexes.
 public final class SQLiteLogStorage: LogStorage, @unchecked Sendable {
     /// The schema this code writes; older files are migrated on open.
-    /// Version 1: `log_entries`. Version 2 adds `events` (the gateway's event log).
-    public static let schemaVersion: Int64 = 2
+    /// Version 1: `log_entries`. Version 2 adds `events` (the gateway's event log). Version 3 marks the
+    /// audit events (`audit`), which have a retention of their own.
+    public static let schemaVersion: Int64 = 3
 
     public let path: String
     public let maximumEntries: Int
     public let maximumAge: Duration?
-    /// The most gateway events kept; the oldest go first.
+    /// The most value, quality and communication events kept; the oldest go first.
     public let maximumEvents: Int
-    private let logger: Logger
-    private let writer: SQLiteDatabase
+    /// The most audit events (commands, associations, security, storage) kept, apart from the others.
+    public let maximumAuditEvents: Int
+    let logger: Logger
+    let writer: SQLiteDatabase
     let reader: Mutex<SQLiteDatabase>
 
-    private struct Pending {
-        var entries: [(log: String, entry: LogEntry)] = []
-        var events: [GatewayEvent] = []
+    struct Pending {
+        var queue: WriteQueue
         var running = true
         /// Per log: the newest entry identifier given out, and the bounds as the queue and the file hold them.
         var newest: [String: UInt64] = [:]
         var bounds: [String: LogBounds] = [:]
-        var writtenUpTo = 0
-        var queuedTotal = 0
+        /// Why the last write failed, and since when (ms), while writes fail.
+        var failure: (reason: String, sinceMilliseconds: UInt64)?
     }
-    private let pending = Mutex(Pending())
-    private let wake = DispatchSemaphore(value: 0)
-    private let finished = DispatchSemaphore(value: 0)
+    let pending: Mutex<Pending>
+    let wake = DispatchSemaphore(value: 0)
+    let finished = DispatchSemaphore(value: 0)
+    /// A corrupt file found at start and moved aside, if any.
+    public let quarantinedFile: String?
 
-    /// Opens (or creates) the database at `path` and starts its writer thread.
+    /// What an operator should know about the storage now.
+    public struct Status: Sendable, Equatable {
+        /// Why writes fail, while they do; nil when the last write succeeded.
+        public var failure: String?
+        /// Since when writes fail (UTC ms).
+        public var failingSinceMilliseconds: UInt64?
+        /// Entries and events waiting to be written.
+        public var queued: Int
+        /// Entries and events dropped (the queue was full while writes failed) since the storage opened.
+        public var dropped: Int
+        /// A corrupt file found at start and kept aside.
+        public var quarantinedFile: String?
+    }
+
+    /// Opens (or creates) the database at `path` and starts its writer thread. A file that is not a
+    /// database or fails its quick check is renamed to `PATH.corrupt-TIME` and a new one is started.
     public init(
         path: String, maximumEntries: Int = 100_000, maximumAge: Duration? = nil, maximumEvents: Int = 1_000_000,
+        maximumAuditEvents: Int = 100_000, queueCapacity: Int = 200_000, busyTimeoutMilliseconds: Int32 = 5000,
         logger: Logger = Logger(label: "iec61850.log-storage")
     )
         throws(SQLiteError)
@@ -55,33 +79,86 @@ public final class SQLiteLogStorage: LogStorage, @unchecked Sendable {
         self.maximumEntries = max(1, maximumEntries)
         self.maximumAge = maximumAge
         self.maximumEvents = max(1, maximumEvents)
+        self.maximumAuditEvents = max(1, maximumAuditEvents)
         self.logger = logger
-        writer = try SQLiteDatabase(path: path)
-        try writer.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
-        try Self.migrate(writer)
-        reader = Mutex(try SQLiteDatabase(path: path))
-        var state = Pending()
-        let statement = try writer.prepare("SELECT log, min(id), max(id) FROM log_entries GROUP BY log")
-        while try statement.step() {
-            guard let log = statement.text(0) else { continue }
-            let oldest = UInt64(statement.integer(1))
-            let newest = UInt64(statement.integer(2))
-            state.newest[log] = newest
-            state.bounds[log] = LogBounds(
-                oldest: oldest, oldestTime: try time(of: oldest, log: log), newest: newest, newestTime: try time(of: newest, log: log))
+        var quarantined: String?
+        let opened: (writer: SQLiteDatabase, reader: SQLiteDatabase, state: Pending)
+        do {
+            opened = try Self.open(path, busyTimeout: busyTimeoutMilliseconds, queueCapacity: queueCapacity)
+        } catch  where error.isCorruption {
+            let aside = "\(path).corrupt-\(currentMilliseconds())"
+            for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: path + suffix) {
+                do {
+                    try FileManager.default.moveItem(atPath: path + suffix, toPath: aside + suffix)
+                } catch {
+                    throw SQLiteError(operation: "keep the corrupt \(path) aside", code: 0, message: "\(error)")
+                }
+            }
+            logger.error(
+                "the event log file is corrupt; kept it aside and started a new one",
+                metadata: ["file": "\(path)", "keptAs": "\(aside)", "error": "\(error)"])
+            quarantined = aside
+            opened = try Self.open(path, busyTimeout: busyTimeoutMilliseconds, queueCapacity: queueCapacity)
         }
-        pending.withLock { $0 = state }
+        writer = opened.writer
+        reader = Mutex(opened.reader)
+        pending = Mutex(opened.state)
+        quarantinedFile = quarantined
+        if let quarantined {
+            record(
+                GatewayEvent(
+                    timeMilliseconds: currentMilliseconds(), kind: .storage, reference: path, result: "quarantined",
+                    detail: "the file was corrupt at start; kept as \(quarantined), a new one started"))
+        }
         let thread = Thread { [self] in run() }
         thread.name = "log-storage"
         thread.start()
     }
 
-    private func time(of entry: UInt64, log: String) throws(SQLiteError) -> Timestamp {
-        let statement = try writer.prepare("SELECT time_ms FROM log_entries WHERE log = ?1 AND id = ?2")
+    /// Opens both connections, checks and migrates the file, and reads the logs' bounds.
+    private static func open(
+        _ path: String, busyTimeout: Int32, queueCapacity: Int
+    ) throws(SQLiteError) -> (
+        writer: SQLiteDatabase, reader: SQLiteDatabase, state: Pending
+    ) {
+        let writer = try SQLiteDatabase(path: path, busyTimeoutMilliseconds: busyTimeout)
+        try writer.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;")
+        let check = try writer.prepare("PRAGMA quick_check(1)")
+        if try check.step(), let verdict = check.text(0), verdict != "ok" {
+            throw SQLiteError(operation: "quick_check \(path)", code: 11, message: verdict)
+        }
+        try migrate(writer)
+        let reader = try SQLiteDatabase(path: path, busyTimeoutMilliseconds: busyTimeout)
+        var state = Pending(queue: WriteQueue(capacity: queueCapacity))
+        let statement = try writer.prepare("SELECT log, min(id), max(id) FROM log_entries GROUP BY log")
+        while try statement.step() {
+            guard let log = statement.text(0) else { continue }
+            // A file written by someone else may hold anything: identifiers below 1 count as 0.
+            let oldest = UInt64(max(0, statement.integer(1)))
+            let newest = UInt64(max(0, statement.integer(2)))
+            state.newest[log] = newest
+            state.bounds[log] = LogBounds(
+                oldest: oldest, oldestTime: try time(of: oldest, log: log, in: writer), newest: newest,
+                newestTime: try time(of: newest, log: log, in: writer))
+        }
+        return (writer, reader, state)
+    }
+
+    private static func time(of entry: UInt64, log: String, in database: SQLiteDatabase) throws(SQLiteError) -> Timestamp {
+        let statement = try database.prepare("SELECT time_ms FROM log_entries WHERE log = ?1 AND id = ?2")
         statement.bind(1, log)
-        statement.bind(2, Int64(entry))
+        statement.bind(2, Int64(clamping: entry))
         guard try statement.step() else { return Timestamp(millisecondsSinceEpoch: 0) }
-        return Timestamp(millisecondsSinceEpoch: UInt64(statement.integer(0)))
+        return Timestamp(millisecondsSinceEpoch: UInt64(max(0, statement.integer(0))))
+    }
+
+    /// What an operator should know about the storage now.
+    public var status: Status {
+        pending.withLock { state in
+            Status(
+                failure: state.failure?.reason, failingSinceMilliseconds: state.failure?.sinceMilliseconds, queued: state.queue.count,
+                dropped: state.queue.totalDropped, quarantinedFile: quarantinedFile)
+        }
     }
 
     /// Creates the tables of a new file, or brings an older file up to `schemaVersion`.
@@ -124,6 +201,14 @@ public final class SQLiteLogStorage: LogStorage, @unchecked Sendable {
                     CREATE INDEX events_reference ON events (reference);
                     """)
             }
+            if version < 3 {
+                try database.execute(
+                    """
+                    ALTER TABLE events ADD COLUMN audit INTEGER NOT NULL DEFAULT 0;
+                    UPDATE events SET audit = 1 WHERE kind IN ('command', 'association', 'security', 'storage');
+                    CREATE INDEX events_audit ON events (audit, id);
+                    """)
+            }
             try database.execute("PRAGMA user_version = \(schemaVersion); COMMIT")
         } catch {
             try? database.execute("ROLLBACK")
@@ -137,8 +222,7 @@ public final class SQLiteLogStorage: LogStorage, @unchecked Sendable {
         let id = pending.withLock { state -> UInt64 in
             let id = (state.newest[log] ?? 0) + 1
             state.newest[log] = id
-            state.entries.append((log, LogEntry(entryID: id, time: time, values: values)))
-            state.queuedTotal += 1
+            state.queue.append(LogEntry(entryID: id, time: time, values: values), log: log)
             var bounds = state.bounds[log] ?? LogBounds(oldest: id, oldestTime: time, newest: id, newestTime: time)
             bounds.newest = id
             bounds.newestTime = time
@@ -169,9 +253,10 @@ public final class SQLiteLogStorage: LogStorage, @unchecked Sendable {
             statement.bind(5, Int64(limit))
             var entries: [LogEntry] = []
             while try statement.step() {
+                // Written by someone else, a row may hold negative numbers: they read as 0.
                 entries.append(
                     LogEntry(
-                        entryID: UInt64(statement.integer(0)), time: Timestamp(millisecondsSinceEpoch: UInt64(statement.integer(1))),
+                        entryID: UInt64(max(0, statement.integer(0))), time: Timestamp(millisecondsSinceEpoch: UInt64(max(0, statement.integer(1)))),
                         values: LogValueCoding.decode(statement.blob(2))))
             }
             return entries
@@ -184,23 +269,28 @@ public final class SQLiteLogStorage: LogStorage, @unchecked Sendable {
 
     /// Queues a gateway event; it is committed with the next batch. Never blocks.
     public func record(_ event: GatewayEvent) {
-        pending.withLock { state in
-            state.events.append(event)
-            state.queuedTotal += 1
-        }
+        pending.withLock { $0.queue.append(event) }
         wake.signal()
     }
 
-    /// Waits until every entry queued so far is committed.
-    public func flush() throws(SQLiteError) {
-        let target = pending.withLock { $0.queuedTotal }
-        while pending.withLock({ $0.writtenUpTo < target && $0.running }) {
+    /// Waits until every entry queued so far is committed (or dropped). While writes fail it waits no
+    /// longer than `timeout` and throws why they fail: a reader then answers with what is committed.
+    public func flush(timeout: Duration = .seconds(5)) throws(SQLiteError) {
+        let target = pending.withLock { $0.queue.queuedTotal }
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        while true {
+            let (settled, running, failure) = pending.withLock { ($0.queue.settledTotal >= target, $0.running, $0.failure) }
+            if settled || !running { return }
+            if let failure, ContinuousClock.now >= deadline {
+                throw SQLiteError(operation: "write \(path)", code: 0, message: "entries are waiting to be written: \(failure.reason)")
+            }
             wake.signal()
             usleep(1_000)
         }
     }
 
-    /// Commits what is queued and stops the writer thread.
+    /// Commits what is queued and stops the writer thread (while writes fail, what is queued is lost,
+    /// and the log says how much).
     public func close() {
         let wasRunning = pending.withLock { state in
             defer { state.running = false }
@@ -212,93 +302,9 @@ public final class SQLiteLogStorage: LogStorage, @unchecked Sendable {
     }
 
     deinit { close() }
+}
 
-    // MARK: The writer thread
-
-    private func run() {
-        var insert: SQLiteDatabase.Statement?
-        var trim: SQLiteDatabase.Statement?
-        var expire: SQLiteDatabase.Statement?
-        var oldest: SQLiteDatabase.Statement?
-        var eventStatements: EventStatements?
-        do throws(SQLiteError) {
-            eventStatements = try EventStatements(writer)
-            insert = try writer.prepare("INSERT OR REPLACE INTO log_entries (log, id, time_ms, entry_values) VALUES (?1, ?2, ?3, ?4)")
-            trim = try writer.prepare("DELETE FROM log_entries WHERE log = ?1 AND id <= ?2")
-            expire = try writer.prepare("DELETE FROM log_entries WHERE log = ?1 AND time_ms < ?2")
-            oldest = try writer.prepare("SELECT id, time_ms FROM log_entries WHERE log = ?1 ORDER BY id LIMIT 1")
-        } catch {
-            logger.error("log storage cannot prepare its statements; entries are not stored", metadata: ["error": "\(error)"])
-        }
-        while true {
-            _ = wake.wait(timeout: .now() + .milliseconds(200))
-            let (batch, events, running) = pending.withLock { state in
-                defer {
-                    state.entries.removeAll(keepingCapacity: true)
-                    state.events.removeAll(keepingCapacity: true)
-                }
-                return (state.entries, state.events, state.running)
-            }
-            if !batch.isEmpty || !events.isEmpty, let insert, let trim, let expire, let oldest, let eventStatements {
-                write(batch, events: events, insert: insert, trim: trim, expire: expire, oldest: oldest, eventStatements: eventStatements)
-            }
-            pending.withLock { $0.writtenUpTo += batch.count + events.count }
-            if !running {
-                finished.signal()
-                return
-            }
-        }
-    }
-
-    private func write(
-        _ batch: [(log: String, entry: LogEntry)], events: [GatewayEvent], insert: SQLiteDatabase.Statement, trim: SQLiteDatabase.Statement,
-        expire: SQLiteDatabase.Statement, oldest: SQLiteDatabase.Statement, eventStatements: EventStatements
-    ) {
-        do throws(SQLiteError) {
-            try writer.execute("BEGIN IMMEDIATE")
-            if !events.isEmpty { try eventStatements.insert(events, keeping: maximumEvents) }
-            var newest: [String: UInt64] = [:]
-            for (log, entry) in batch {
-                insert.bind(1, log)
-                insert.bind(2, Int64(entry.entryID))
-                insert.bind(3, Int64(entry.time.millisecondsSinceEpoch))
-                insert.bind(4, blob: LogValueCoding.encode(entry.values))
-                try insert.run()
-                newest[log] = max(newest[log] ?? 0, entry.entryID)
-            }
-            var refreshed: [String: (UInt64, Timestamp)] = [:]
-            for (log, id) in newest {
-                if id > UInt64(maximumEntries) {
-                    trim.bind(1, log)
-                    trim.bind(2, Int64(id - UInt64(maximumEntries)))
-                    try trim.run()
-                }
-                if let maximumAge {
-                    let cutoff = Int64(Timestamp.now().millisecondsSinceEpoch) - maximumAge.components.seconds * 1000
-                    expire.bind(1, log)
-                    expire.bind(2, cutoff)
-                    try expire.run()
-                }
-                oldest.bind(1, log)
-                if try oldest.step() {
-                    refreshed[log] = (UInt64(oldest.integer(0)), Timestamp(millisecondsSinceEpoch: UInt64(oldest.integer(1))))
-                }
-                oldest.reset()
-            }
-            try writer.execute("COMMIT")
-            pending.withLock { state in
-                for (log, (id, time)) in refreshed {
-                    guard var bounds = state.bounds[log] else { continue }
-                    if id >= bounds.oldest || maximumAge != nil {
-                        bounds.oldest = id
-                        bounds.oldestTime = time
-                    }
-                    state.bounds[log] = bounds
-                }
-            }
-        } catch {
-            try? writer.execute("ROLLBACK")
-            logger.error("log entries could not be written", metadata: ["error": "\(error)", "entries": "\(batch.count)", "events": "\(events.count)"])
-        }
-    }
+extension SQLiteError {
+    /// The file is not a database, or is damaged (SQLITE_CORRUPT, SQLITE_NOTADB).
+    var isCorruption: Bool { [11, 26].contains(code & 0xFF) }
 }

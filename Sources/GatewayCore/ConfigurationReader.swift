@@ -74,9 +74,11 @@ public struct ConfigurationReader {
                 configuration.server.associationTimeoutMilliseconds = integer(
                     server["association-timeout-ms"], "server.association-timeout-ms", in: 100...600_000)
             case "event-log":
-                guard let settings = mapping(value, "event-log", keys: ["path", "max-events", "max-log-entries"]) else { continue }
+                guard let settings = mapping(value, "event-log", keys: ["path", "max-events", "max-audit-events", "max-log-entries"]) else { continue }
                 if let path = string(settings["path"], "event-log.path") { configuration.eventLog.path = resolve(path, folder) }
                 configuration.eventLog.maximumEvents = integer(settings["max-events"], "event-log.max-events", in: 1...100_000_000)
+                configuration.eventLog.maximumAuditEvents = integer(
+                    settings["max-audit-events"], "event-log.max-audit-events", in: 1...100_000_000)
                 configuration.eventLog.maximumLogEntries = integer(settings["max-log-entries"], "event-log.max-log-entries", in: 1...100_000_000)
             case "modbus":
                 for device in sequence(value, "modbus") { if let parsed = modbusDevice(device) { configuration.modbusDevices.append(parsed) } }

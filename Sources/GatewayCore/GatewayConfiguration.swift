@@ -31,6 +31,8 @@ public struct GatewayConfiguration: Sendable {
         public var path: String?
         /// The most gateway events kept (the oldest go first).
         public var maximumEvents: Int?
+        /// The most audit events (commands, associations, security) kept, apart from the others.
+        public var maximumAuditEvents: Int?
         /// The most entries kept per IEC 61850 log.
         public var maximumLogEntries: Int?
     }

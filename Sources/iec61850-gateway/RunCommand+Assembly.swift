@@ -71,7 +71,8 @@ extension RunCommand {
                 try EventLogLocation.prepare(eventLogPath)
                 storage = try SQLiteLogStorage(
                     path: eventLogPath, maximumEntries: file?.eventLog.maximumLogEntries ?? 100_000,
-                    maximumEvents: file?.eventLog.maximumEvents ?? 1_000_000, logger: Logger(label: "iec61850-gateway.event-log"))
+                    maximumEvents: file?.eventLog.maximumEvents ?? 1_000_000, maximumAuditEvents: file?.eventLog.maximumAuditEvents ?? 100_000,
+                    logger: Logger(label: "iec61850-gateway.event-log"))
             } catch {
                 throw ValidationError("event log \(eventLogPath): \(error) (choose another file with --event-log, or --event-log none)")
             }
