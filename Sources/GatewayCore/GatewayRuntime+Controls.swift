@@ -1,3 +1,4 @@
+import EventLog
 import Foundation
 import IEC61850Model
 import IEC61850Server
@@ -35,7 +36,7 @@ extension GatewayRuntime {
 
     /// Writes a command to point `point`'s Modbus route, then waits for its confirmation.
     func execute(
-        _ action: ControlAction, point: Int, route: GatewayConfiguration.ControlRoute, destination: GatewayConfiguration.ModbusAddress, writer: Writer
+        _ action: ControlAction, point: Int, route: GatewayConfiguration.ControlRoute, destination: GatewayConfiguration.ModbusAddress, writer: @escaping Writer
     ) async -> ControlResult {
         let binding = bindings[point]
         let value = Self.fieldValue(for: action.value, map: route.valueMap)
@@ -43,9 +44,22 @@ extension GatewayRuntime {
         do {
             try await writer(destination, value)
             if let pulse = route.pulseMilliseconds {
-                try await Task.sleep(for: .milliseconds(pulse))
-                try await writer(destination, Self.released(value))
+                // The pulse is in the field now: it ends on time even if the command's answer went out
+                // meanwhile (an unstructured task is not cancelled with the handler).
+                try await Task.detached {
+                    try? await Task.sleep(for: .milliseconds(pulse))
+                    try await writer(destination, Self.released(value))
+                }.value
             }
+        } catch is CancellationError {
+            // The command already ended (its answer went out): the queued write was dropped, never sent late.
+            logger.warning("a field write outlived its command; dropped, not sent", metadata: ["object": "\(binding.dataObject)"])
+            record?(
+                GatewayEvent(
+                    timeMilliseconds: currentMilliseconds(), kind: .command, reference: binding.dataObject, value: action.value.eventText,
+                    client: action.connection.peerAddress, controlNumber: Int(action.controlNumber), result: "dropped",
+                    detail: "the field write was still queued when the command ended; not sent"))
+            return .failure(.timeLimitOver)
         } catch {
             logger.warning("control not delivered", metadata: ["object": "\(binding.dataObject)", "error": "\(error)"])
             return .failure(.abortionByCommunicationLoss)
@@ -62,7 +76,8 @@ extension GatewayRuntime {
         let deadline = ContinuousClock.now + .milliseconds(route.confirmMilliseconds)
         while ContinuousClock.now < deadline {
             if confirmed() { return .success }
-            try? await Task.sleep(for: .milliseconds(20))
+            // Cancelled (the command's answer went out): no one waits for the confirmation any more.
+            do { try await Task.sleep(for: .milliseconds(20)) } catch { return .failure(.timeLimitOver) }
         }
         if confirmed() { return .success }
         logger.warning("control not confirmed in time", metadata: ["object": "\(binding.dataObject)", "confirmMs": "\(route.confirmMilliseconds)"])

@@ -24,7 +24,10 @@ public final class ModbusPoller: @unchecked Sendable {
     private let jobs = NSLock()
     private var pendingWrites: [Write] = []
 
+    private var nextWrite: UInt64 = 0
+
     private struct Write {
+        let id: UInt64
         let device: Int
         let destination: GatewayConfiguration.ModbusAddress
         let value: FieldValue
@@ -82,16 +85,34 @@ public final class ModbusPoller: @unchecked Sendable {
     }
 
     /// Writes a value to a device of this line, between two requests on the line. A failed write is
-    /// reported, never retried: a command must not reach the field twice.
+    /// reported, never retried: a command must not reach the field twice. When the calling task is
+    /// cancelled (the command's answer went out) while the write still waits for the line, it is dropped
+    /// and throws `CancellationError`: it is never sent late.
     public func write(device name: String, _ destination: GatewayConfiguration.ModbusAddress, _ value: FieldValue) async throws {
         guard let device = devices.firstIndex(where: { $0.name == name }) else {
             throw ModbusError(operation: "write", message: "no device \(name) on this line")
         }
-        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+        let id = jobs.withLock {
+            nextWrite += 1
+            return nextWrite
+        }
+        try await withTaskCancellationHandler {
+            try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+                jobs.lock()
+                guard !Task.isCancelled else {
+                    jobs.unlock()
+                    continuation.resume(throwing: CancellationError())
+                    return
+                }
+                pendingWrites.append(Write(id: id, device: device, destination: destination, value: value, continuation: continuation))
+                jobs.unlock()
+                wake.signal()
+            }
+        } onCancel: {
             jobs.lock()
-            pendingWrites.append(Write(device: device, destination: destination, value: value, continuation: continuation))
+            let dropped = pendingWrites.firstIndex { $0.id == id }.map { pendingWrites.remove(at: $0) }
             jobs.unlock()
-            wake.signal()
+            dropped?.continuation.resume(throwing: CancellationError())
         }
     }
 

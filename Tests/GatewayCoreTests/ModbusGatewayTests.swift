@@ -1,8 +1,10 @@
+import EventLog
 import Foundation
 import IEC61850Model
 import IEC61850Server
 import Logging
 import ModbusAdapter
+import Synchronization
 import Testing
 
 @testable import GatewayCore
@@ -233,6 +235,64 @@ struct ModbusSerialLineTests {
         #expect(simulator.registers(.holding, address: 9, count: 1, unit: 2) == [4242])
         #expect(simulator.registers(.holding, address: 9, count: 1, unit: 1) == [0])
         await #expect(throws: ModbusError.self) { try await poller.write(device: "silent", destination, .unsigned(1)) }
+    }
+}
+
+@Suite("A command that ended is never written late", .timeLimit(.minutes(1)))
+struct LateWriteTests {
+    @Test("a write queued behind a silent unit's timeout, whose command ended meanwhile, is dropped and recorded, never sent")
+    func droppedWhenCancelled() async throws {
+        let link = FileManager.default.temporaryDirectory.appendingPathComponent("rtu-late-\(getpid())-\(UInt32.random(in: 0...UInt32.max))").path
+        let simulator = try ModbusSimulator(serialLink: link, units: [1])
+        simulator.start()
+        defer { simulator.stop() }
+        let configuration = try ConfigurationReader.parse(
+            """
+            modbus:
+              - name: live
+                rtu: {device: \(link), baud: 19200}
+                unit: 1
+                timeout-ms: 200
+              - name: silent
+                rtu: {device: \(link), baud: 19200}
+                unit: 9
+                timeout-ms: 1500
+                retry-ms: 10
+            points:
+              - ref: GenericIO/GGIO1.SPCSO1
+                modbus: {device: live, table: coil, address: 4}
+                poll-ms: 50
+                control:
+                  modbus: {device: live, table: coil, address: 4}
+                  confirm-ms: 1000
+              - ref: GenericIO/GGIO1.Ind3
+                modbus: {device: silent, table: coil, address: 1}
+                poll-ms: 10
+            """, file: "late.yaml")
+        let model = try SCLLoader().load(file: ConfigurationTests.root.appendingPathComponent("mappings/demo/demo.icd").path)
+        let server = IedServer(model: model)
+        let bindings = try ConfigurationValidator.bind(configuration, to: model)
+        let events = Mutex<[GatewayEvent]>([])
+        let runtime = GatewayRuntime(bindings: bindings, server: server, logger: Logger(label: "test")) { event in events.withLock { $0.append(event) } }
+        let poller = ModbusPoller(line: configuration.modbusDevices, points: configuration.points, logger: Logger(label: "test")) { runtime.apply($0) }
+        poller.start()
+        defer { poller.stop() }
+        // Wait until the line is busy with the silent unit (its points turn invalid after a 1.5 s timeout).
+        #expect(try await ModbusGatewayTests.eventually { server.value(of: try server.handle(for: "GenericIO/GGIO1.Ind3.q")) != .quality(.good) })
+        try await Task.sleep(for: .milliseconds(100))  // the next poll of the silent unit is under way
+        let route = try #require(bindings[0].point.control)
+        let destination = try #require(route.modbus)
+        let command = Task {
+            await runtime.execute(
+                ControlAction(object: bindings[0].dataObject, value: .boolean(true)), point: 0, route: route, destination: destination,
+                writer: { try await poller.write(device: "live", $0, $1) })
+        }
+        try await Task.sleep(for: .milliseconds(100))
+        command.cancel()  // what the server does when the control timeout answers first
+        #expect(await command.value.causeForTest == .timeLimitOver)
+        try await Task.sleep(for: .seconds(2))  // the line is free again: nothing may be written now
+        #expect(!simulator.bit(.coil, address: 4, unit: 1))
+        #expect(events.withLock { $0 }.contains { $0.kind == .command && $0.result == "dropped" })
     }
 }
 

@@ -190,6 +190,27 @@ struct ControlServiceTests {
         #expect(ContinuousClock.now - start < .seconds(2))
     }
 
+    @Test("past the control timeout the handler's task is cancelled: what it has not done yet must not happen")
+    func timeoutCancelsHandler() async throws {
+        let sawCancellation = Mutex<Bool?>(nil)
+        let (server, client) = try await Self.connect(
+            { server in
+                try server.setControlHandler(for: "GenericIO/GGIO1.SPCSO3") { _ in
+                    .waiting {
+                        try? await Task.sleep(for: .seconds(3))
+                        sawCancellation.withLock { $0 = Task.isCancelled }
+                        return .success
+                    }
+                }
+            },
+            configure: { $0.controlTimeout = .milliseconds(100) })
+        defer { Task { await server.stop() } }
+        let answers = try await Self.exchange(client, Self.write(1, "GGIO1$CO$SPCSO3", "Oper", Self.command(true)), expecting: 2)
+        #expect(try Self.addCause(answers[1]) == 16)
+        for _ in 0..<100 where sawCancellation.withLock({ $0 }) == nil { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(sawCancellation.withLock { $0 } == true)
+    }
+
     @Test("time-activated operate: answered at once, executed at operTm with a CommandTermination; a Cancel before aborts it")
     func timeActivated() async throws {
         let node = LogicalNodeSpec(

@@ -294,31 +294,55 @@ final class ControlService: Sendable {
     }
 
     /// Awaits `work` (and any `.waiting` it answers in turn) within `timeout`; past it the command fails
-    /// with time-limit-over, and a handler still running then is left to finish on its own.
+    /// with time-limit-over and the handler's task is cancelled: whatever it has not done yet (a queued
+    /// field write) must not happen after the client was told the command failed.
     private func awaitResult(_ work: @escaping @Sendable () async -> ControlResult, timeout: Duration, _ finish: @escaping @Sendable (ControlResult) -> Void) {
         let decision = Decision()
         let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
         let timer = timerLoop.withLock { $0 }?.scheduleTask(in: .nanoseconds(nanoseconds)) {
-            if decision.claim() { finish(.failure(.timeLimitOver)) }
-        }
-        Task {
-            var result = await work()
-            while case .waiting(let more) = result { result = await more() }
             if decision.claim() {
-                timer?.cancel()
-                finish(result)
+                finish(.failure(.timeLimitOver))
+                decision.cancelWork()
             }
         }
+        decision.started(
+            Task {
+                var result = await work()
+                while case .waiting(let more) = result, !Task.isCancelled { result = await more() }
+                if decision.claim() {
+                    timer?.cancel()
+                    finish(result)
+                }
+            })
     }
 
-    /// Lets exactly one of the handler and the timeout decide a command's outcome.
+    /// Lets exactly one of the handler and the timeout decide a command's outcome, and lets the timeout
+    /// cancel the handler's task (even one that has not been handed over yet).
     private final class Decision: Sendable {
         private let taken = Mutex(false)
+        private let work = Mutex<(task: Task<Void, Never>?, cancelled: Bool)>((nil, false))
+
         func claim() -> Bool {
             taken.withLock { taken in
                 defer { taken = true }
                 return !taken
             }
+        }
+
+        func started(_ task: Task<Void, Never>) {
+            let cancelled = work.withLock { work in
+                work.task = task
+                return work.cancelled
+            }
+            if cancelled { task.cancel() }
+        }
+
+        func cancelWork() {
+            let task = work.withLock { work in
+                work.cancelled = true
+                return work.task
+            }
+            task?.cancel()
         }
     }
 
