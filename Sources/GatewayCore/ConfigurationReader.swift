@@ -6,6 +6,16 @@ import Yams
 public struct ConfigurationReader {
     private var errors: [ConfigurationError] = []
     private var file = ""
+    /// The files that include this one, outermost first (to refuse include cycles).
+    private var includers: [String] = []
+
+    /// The largest configuration file read (bytes).
+    public static let maximumFileSize = 128 << 20
+    /// How deep includes may nest.
+    public static let maximumIncludeDepth = 8
+    /// The most YAML nodes a file may stand for once its aliases are expanded (a few aliases that repeat
+    /// each other can stand for billions).
+    public static let maximumExpandedNodes = 5_000_000
 
     public init() {}
 
@@ -32,12 +42,40 @@ public struct ConfigurationReader {
     private mutating func read(file path: String, includedFrom: (String, Int)?) -> GatewayConfiguration {
         var configuration = GatewayConfiguration(file: path)
         file = path
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
+        guard size <= Self.maximumFileSize else {
+            errors.append(
+                ConfigurationError(
+                    file: includedFrom?.0 ?? path, line: includedFrom?.1 ?? 0,
+                    "\(path) is \(size >> 20) MiB; a configuration may have at most \(Self.maximumFileSize >> 20) MiB"))
+            return configuration
+        }
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             errors.append(ConfigurationError(file: includedFrom?.0 ?? path, line: includedFrom?.1 ?? 0, "cannot read \(path)"))
             return configuration
         }
         read(text, into: &configuration, folder: URL(fileURLWithPath: path).deletingLastPathComponent().path)
         return configuration
+    }
+
+    /// The number of nodes `node` stands for with its aliases expanded, counted up to just past `limit`.
+    static func expandedSize(of node: Node, limit: Int) -> Int {
+        var count = 0
+        var stack = [node]
+        while let next = stack.popLast() {
+            count += 1
+            if count > limit { return count }
+            switch next {
+            case .scalar, .alias: break
+            case .mapping(let mapping):
+                for (key, value) in mapping {
+                    stack.append(key)
+                    stack.append(value)
+                }
+            case .sequence(let sequence): stack.append(contentsOf: sequence)
+            }
+        }
+        return count
     }
 
     private mutating func read(_ text: String, into configuration: inout GatewayConfiguration, folder: String) {
@@ -49,6 +87,9 @@ public struct ConfigurationReader {
             return fail(Self.line(of: error), "not valid YAML: \(Self.describe(error))")
         } catch {
             return fail(1, "not valid YAML: \(error)")
+        }
+        guard Self.expandedSize(of: root, limit: Self.maximumExpandedNodes) <= Self.maximumExpandedNodes else {
+            return fail(1, "the file stands for more than \(Self.maximumExpandedNodes) YAML nodes once its aliases (*name) are expanded")
         }
         guard let top = mapping(root, "the configuration") else { return }
         for (key, value) in top {
@@ -89,8 +130,20 @@ public struct ConfigurationReader {
             case "include":
                 for item in sequence(value, "include") {
                     guard let name = string(item, "include") else { continue }
+                    let path = resolve(name, folder)
+                    let chain = includers + [file]
+                    let canonical = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
+                    if chain.contains(where: { URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path == canonical }) {
+                        fail(line(item), "include cycle: \((chain + [path]).joined(separator: " includes "))")
+                        continue
+                    }
+                    guard chain.count < Self.maximumIncludeDepth else {
+                        fail(line(item), "includes nest deeper than \(Self.maximumIncludeDepth) files")
+                        continue
+                    }
                     var nested = ConfigurationReader()
-                    let included = nested.read(file: resolve(name, folder), includedFrom: (file, line(item)))
+                    nested.includers = chain
+                    let included = nested.read(file: path, includedFrom: (file, line(item)))
                     errors += nested.errors
                     configuration.modbusDevices += included.modbusDevices
                     configuration.points += included.points

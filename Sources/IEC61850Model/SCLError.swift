@@ -13,6 +13,8 @@ public struct SCLError: Error, Equatable, Sendable, CustomStringConvertible {
         case invalidValue = 405
         /// A type refers to itself.
         case recursiveType = 406
+        /// The model would be larger than a server serves (an array `count`, or the whole model).
+        case tooLarge = 407
     }
 
     public var kind: Kind

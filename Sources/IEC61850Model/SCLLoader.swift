@@ -47,11 +47,54 @@ struct SCLContext {
     var daTypes: [String: XMLElementNode] = [:]
     var enumTypes: [String: [String: Int64]] = [:]
     private var doTypeCache: [String: DataObjectSpec] = [:]
+    /// Basic attributes so far, arrays expanded.
+    private var leaves = 0
     /// Every FCDA read, with its element, to check against the built model.
     private var dataSetMembers: [(DataSetMember, XMLElementNode)] = []
 
+    /// The most elements an array (`count`) may have.
+    static let maximumArrayCount = 10_000
+    /// The most basic attributes a model may have, arrays expanded (100,000 points are about 1.5 million).
+    static let maximumLeaves = 20_000_000
+
     init(file: String) {
         self.file = file
+    }
+
+    /// An array's `count` attribute: absent is 0 (no array); otherwise 0…``maximumArrayCount``.
+    func count(of node: XMLElementNode) throws(SCLError) -> Int {
+        guard let text = node["count"] else { return 0 }
+        guard let count = Int(text), (0...Self.maximumArrayCount).contains(count) else {
+            throw error(
+                Int(text) == nil ? .invalidValue : .tooLarge, node, "count '\(text)' is not a number from 0 to \(Self.maximumArrayCount)")
+        }
+        return count
+    }
+
+    /// The basic attributes a data object stands for, its arrays expanded; counting stops past `limit`.
+    static func leaves(of object: DataObjectSpec, limit: Int) -> Int {
+        var total = 0
+        for child in object.children {
+            switch child {
+            case .object(let sub): total += leaves(of: sub, limit: limit)
+            case .attribute(let attribute): total += leaves(of: attribute, limit: limit)
+            }
+            if total > limit { return total }
+        }
+        return total.multipliedReportingOverflow(by: max(1, object.count)).overflow ? limit + 1 : total * max(1, object.count)
+    }
+
+    static func leaves(of attribute: DataAttributeSpec, limit: Int) -> Int {
+        var total = 0
+        switch attribute.kind {
+        case .basic: total = 1
+        case .constructed(let components):
+            for component in components {
+                total += leaves(of: component, limit: limit)
+                if total > limit { return total }
+            }
+        }
+        return total.multipliedReportingOverflow(by: max(1, attribute.count)).overflow ? limit + 1 : total * max(1, attribute.count)
     }
 
     func error(_ kind: SCLError.Kind, _ node: XMLElementNode, _ message: String) -> SCLError {
@@ -131,7 +174,11 @@ struct SCLContext {
         var objects: [DataObjectSpec] = []
         for object in type.children(named: "DO") {
             var spec = try dataObject(typeID: try required(object, "type"), name: try required(object, "name"), at: object, depth: 0)
-            spec.count = Int(object["count"] ?? "0") ?? 0
+            spec.count = try count(of: object)
+            leaves += Self.leaves(of: spec, limit: Self.maximumLeaves)
+            guard leaves <= Self.maximumLeaves else {
+                throw error(.tooLarge, object, "the model would have more than \(Self.maximumLeaves) attributes (arrays expanded)")
+            }
             objects.append(spec)
         }
         var spec = LogicalNodeSpec(prefix: node["prefix"] ?? "", lnClass: lnClass, inst: node["inst"] ?? "", lnType: lnType, dataObjects: objects)
@@ -148,8 +195,12 @@ struct SCLContext {
             case "LogControl": spec.logControls.append(try logControl(child))
             case "Log": spec.logs.append(LogDefinition(name: child["name"] ?? ""))
             case "SettingControl":
-                guard let count = Int(try required(child, "numOfSGs")) else { throw error(.invalidValue, child, "numOfSGs is not an integer") }
-                spec.settingControl = SettingControlDefinition(numberOfSettingGroups: count, activeSettingGroup: Int(child["actSG"] ?? "1") ?? 1)
+                guard let count = Int(try required(child, "numOfSGs")), (1...255).contains(count) else {
+                    throw error(.invalidValue, child, "numOfSGs is not a number from 1 to 255")
+                }
+                let active = Int(child["actSG"] ?? "1") ?? 1
+                guard (1...count).contains(active) else { throw error(.invalidValue, child, "actSG \(active) is not a group from 1 to \(count)") }
+                spec.settingControl = SettingControlDefinition(numberOfSettingGroups: count, activeSettingGroup: active)
             default: continue
             }
         }
@@ -169,7 +220,7 @@ struct SCLContext {
             switch child.name {
             case "SDO":
                 var sub = try dataObject(typeID: try required(child, "type"), name: try required(child, "name"), at: child, depth: depth + 1)
-                sub.count = Int(child["count"] ?? "0") ?? 0
+                sub.count = try count(of: child)
                 children.append(.object(sub))
             case "DA":
                 guard let fc = FunctionalConstraint(rawValue: try required(child, "fc")) else {
@@ -193,7 +244,7 @@ struct SCLContext {
         guard depth < 12 else { throw error(.recursiveType, node, "DAType nests too deep (a type refers to itself?)") }
         let name = try required(node, "name")
         let bType = try required(node, "bType")
-        let count = Int(node["count"] ?? "0") ?? 0
+        let count = try count(of: node)
         if bType == "Struct" {
             let typeID = try required(node, "type")
             guard let type = daTypes[typeID] else { throw error(.unresolvedReference, node, "DAType '\(typeID)' is not defined") }

@@ -68,7 +68,9 @@ struct SCLValueParser {
         if let number = UInt64(text) { return number }
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) ?? ISO8601DateFormatter().date(from: text), date.timeIntervalSince1970 >= 0 {
+        if let date = formatter.date(from: text) ?? ISO8601DateFormatter().date(from: text), date.timeIntervalSince1970 >= 0,
+            date.timeIntervalSince1970 < Double(UInt32.max)
+        {
             return UInt64((date.timeIntervalSince1970 * 1000).rounded())
         }
         return nil

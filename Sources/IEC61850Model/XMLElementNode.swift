@@ -49,6 +49,7 @@ struct XMLParseFailure: Error {
 
 /// SAX delegate that builds the element tree.
 private final class TreeBuilder: NSObject, XMLParserDelegate {
+    static let maximumDepth = 256
     var root: XMLElementNode?
     var firstError: XMLParseFailure?
     private var stack: [XMLElementNode] = []
@@ -79,6 +80,15 @@ private final class TreeBuilder: NSObject, XMLParserDelegate {
         _ parser: XMLParser, didStartElement elementName: String, namespaceURI: String?, qualifiedName qName: String?,
         attributes attributeDict: [String: String] = [:]
     ) {
+        // SCL nests about 15 deep; thousands of levels would only exhaust the stack (building, walking
+        // and freeing the tree are recursive).
+        guard stack.count < Self.maximumDepth else {
+            if firstError == nil {
+                firstError = XMLParseFailure(line: parser.lineNumber, message: "elements nested deeper than \(Self.maximumDepth) levels")
+            }
+            parser.abortParsing()
+            return
+        }
         let node = XMLElementNode(name: elementName, attributes: attributeDict, line: parser.lineNumber)
         if let parent = stack.last { parent.children.append(node) } else { root = node }
         stack.append(node)

@@ -1,0 +1,89 @@
+import Foundation
+import Testing
+
+@testable import IEC61850Model
+
+@Suite("SCL files that would exhaust a naive loader")
+struct HostileSCLTests {
+    func load(_ text: String) throws(SCLError) -> IedModel {
+        try SCLLoader().load(data: Data(text.utf8), fileName: "hostile.icd")
+    }
+
+    /// One LN0 whose Mod has a DA `arr` described by `daAttributes` (for example `count="…"`).
+    static func document(daAttributes: String, doCount: String = "") -> String {
+        """
+        <SCL xmlns="http://www.iec.ch/61850/2003/SCL">
+          <IED name="X"><AccessPoint name="AP"><Server><LDevice inst="LD">
+            <LN0 lnClass="LLN0" inst="" lnType="LLN0T"/>
+          </LDevice></Server></AccessPoint></IED>
+          <DataTypeTemplates>
+            <LNodeType id="LLN0T" lnClass="LLN0"><DO name="Mod" type="ENCT" \(doCount)/></LNodeType>
+            <DOType id="ENCT" cdc="ENC"><DA name="arr" bType="Struct" type="S" fc="ST" \(daAttributes)/></DOType>
+            <DAType id="S"><BDA name="v" bType="INT32" count="10000"/><BDA name="w" bType="INT32"/></DAType>
+          </DataTypeTemplates>
+        </SCL>
+        """
+    }
+
+    @Test("an array count past the limit, negative or not a number is an error naming the line, not a billion slots", arguments: ["1000000000", "-5", "lots"])
+    func hugeCount(count: String) {
+        #expect(throws: SCLError.self) { try load(Self.document(daAttributes: "count=\"\(count)\"")) }
+        do {
+            _ = try load(Self.document(daAttributes: "count=\"\(count)\""))
+        } catch {
+            #expect(error.line == 7)
+            #expect(error.message.contains("count '\(count)'"))
+        }
+    }
+
+    @Test("arrays within arrays that multiply past the model limit are refused before anything is built")
+    func multiplied() {
+        // 10,000 structures of 10,001 attributes each, in 10,000 data objects: far past 20 million.
+        let text = Self.document(daAttributes: "count=\"10000\"", doCount: "count=\"10000\"")
+        let started = ContinuousClock.now
+        #expect(throws: SCLError.self) { try load(text) }
+        do { _ = try load(text) } catch { #expect(error.kind == .tooLarge) }
+        #expect(ContinuousClock.now - started < .seconds(5))
+    }
+
+    @Test("entities that expand each other (a billion laughs) are refused by the parser")
+    func entityExpansion() {
+        var entities = "<!ENTITY a0 \"aaaaaaaaaa\">"
+        for level in 1...9 { entities += "<!ENTITY a\(level) \"" + String(repeating: "&a\(level - 1);", count: 10) + "\">" }
+        let text = """
+            <?xml version="1.0"?>
+            <!DOCTYPE SCL [\(entities)]>
+            <SCL xmlns="http://www.iec.ch/61850/2003/SCL"><IED name="&a9;"/></SCL>
+            """
+        let started = ContinuousClock.now
+        #expect(throws: SCLError.self) { try load(text) }
+        #expect(ContinuousClock.now - started < .seconds(10))
+    }
+
+    @Test("an external entity is not read (no local file leaks into the model)")
+    func externalEntity() throws {
+        let secret = FileManager.default.temporaryDirectory.appendingPathComponent("secret-\(getpid()).txt")
+        try "TOPSECRET".write(to: secret, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: secret) }
+        let text = """
+            <?xml version="1.0"?>
+            <!DOCTYPE SCL [<!ENTITY leak SYSTEM "file://\(secret.path)">]>
+            <SCL xmlns="http://www.iec.ch/61850/2003/SCL">
+              <IED name="X&leak;"><AccessPoint name="AP"><Server><LDevice inst="LD">
+                <LN0 lnClass="LLN0" inst="" lnType="LLN0T"/>
+              </LDevice></Server></AccessPoint></IED>
+              <DataTypeTemplates>
+                <LNodeType id="LLN0T" lnClass="LLN0"><DO name="Mod" type="ENCT"/></LNodeType>
+                <DOType id="ENCT" cdc="ENC"><DA name="stVal" bType="INT32" fc="ST"/></DOType>
+              </DataTypeTemplates>
+            </SCL>
+            """
+        if let model = try? load(text) { #expect(!model.name.contains("TOPSECRET")) }
+    }
+
+    @Test("elements nested thousands deep are refused by the parser, not a stack overflow")
+    func deepNesting() {
+        let text = "<SCL>" + String(repeating: "<a>", count: 100_000) + String(repeating: "</a>", count: 100_000) + "</SCL>"
+        #expect(throws: SCLError.self) { try load(text) }
+    }
+}
