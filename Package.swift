@@ -18,6 +18,12 @@ let package = Package(
         .executable(name: "modbus-simulator", targets: ["ModbusSimulatorTool"]),
         .executable(name: "fuzz-framing", targets: ["FuzzFraming"]),
         .executable(name: "fuzz-mms", targets: ["FuzzMMS"]),
+        .executable(name: "fuzz-sessions", targets: ["FuzzSessions"]),
+        .executable(name: "fuzz-mqtt-payload", targets: ["FuzzMQTTPayload"]),
+        .executable(name: "fuzz-modbus", targets: ["FuzzModbus"]),
+        .executable(name: "fuzz-configuration", targets: ["FuzzConfiguration"]),
+        .executable(name: "fuzz-scl", targets: ["FuzzSCL"]),
+        .executable(name: "fuzz-log-values", targets: ["FuzzLogValues"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
@@ -81,11 +87,18 @@ let package = Package(
             name: "example-write-handler", dependencies: ["IEC61850Server", "IEC61850Model", logging, lifecycle], path: "Sources/Examples/WriteHandler"),
         // Read-load benchmark against our server and libIEC61850's, side by side (run on demand).
         .executableTarget(
-            name: "Bench", dependencies: ["BERCodec", "MMS", "IEC61850Server", "IEC61850Model", "GatewayCore", "MQTTAdapter", "EventLog", logging, nio], path: "Sources/Bench"),
+            name: "Bench", dependencies: ["BERCodec", "MMS", "IEC61850Server", "IEC61850Model", "GatewayCore", "MQTTAdapter", "EventLog", logging, nio],
+            path: "Sources/Bench"),
         // libFuzzer targets: build one at a time with --sanitize=fuzzer --product NAME.
         // Without -DFUZZING they are replay tools: `fuzz-mms FILE…` runs each file through the target.
         .executableTarget(name: "FuzzFraming", dependencies: ["IEC61850Server"], path: "Sources/Fuzz/Framing"),
         .executableTarget(name: "FuzzMMS", dependencies: ["IEC61850Server"], path: "Sources/Fuzz/MMS"),
+        .executableTarget(name: "FuzzSessions", dependencies: ["IEC61850Server"], path: "Sources/Fuzz/Sessions"),
+        .executableTarget(name: "FuzzMQTTPayload", dependencies: ["MQTTAdapter", "GatewayCore", "IEC61850Model"], path: "Sources/Fuzz/MQTTPayload"),
+        .executableTarget(name: "FuzzModbus", dependencies: ["ModbusAdapter", "GatewayCore"], path: "Sources/Fuzz/Modbus"),
+        .executableTarget(name: "FuzzConfiguration", dependencies: ["GatewayCore"], path: "Sources/Fuzz/Configuration"),
+        .executableTarget(name: "FuzzSCL", dependencies: ["IEC61850Model", "IEC61850Server"], path: "Sources/Fuzz/SCL"),
+        .executableTarget(name: "FuzzLogValues", dependencies: ["EventLog", "IEC61850Server"], path: "Sources/Fuzz/LogValues"),
         // Hex helpers and the captured vectors, shared by the test targets.
         .target(name: "TestSupport", dependencies: [nio], path: "Tests/TestSupport"),
         .testTarget(name: "BERCodecTests", dependencies: ["BERCodec", "TestSupport", nio]),

@@ -2,9 +2,11 @@ import IEC61850Server
 
 /// How an entry's values are kept in one column: for each value, the reference's length (2 octets) and
 /// UTF-8, the reason code (1 octet), and the MMS Data's length (4 octets) and octets. One row per entry
-/// keeps inserts and trims cheap at thousands of entries a second.
-enum LogValueCoding {
-    static func encode(_ values: [LogEntry.Value]) -> [UInt8] {
+/// keeps inserts and trims cheap at thousands of entries a second. Public for the fuzz target that feeds
+/// it columns a foreign database could hold.
+public enum LogValueCoding {
+    /// The column for `values`.
+    public static func encode(_ values: [LogEntry.Value]) -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(values.reduce(0) { $0 + 7 + $1.reference.utf8.count + $1.data.count })
         for value in values {
@@ -18,7 +20,7 @@ enum LogValueCoding {
     }
 
     /// The values of a column; a truncated or damaged column yields the values before the damage.
-    static func decode(_ bytes: [UInt8]) -> [LogEntry.Value] {
+    public static func decode(_ bytes: [UInt8]) -> [LogEntry.Value] {
         var values: [LogEntry.Value] = []
         var index = 0
         while index + 2 <= bytes.count {

@@ -116,6 +116,14 @@ public struct GatewayConfiguration: Sendable {
         public var timePath: String?
         public var qualityPath: String?
         public var qos = 1
+
+        public init(topic: String, valuePath: String? = nil, timePath: String? = nil, qualityPath: String? = nil, qos: Int = 1) {
+            self.topic = topic
+            self.valuePath = valuePath
+            self.timePath = timePath
+            self.qualityPath = qualityPath
+            self.qos = qos
+        }
     }
 
     /// An MQTT command topic; the command is done when a response with its request id arrives.

@@ -44,6 +44,22 @@ public final class IedServer: Sendable {
         self.backend = MMSServiceBackend(model: model, configuration: configuration, logger: logger)
     }
 
+    /// A server whose reporting runs on `monotonicNanoseconds` instead of the system's clock (UTC follows
+    /// it from 2023-11-14), for tests and fuzzing that drive time themselves.
+    @_spi(Testing)
+    public init(model: IedModel, configuration: IedServerConfiguration = IedServerConfiguration(), monotonicNanoseconds: @escaping @Sendable () -> UInt64) {
+        self.model = model
+        self.configuration = configuration
+        let logger = Logger(label: "iec61850.server", factory: { _ in SwiftLogNoOpLogHandler() })
+        self.logger = logger
+        self.backend = MMSServiceBackend(
+            model: model, configuration: configuration, logger: logger,
+            clock: {
+                let now = monotonicNanoseconds()
+                return ReportTime(monotonicNanoseconds: now, utcMilliseconds: 1_700_000_000_000 + now / 1_000_000)
+            })
+    }
+
     /// Whether the server is listening.
     public var isRunning: Bool { running.withLock { $0 != nil } }
 

@@ -68,6 +68,12 @@ extension MMSServiceBackend {
 
 /// Encodes ReadJournal responses (PROTOCOL.md §7).
 enum JournalEncoder {
+    /// Whether `data` is exactly one well-formed BER element.
+    static func isOneElement(_ data: [UInt8]) -> Bool {
+        var reader = BERReader(ByteBuffer(bytes: data))
+        return (try? reader.readElement()) != nil && reader.isAtEnd
+    }
+
     /// The ReadJournal-Response (`BF 41`) with as many of `entries` as fit in `maximumPDUSize`, and
     /// moreFollows when some did not fit or `more` says the storage holds more.
     static func writeResponse(_ entries: [LogEntry], more: Bool, maximumPDUSize: Int, into buffer: inout ByteBuffer) {
@@ -100,7 +106,8 @@ enum JournalEncoder {
                 ReadJournalRequest.writeTimeOfDay(.context(0), millisecondsSinceEpoch: entry.time.millisecondsSinceEpoch, into: &content)
                 content.writeBERElement(.contextConstructed(2)) { data in
                     data.writeBERElement(.contextConstructed(1)) { variables in
-                        for value in entry.values {
+                        // A storage someone else wrote may hold anything: only well-formed MMS Data goes out.
+                        for value in entry.values where isOneElement(value.data) {
                             variables.writeBERElement(.sequence) { variable in
                                 variable.writeBERString(.context(0), value.reference)
                                 variable.writeBERElement(.contextConstructed(1)) { $0.writeBytes(value.data) }

@@ -45,7 +45,8 @@ final class MMSServiceBackend: Sendable {
         ServicesSupported.conclude,
     ])
 
-    init(model: IedModel, configuration: IedServerConfiguration, logger: Logger) {
+    /// - Parameter clock: the reporting engine's time (a test or fuzzing clock; the system's by default).
+    init(model: IedModel, configuration: IedServerConfiguration, logger: Logger, clock: (@Sendable () -> ReportTime)? = nil) {
         self.model = model
         throttle = Mutex(AuthenticationThrottle(policy: configuration.authenticationLockout))
         let layout = ReportControlLayout(model: model)
@@ -65,7 +66,7 @@ final class MMSServiceBackend: Sendable {
         self.logStorage = logStorage
         let reporting = ReportingEngine(
             model: model, layout: layout, logLayout: logLayout, logStorage: logStorage, store: store, dataSets: dataSets,
-            limits: configuration.controlBlockLimits, logger: logger)
+            limits: configuration.controlBlockLimits, logger: logger, clock: clock ?? ReportingEngine.systemTime)
         self.reporting = reporting
         self.control = ControlService(
             model: model, namespace: namespace, store: store, reporting: reporting, timeout: configuration.controlTimeout,

@@ -1,0 +1,29 @@
+// libFuzzer target: build with
+//   swift build -c release --sanitize=fuzzer -Xswiftc -DFUZZING --product fuzz-configuration
+// Without FUZZING this is a replay tool: `fuzz-configuration FILE…` runs each file through the target.
+import Foundation
+import GatewayCore
+
+/// The input as a gateway configuration (YAML, any bytes); one that reads is built into a model from
+/// its points, as `run` does without an SCL file.
+func fuzzConfiguration(_ data: [UInt8]) {
+    guard data.count < 200_000 else { return }
+    let text = String(decoding: data, as: UTF8.self)
+    guard let configuration = try? ConfigurationReader.parse(text, file: "/nonexistent/fuzz.yaml") else { return }
+    _ = try? ModelFromPoints.build(configuration)
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    fuzzConfiguration(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
+    return 0
+}
+
+#if !FUZZING
+    @main
+    struct Replay {
+        static func main() {
+            for path in CommandLine.arguments.dropFirst() { FileManager.default.contents(atPath: path).map { fuzzConfiguration(Array($0)) } }
+        }
+    }
+#endif

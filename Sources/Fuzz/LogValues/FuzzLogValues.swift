@@ -1,0 +1,29 @@
+// libFuzzer target: build with
+//   swift build -c release --sanitize=fuzzer -Xswiftc -DFUZZING --product fuzz-log-values
+// Without FUZZING this is a replay tool: `fuzz-log-values FILE…` runs each file through the target.
+import EventLog
+import Foundation
+@_spi(Testing) import IEC61850Server
+
+/// The input as the values column of a log entry in a database someone else wrote: decoded as the
+/// storage does, then encoded into a ReadJournal response as the server would send it.
+func fuzzLogValues(_ data: [UInt8]) {
+    let values = LogValueCoding.decode(data)
+    FuzzTargets.journal(values)
+    _ = LogValueCoding.encode(values)
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
+    fuzzLogValues(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
+    return 0
+}
+
+#if !FUZZING
+    @main
+    struct Replay {
+        static func main() {
+            for path in CommandLine.arguments.dropFirst() { FileManager.default.contents(atPath: path).map { fuzzLogValues(Array($0)) } }
+        }
+    }
+#endif
