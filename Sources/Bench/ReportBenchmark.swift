@@ -119,6 +119,19 @@ enum ReportBenchmark {
         return (Int(try fields[2].unsignedValue()), try value.integerValue())
     }
 
+    /// The SqNum of an InformationReport whose OptFlds ask for the sequence number only, or nil.
+    static func sequence(in frame: [UInt8]) throws -> Int? {
+        let pdu = try LoadClient.mmsPDU(of: frame)
+        guard pdu.tag == .contextConstructed(3) else { return nil }
+        var unconfirmed = pdu.children
+        var report = try unconfirmed.readElement(.contextConstructed(0)).children
+        _ = try report.readElement()  // RPT
+        var results = try report.readElement(.contextConstructed(0)).children
+        let fields = try results.readAll()
+        guard fields.count >= 3 else { return nil }
+        return Int(try fields[2].unsignedValue())
+    }
+
     private static func expectSuccess(_ client: LoadClient, _ request: [UInt8], what: String) throws {
         try client.send(request)
         let pdu = try LoadClient.mmsPDU(of: client.receiveFrame())

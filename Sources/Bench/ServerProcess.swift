@@ -15,7 +15,12 @@ final class ServerProcess {
 
     /// - Parameter interactive: the server takes commands on standard input and answers each with a line
     ///   (`example-console-server`, `libiec61850_server.py --stdin-updates`).
-    init(name: String, executable: String, arguments: [String], port: Int, interactive: Bool = false) throws {
+    /// How to tell that the process is ready: an MMS association, or only a TCP connection (a Modbus device).
+    enum Probe {
+        case mms, tcp
+    }
+
+    init(name: String, executable: String, arguments: [String], port: Int, interactive: Bool = false, probe: Probe = .mms) throws {
         self.name = name
         self.port = port
         process = Process()
@@ -35,7 +40,7 @@ final class ServerProcess {
         process.environment = environment
         try process.run()
         let deadline = Date().addingTimeInterval(30)
-        while (try? LoadClient(port: port)) == nil {
+        while !(probe == .mms ? (try? LoadClient(port: port)) != nil : Self.accepts(port: port)) {
             guard process.isRunning, Date() < deadline else {
                 stop()
                 throw BenchError("\(name) did not accept connections on port \(port)")
@@ -87,6 +92,32 @@ final class ServerProcess {
     }
 
     deinit { stop() }
+
+    /// Resident memory (VmRSS) now, in KiB.
+    var residentKiB: Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(process.processIdentifier)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+        else { return 0 }
+        return Int(line.split(separator: " ").dropFirst().first ?? "0") ?? 0
+    }
+
+    /// File descriptors open now.
+    var openDescriptors: Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(process.processIdentifier)/fd").count) ?? 0
+    }
+
+    /// Whether something accepts TCP connections on 127.0.0.1:`port`.
+    static func accepts(port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        } == 0
+    }
 
     static func freePort() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -17,6 +17,10 @@
 //                                                 (the same, plus ours logging 10,000 entries/s to SQLite)
 //   .build/release/iec61850-bench --journal [--entries 1000] [--repeat 50] [--log-load 5000]
 //                                                 (ReadJournal of N entries while the server logs)
+//   .build/release/iec61850-bench --soak [--clients 100] [--seconds 600]
+//                                                 (associations coming and going with reads and
+//                                                  reports while the gateway polls and logs: memory,
+//                                                  descriptors, lost reports)
 //
 // Our server: .build/release/iec61850-gateway serving mappings/demo/demo.icd.
 // libIEC61850 1.6.1: Benchmarks/libiec61850_server.py (pyiec61850-ng) serving the same LNs.
@@ -248,6 +252,21 @@ if arguments.contains("--reports") {
         server.stop()
     }
     removeDatabase(logDatabase)
+    exit(0)
+}
+
+if arguments.contains("--soak") {
+    let clients = option("--clients", 100)
+    let duration = value(of: "--seconds").flatMap { Double($0) } ?? 600
+    let result = try SoakBenchmark.run(
+        gateway: gateway, simulator: "\(root)/.build/release/modbus-simulator", root: root, clients: clients, seconds: duration)
+    print("Soak: \(clients) associations connecting, reading, enabling URCBs and closing for \(Int(duration)) s, while the gateway polls and logs")
+    print("visits \(result.cycles)  reads \(result.reads)  visits with a URCB \(result.enabled)  reports \(result.reports)  lost (SqNum gaps) \(result.gaps)")
+    print("failures: " + (result.failures.isEmpty ? "none" : result.failures.map { "\($0.key) \($0.value)" }.sorted().joined(separator: ", ")))
+    print("    s    RSS MiB   open fds")
+    for sample in result.samples {
+        print(format(sample.seconds).leftPadded(5) + format(Double(sample.residentKiB) / 1024).leftPadded(11) + "\(sample.descriptors)".leftPadded(11))
+    }
     exit(0)
 }
 
