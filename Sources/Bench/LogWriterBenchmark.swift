@@ -3,11 +3,12 @@ import Foundation
 import IEC61850Model
 import IEC61850Server
 
-/// Appends log entries at a steady rate (or as fast as it can) and prints, after each flush, the newest
-/// entry identifier known to be committed: `committed N`. The kill test stops it with SIGKILL and then
-/// checks the file; run alone it reports the sustained rate and flush latency.
+/// Appends log entries at a steady rate (or as fast as it can), with a command event (detail `RUN:k`)
+/// for each batch, and prints, after each flush, the newest entry identifier and the last event known to
+/// be committed: `committed N events K`. The kill test stops it with SIGKILL (again and again on the
+/// same file) and then checks the file; run alone it reports the sustained rate.
 enum LogWriterBenchmark {
-    static func run(path: String, rate: Int?, seconds: Double, maximumEntries: Int) throws {
+    static func run(path: String, rate: Int?, seconds: Double, maximumEntries: Int, label: String = "0") throws {
         let storage = try SQLiteLogStorage(path: path, maximumEntries: maximumEntries)
         let values = [
             LogEntry.Value(reference: "DEMOGenericIO/GGIO1$ST$Ind1$stVal", data: [0x83, 0x01, 0xFF], reasonCode: 0x40),
@@ -15,11 +16,17 @@ enum LogWriterBenchmark {
         ]
         let start = DispatchTime.now().uptimeNanoseconds
         var appended = 0
+        var events = 0
         while Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 < seconds {
             let batch = rate.map { max(1, $0 / 100) } ?? 1_000
             var newest: UInt64 = 0
             for _ in 0..<batch { newest = storage.append(log: "DEMOGenericIO/LLN0$EventLog", time: .now(), values: values) }
             appended += batch
+            events += 1
+            storage.record(
+                GatewayEvent(
+                    timeMilliseconds: currentMilliseconds(), kind: .command, reference: "GenericIO/GGIO1.SPCSO1", value: "true",
+                    controlNumber: events % 256, result: "success", detail: "\(label):\(events)"))
             if let rate {
                 let due = start + UInt64(Double(appended) / Double(rate) * 1e9)
                 let now = DispatchTime.now().uptimeNanoseconds
@@ -27,7 +34,8 @@ enum LogWriterBenchmark {
             }
             if appended % 10_000 < batch {
                 try storage.flush()
-                FileHandle.standardOutput.write(Data("committed \(newest)\n".utf8))  // unbuffered: the kill test reads it
+                // Unbuffered: the kill test reads it.
+                FileHandle.standardOutput.write(Data("committed \(newest) events \(events)\n".utf8))
             }
         }
         try storage.flush()

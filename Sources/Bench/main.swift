@@ -11,8 +11,9 @@
 //                                                 (MQTT publish → report at the client, through the gateway)
 //   .build/release/iec61850-bench --controls [--commands 2000]
 //                                                 (control round trips, both servers)
-//   .build/release/iec61850-bench --log-writer FILE [--rate 10000] [--seconds 60] [--max-entries N]
-//                                                 (SQLite log storage: sustained appends, committed ids)
+//   .build/release/iec61850-bench --log-writer FILE [--rate 10000] [--seconds 60] [--max-entries N] [--label RUN]
+//                                                 (SQLite log storage: sustained appends and events,
+//                                                  committed ids)
 //   .build/release/iec61850-bench --reports --log-load 10000
 //                                                 (the same, plus ours logging 10,000 entries/s to SQLite)
 //   .build/release/iec61850-bench --journal [--entries 1000] [--repeat 50] [--log-load 5000]
@@ -191,7 +192,7 @@ func format(_ value: Double, _ digits: Int = 1) -> String { String(format: "%.\(
 if let path = value(of: "--log-writer") {
     let rate = value(of: "--rate").flatMap { Int($0) }
     let bound = option("--max-entries", 1_000_000)
-    try LogWriterBenchmark.run(path: path, rate: rate, seconds: seconds, maximumEntries: bound)
+    try LogWriterBenchmark.run(path: path, rate: rate, seconds: seconds, maximumEntries: bound, label: value(of: "--label") ?? "0")
     exit(0)
 }
 

@@ -136,18 +136,21 @@ final class AssociationHandler: ChannelInboundHandler {
         if flush { context.flush() }
     }
 
+    /// A client that stops reading would make what it is sent unasked (reports, deferred answers) grow
+    /// without bound: past the limit the association is closed (its URCBs are released; BRCBs keep
+    /// buffering for its return). True when it was closed now.
+    private func closedForNotReading(_ context: ChannelHandlerContext) -> Bool {
+        guard !context.channel.isWritable, let queued = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes),
+            queued > backend.configuration.maximumQueuedReportBytes
+        else { return false }
+        logger.warning("closing: the client does not read what it is sent", metadata: ["queuedBytes": "\(queued)"])
+        context.close(promise: nil)
+        return true
+    }
+
     /// Sends a report (an unconfirmed PDU, segmented to the negotiated size) and flushes at once.
     private func send(_ report: OutgoingReport, context: ChannelHandlerContext) {
-        guard context.channel.isActive, !concluded else { return }
-        // A client that stops reading would make its queued reports grow without bound: past the limit the
-        // association is closed (its URCBs are released; BRCBs keep buffering for its return).
-        if !context.channel.isWritable, let queued = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes),
-            queued > backend.configuration.maximumQueuedReportBytes
-        {
-            logger.warning("closing: the client does not read its reports", metadata: ["queuedBytes": "\(queued)"])
-            context.close(promise: nil)
-            return
-        }
+        guard context.channel.isActive, !concluded, !closedForNotReading(context) else { return }
         for segment in InformationReportEncoder.encode(report, maximumPDUSize: session.maximumPDUSize, allocator: context.channel.allocator) {
             sendPDU(segment, context: context, flush: false)
         }
@@ -228,6 +231,7 @@ final class AssociationHandler: ChannelInboundHandler {
                     return loop.execute {
                         let (handler, context) = target.value
                         handler.outstanding -= 1
+                        guard !handler.closedForNotReading(context) else { return }
                         handler.sendPDU(pdu, context: context, flush: true)
                     }
                 }

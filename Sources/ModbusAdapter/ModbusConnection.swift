@@ -45,6 +45,12 @@ final class ModbusConnection: @unchecked Sendable {
         modbus_set_slave(context, Int32(device.unit))
         let timeout = UInt32(device.timeoutMilliseconds)
         modbus_set_response_timeout(context, timeout / 1000, (timeout % 1000) * 1000)
+        // libmodbus waits the byte timeout (0.5 s by default) between the bytes of an answer, whatever the
+        // response timeout: a device that dribbles its answer a byte at a time would hold the line for far
+        // longer than timeout-ms. A quarter of the timeout (50…500 ms) between bytes still lets a slow
+        // serial line (a byte every 8 ms at 1200 baud) or a TCP answer in two segments through.
+        let gap = min(500, max(50, timeout / 4))
+        modbus_set_byte_timeout(context, 0, gap * 1000)
     }
 
     /// Drops whatever a late or garbled answer left on the line.

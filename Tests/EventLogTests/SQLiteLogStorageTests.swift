@@ -111,50 +111,57 @@ struct SQLiteLogStorageTests {
 
 @Suite("SQLite log storage under a kill -9", .timeLimit(.minutes(1)))
 struct LogStorageKillTests {
-    @Test("a writer killed while logging heavily leaves a file that opens, passes integrity_check and holds every committed entry")
+    @Test(
+        "a writer killed with SIGKILL while logging heavily, three times over on one file: each time the file opens, passes integrity_check and holds every committed entry and event"
+    )
     func killed() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         let bench = root.appendingPathComponent(".build/debug/iec61850-bench")
         try #require(FileManager.default.isExecutableFile(atPath: bench.path), "build first: swift build --build-tests")
         let path = SQLiteLogStorageTests.temporaryPath()
         defer { SQLiteLogStorageTests.remove(path) }
-        let writer = Process()
-        writer.executableURL = bench
-        writer.arguments = ["--log-writer", path, "--seconds", "30"]
-        let output = Pipe()
-        writer.standardOutput = output
-        writer.standardError = FileHandle.nullDevice
-        try writer.run()
-        // Read "committed N" lines until a few batches are in, then kill it mid-stream.
-        var committed: UInt64 = 0
-        var buffer = ""
-        var lines = 0
-        while lines < 5 {
-            let chunk = output.fileHandleForReading.availableData
-            guard !chunk.isEmpty else { break }
-            buffer += String(decoding: chunk, as: UTF8.self)
-            while let newline = buffer.firstIndex(of: "\n") {
-                let line = buffer[..<newline]
-                buffer.removeSubrange(...newline)
-                if line.hasPrefix("committed "), let number = UInt64(line.dropFirst(10)) {
-                    committed = number
-                    lines += 1
+        var committedEntries: UInt64 = 0
+        for run in 1...3 {
+            let writer = Process()
+            writer.executableURL = bench
+            writer.arguments = ["--log-writer", path, "--seconds", "30", "--max-entries", "10000000", "--label", "\(run)"]
+            let output = Pipe()
+            writer.standardOutput = output
+            writer.standardError = FileHandle.nullDevice
+            try writer.run()
+            // Read "committed N events K" lines until a few batches are in, then kill it mid-stream.
+            var committedEvents = 0
+            var buffer = ""
+            var lines = 0
+            while lines < 4 {
+                let chunk = output.fileHandleForReading.availableData
+                guard !chunk.isEmpty else { break }
+                buffer += String(decoding: chunk, as: UTF8.self)
+                while let newline = buffer.firstIndex(of: "\n") {
+                    let words = buffer[..<newline].split(separator: " ")
+                    buffer.removeSubrange(...newline)
+                    if words.count == 4, words[0] == "committed", let entries = UInt64(words[1]), let events = Int(words[3]) {
+                        committedEntries = entries
+                        committedEvents = events
+                        lines += 1
+                    }
                 }
             }
-        }
-        kill(writer.processIdentifier, SIGKILL)
-        writer.waitUntilExit()
-        #expect(committed >= 40_000)
+            kill(writer.processIdentifier, SIGKILL)
+            writer.waitUntilExit()
+            #expect(committedEvents > 0)
 
-        let database = try SQLiteDatabase(path: path)
-        do {
+            let database = try SQLiteDatabase(path: path)
             let check = try database.prepare("PRAGMA integrity_check")
             #expect(try check.step() && check.text(0) == "ok")
+            let newest = try #require(try database.integer("SELECT max(id) FROM log_entries"))
+            let count = try #require(try database.integer("SELECT count(*) FROM log_entries"))
+            #expect(UInt64(newest) >= committedEntries)
+            #expect(count == newest)  // none missing below the newest, across the kills
+            let events = try database.integer("SELECT count(*) FROM events WHERE detail LIKE '\(run):%'") ?? 0
+            let last = try database.integer("SELECT count(*) FROM events WHERE detail = '\(run):\(committedEvents)'") ?? 0
+            #expect(events >= Int64(committedEvents) && last == 1, "run \(run): \(events) events stored, \(committedEvents) reported committed")
         }
-        let newest = try #require(try database.integer("SELECT max(id) FROM log_entries"))
-        let count = try #require(try database.integer("SELECT count(*) FROM log_entries"))
-        #expect(UInt64(newest) >= committed)
-        #expect(count == newest)  // none missing below the newest
     }
 }
 

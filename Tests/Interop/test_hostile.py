@@ -19,7 +19,7 @@ import time
 import pytest
 
 from conftest import REPO, SCL, _free_port, _stop_server
-from rawmms import CONNECT, CONNECTION_REQUEST, RawClient, ber, cpu_seconds, data_frame, open_fds, rss_kib, unsigned
+from rawmms import CONNECT, CONNECTION_REQUEST, RawClient, ber, cpu_seconds, data_frame, open_fds, read_request, rss_kib, unsigned
 
 GATEWAY = os.path.join(REPO, ".build", "debug", "iec61850-gateway")
 # A read that takes longer than this while under attack means the attack is starving the others.
@@ -255,3 +255,137 @@ def test_absurd_control_block_values_are_refused(gateway):
         answer = client.write(domain, item, data)
         assert answer.endswith(expected), f"{item} := {data.hex()}: answered {answer.hex()}, expected ...{expected.hex()}"
     client.close()
+
+
+def test_pipelined_flood_leaves_others_served(gateway):
+    """One client pipelines 20,000 reads and reads none of the answers: the server stops reading from
+    it (its answers wait in its socket), serves another client at its usual pace, and its memory stays
+    bounded."""
+    client = gateway.client()
+    baseline = latencies(client, 20)
+    rss_before = rss_kib(gateway.pid)
+    flooder = gateway.client()
+    flooder.sock.setblocking(False)
+    burst = b"".join(read_request(i + 1, "DEMOMeasurement", "MMXU1$MX$TotW$mag$f") for i in range(20_000))
+    sent = 0
+    deadline = time.monotonic() + 5
+    while sent < len(burst) and time.monotonic() < deadline:
+        try:
+            sent += flooder.sock.send(burst[sent:sent + 65536])
+        except BlockingIOError:
+            time.sleep(0.01)  # the server stopped reading: backpressure
+    during = latencies(client, 40)
+    assert gateway.proc.poll() is None
+    assert p95(during) < max(STARVED, 10 * statistics.median(baseline)), f"p95 {p95(during) * 1e3:.1f} ms while another client floods"
+    assert rss_kib(gateway.pid) - rss_before < 32 * 1024, "memory grew by more than 32 MiB under a pipelined flood"
+    flooder.close()
+    client.close()
+
+
+class FieldDevice:
+    """A Modbus TCP 'device' on loopback that answers every request with `reply(request)`, one byte
+    every `dribble` seconds when set."""
+
+    def __init__(self, reply, dribble: float = 0.0) -> None:
+        import threading
+        self.server = socket.socket()
+        self.server.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.server.bind(("127.0.0.1", 0))
+        self.server.listen(4)
+        self.port = self.server.getsockname()[1]
+        self.reply, self.dribble, self.running = reply, dribble, True
+        self.requests = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        import threading
+        while self.running:
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._connection, args=(conn,), daemon=True).start()
+
+    def _connection(self, conn: socket.socket) -> None:
+        conn.settimeout(0.5)
+        with conn:
+            while self.running:
+                try:
+                    request = conn.recv(260)
+                except socket.timeout:
+                    continue
+                except OSError:
+                    return
+                if not request:
+                    return
+                self.requests += 1
+                answer = self.reply(request)
+                try:
+                    if self.dribble:
+                        for byte in answer:
+                            conn.sendall(bytes([byte]))
+                            time.sleep(self.dribble)
+                    else:
+                        conn.sendall(answer)
+                except OSError:
+                    return
+
+    def stop(self) -> None:
+        self.running = False
+        self.server.close()
+
+
+def valid_coil_answer(request: bytes) -> bytes:
+    """A correct answer to 'read coils' (one coil, value 1), echoing the transaction and unit."""
+    return request[:4] + bytes([0, 4]) + request[6:7] + bytes([1, 1, 1])
+
+
+FAILED_QUALITY = bytes.fromhex("8403034200")  # validity invalid, detail failure
+
+
+@pytest.mark.parametrize("kind", ["garbage", "wrong-function", "dribble"])
+def test_modbus_device_answering_garbage_or_dribbling(tmp_path, kind):
+    """A device that answers random bytes, an answer to another function, or a right answer one byte
+    every 150 ms (past the 300 ms timeout): the point turns invalid with detail failure, the gateway keeps
+    polling and serving, and its memory stays bounded."""
+    replies = {
+        "garbage": lambda request: os.urandom(64),
+        "wrong-function": lambda request: request[:4] + bytes([0, 5]) + request[6:7] + bytes([3, 2, 0, 1]),
+        "dribble": valid_coil_answer,
+    }
+    device = FieldDevice(replies[kind], dribble=0.15 if kind == "dribble" else 0.0)
+    config = tmp_path / "gateway.yaml"
+    config.write_text(f"""
+model: {{scl: {SCL}}}
+modbus:
+  - name: odd
+    tcp: 127.0.0.1:{device.port}
+    timeout-ms: 300
+    retry-ms: 200
+points:
+  - ref: GenericIO/GGIO1.Ind1
+    modbus: {{device: odd, table: coil, address: 1}}
+    poll-ms: 100
+""")
+    g = Gateway("--config", str(config), "--max-associations", "10")
+    try:
+        client = g.client()
+        deadline = time.monotonic() + 10
+        quality = b""
+        while time.monotonic() < deadline:
+            quality = client.read(domain="DEMOGenericIO", item="GGIO1$ST$Ind1$q")
+            if FAILED_QUALITY in quality:
+                break
+            time.sleep(0.2)
+        assert FAILED_QUALITY in quality, f"Ind1.q never turned invalid/failure: {quality.hex()}"
+        polled = device.requests
+        rss_before = rss_kib(g.pid)
+        time.sleep(2)
+        assert device.requests > polled, "the gateway stopped polling the device"
+        assert client.timed_read() < STARVED
+        assert g.proc.poll() is None
+        assert rss_kib(g.pid) - rss_before < 16 * 1024
+        client.close()
+    finally:
+        g.stop()
+        device.stop()
