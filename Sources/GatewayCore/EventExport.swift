@@ -1,5 +1,6 @@
 import EventLog
 import Foundation
+import IEC61850Model
 
 /// The `events` command's output formats: aligned text for people, CSV for spreadsheets, JSON for tools.
 public enum EventExport {
@@ -74,13 +75,9 @@ public enum EventTime {
                 default: nil
                 }
             guard let scale else { return nil }
-            return now >= amount * scale ? now - amount * scale : 0
+            let (span, overflow) = amount.multipliedReportingOverflow(by: scale)
+            return overflow || span > now ? 0 : now - span
         }
-        let formatter = ISO8601DateFormatter()
-        for options: ISO8601DateFormatter.Options in [[.withInternetDateTime, .withFractionalSeconds], [.withInternetDateTime], [.withFullDate]] {
-            formatter.formatOptions = options
-            if let date = formatter.date(from: text) { return UInt64(max(0, date.timeIntervalSince1970 * 1000)) }
-        }
-        return nil
+        return ISO8601Time.milliseconds(text)
     }
 }

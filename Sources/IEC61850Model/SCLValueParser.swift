@@ -66,13 +66,6 @@ struct SCLValueParser {
     /// `2024-05-01T12:00:00Z`, `2024-05-01T12:00:00.250Z` or a plain number of milliseconds.
     static func milliseconds(fromISO8601 text: String) -> UInt64? {
         if let number = UInt64(text) { return number }
-        let formatter = ISO8601DateFormatter()
-        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        if let date = formatter.date(from: text) ?? ISO8601DateFormatter().date(from: text), date.timeIntervalSince1970 >= 0,
-            date.timeIntervalSince1970 < Double(UInt32.max)
-        {
-            return UInt64((date.timeIntervalSince1970 * 1000).rounded())
-        }
-        return nil
+        return ISO8601Time.milliseconds(text)
     }
 }

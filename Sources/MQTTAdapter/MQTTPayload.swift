@@ -194,10 +194,9 @@ public enum MQTTPayload {
         case .integer(let number): seconds = Double(number)
         case .number(let number): seconds = number
         case .string(let text):
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-            guard let date = formatter.date(from: text) ?? ISO8601DateFormatter().date(from: text) else { return nil }
-            seconds = date.timeIntervalSince1970
+            // Not ISO8601DateFormatter: ICU traps on some texts (see ISO8601Time).
+            guard let milliseconds = ISO8601Time.milliseconds(text) else { return nil }
+            seconds = Double(milliseconds) / 1000
         default: return nil
         }
         let normalized = seconds > 1e11 ? seconds / 1000 : seconds

@@ -87,3 +87,28 @@ struct HostileSCLTests {
         #expect(throws: SCLError.self) { try load(text) }
     }
 }
+
+@Suite("ISO 8601 times from outside, read without ICU")
+struct ISO8601TimeTests {
+    @Test("the forms people write")
+    func good() {
+        #expect(ISO8601Time.milliseconds("2023-11-14T22:13:20Z") == 1_700_000_000_000)
+        #expect(ISO8601Time.milliseconds("2023-11-14T22:13:20.5Z") == 1_700_000_000_500)
+        #expect(ISO8601Time.milliseconds("2023-11-14T22:13:20.123456789Z") == 1_700_000_000_123)
+        #expect(ISO8601Time.milliseconds("2023-11-14T23:13:20+01:00") == 1_700_000_000_000)
+        #expect(ISO8601Time.milliseconds("2023-11-14T21:13:20-0100") == 1_700_000_000_000)
+        #expect(ISO8601Time.milliseconds("2024-02-29") == 1_709_164_800_000)
+        #expect(ISO8601Time.milliseconds("1970-01-01T00:00:00Z") == 0)
+    }
+
+    @Test(
+        "anything else is nil, never a trap (the fraction of a hundred digits trapped in ICU)",
+        arguments: [
+            "5-1-4T2:3:0." + String(repeating: "7", count: 120) + "Z", "2023-02-29", "2023-13-01", "1969-12-31T23:59:59Z", "2106-12-31T00:00:00Z",
+            "2023-11-14T24:00:00Z", "2023-11-14T22:13:20", "2023-11-14T22:13:20.Z", "2023-11-14T22:13:20Z junk", "", "yesterday",
+            "2023-11-14T22:13:20+99:00",
+        ])
+    func bad(text: String) {
+        #expect(ISO8601Time.milliseconds(text) == nil)
+    }
+}
