@@ -34,9 +34,17 @@ final class ServerProcess {
         } else {
             process.standardOutput = FileHandle.nullDevice
         }
-        process.standardError = FileHandle.nullDevice
         var environment = ProcessInfo.processInfo.environment
-        environment["SWIFT_BACKTRACE"] = "enable=no"
+        // BENCH_SERVER_LOG=FOLDER keeps each server's standard error (with a backtrace if it crashes).
+        if let folder = environment["BENCH_SERVER_LOG"] {
+            let path = "\(folder)/\(name)-\(port).log"
+            FileManager.default.createFile(atPath: path, contents: nil)
+            process.standardError = FileHandle(forWritingAtPath: path) ?? FileHandle.nullDevice
+            environment["SWIFT_BACKTRACE"] = "enable=yes,interactive=no"
+        } else {
+            process.standardError = FileHandle.nullDevice
+            environment["SWIFT_BACKTRACE"] = "enable=no"
+        }
         process.environment = environment
         try process.run()
         let deadline = Date().addingTimeInterval(30)

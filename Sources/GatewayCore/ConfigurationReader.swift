@@ -78,7 +78,62 @@ public struct ConfigurationReader {
         return count
     }
 
+    /// The line of the first alias (`*name`) in YAML text, if any: outside quotes and comments, where a
+    /// node starts (a line's start, or after `:`, `-`, `[`, `{`, `,`, `?`).
+    static func firstAlias(in text: String) -> Int? {
+        let nodeStart: Set<UInt8> = [0x0A, UInt8(ascii: ":"), UInt8(ascii: "-"), UInt8(ascii: "["), UInt8(ascii: "{"), UInt8(ascii: ","), UInt8(ascii: "?")]
+        var line = 1
+        var previous: UInt8 = 0x0A  // the last character that is not a space, on this line
+        var afterSpace = true
+        var quote: UInt8?
+        var escaped = false
+        var inComment = false
+        for byte in text.utf8 {
+            if byte == 0x0A {
+                line += 1
+                previous = 0x0A
+                afterSpace = true
+                inComment = false
+                continue
+            }
+            if inComment { continue }
+            if let open = quote {
+                if escaped {
+                    escaped = false
+                } else if open == UInt8(ascii: "\"") && byte == UInt8(ascii: "\\") {
+                    escaped = true
+                } else if byte == open {
+                    quote = nil
+                    previous = byte
+                }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: " "), UInt8(ascii: "\t"):
+                afterSpace = true
+                continue
+            case UInt8(ascii: "#") where afterSpace:
+                inComment = true
+            case UInt8(ascii: "\""),
+                UInt8(ascii: "'") where nodeStart.contains(previous):
+                quote = byte
+            case UInt8(ascii: "*") where nodeStart.contains(previous):
+                return line
+            default: break
+            }
+            previous = byte
+            afterSpace = false
+        }
+        return nil
+    }
+
     private mutating func read(_ text: String, into configuration: inout GatewayConfiguration, folder: String) {
+        // Composing the YAML tree resolves aliases as it goes, and hashes mapping keys to find duplicates:
+        // a few aliases that repeat each other stand for billions of nodes and hang it before anything
+        // here could count them. A configuration has no use for aliases, so they are refused up front.
+        if let line = Self.firstAlias(in: text) {
+            return fail(line, "aliases (*name) are not supported: a few of them can stand for billions of nodes; write the settings out")
+        }
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text, .basic) else { return fail(1, "the file is empty") }

@@ -26,6 +26,12 @@ final class XMLElementNode {
 
     /// Parses a document; throws the parser's error with its line.
     static func parse(data: Data) throws -> XMLElementNode {
+        // Foundation's parser on Linux traps on element names that are not UTF-8; SCL files are UTF-8
+        // (IEC 61850-6), so anything else is refused here, with the line of the first bad byte.
+        if let offset = Self.firstInvalidUTF8(data) {
+            let line = data.prefix(offset).reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
+            throw XMLParseFailure(line: line, message: "not UTF-8 (byte \(offset)); SCL files are UTF-8")
+        }
         let builder = TreeBuilder()
         // Fed as a stream, a piece at a time: given the whole document at once, libxml2 refuses a file of
         // more than 10 MB ("huge input lookup"), and substation SCD files are often larger.
@@ -39,6 +45,22 @@ final class XMLElementNode {
             throw XMLParseFailure(line: parser.lineNumber, message: "not well-formed XML")
         }
         return root
+    }
+}
+
+extension XMLElementNode {
+    /// The offset of the first byte that is not part of well-formed UTF-8, or nil.
+    static func firstInvalidUTF8(_ data: Data) -> Int? {
+        var decoder = UTF8()
+        var iterator = data.makeIterator()
+        var consumed = 0
+        while true {
+            switch decoder.decode(&iterator) {
+            case .scalarValue(let scalar): consumed += UTF8.width(scalar)
+            case .emptyInput: return nil
+            case .error: return consumed
+            }
+        }
     }
 }
 

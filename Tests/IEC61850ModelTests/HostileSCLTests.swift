@@ -81,6 +81,18 @@ struct HostileSCLTests {
         if let model = try? load(text) { #expect(!model.name.contains("TOPSECRET")) }
     }
 
+    @Test("a file that is not UTF-8 is refused with the line of the first bad byte (Foundation's parser trapped on such element names)")
+    func notUTF8() {
+        var bytes = Array("<SCL>\n<IED name=\"X\"/>\n<".utf8)
+        bytes += [0xF0, 0xF0, 0xF0, 0xF0] + Array("/>\n</SCL>".utf8)
+        do {
+            _ = try SCLLoader().load(data: Data(bytes), fileName: "latin.icd")
+            Issue.record("loaded")
+        } catch {
+            #expect(error.kind == .malformedXML && error.line == 3 && error.message.contains("not UTF-8"))
+        }
+    }
+
     @Test("elements nested thousands deep are refused by the parser, not a stack overflow")
     func deepNesting() {
         let text = "<SCL>" + String(repeating: "<a>", count: 100_000) + String(repeating: "</a>", count: 100_000) + "</SCL>"
