@@ -69,7 +69,7 @@ extension SQLiteLogStorage {
 
     /// Events matching `query`, oldest first, at most `limit`; queued events are committed first.
     public func events(matching query: EventQuery, limit: Int = 10_000) throws(SQLiteError) -> [GatewayEvent] {
-        try flush()
+        flushOrSay()
         return try reader.withLock { database throws(SQLiteError) -> [GatewayEvent] in
             var sql = "SELECT id, time_ms, kind, reference, value, quality, client, origin, ctl_num, result, cause, detail FROM events WHERE 1"
             if query.from != nil { sql += " AND time_ms >= ?1" }

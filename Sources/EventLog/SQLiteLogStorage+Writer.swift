@@ -28,7 +28,14 @@ extension SQLiteLogStorage {
         var retryDelay = 0  // ms; 0 while writes succeed
         var lastComplaint: UInt64 = 0
         while true {
-            _ = wake.wait(timeout: .now() + .milliseconds(retryDelay > 0 ? retryDelay : 200))
+            if retryDelay > 0 {
+                // Back off for the whole delay: every append signals `wake`, and retrying the whole queue at
+                // each would hammer a full disk. Only closing cuts the wait short.
+                let until = DispatchTime.now() + .milliseconds(retryDelay)
+                while DispatchTime.now() < until, pending.withLock({ $0.running }) { _ = wake.wait(timeout: until) }
+            } else {
+                _ = wake.wait(timeout: .now() + .milliseconds(200))
+            }
             let (batch, events, running, dropped) = pending.withLock { state in
                 let batch = state.queue.takeBatch()
                 return (batch.entries, batch.events, state.running, state.queue.takeDropped())

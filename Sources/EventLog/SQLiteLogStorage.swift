@@ -136,6 +136,10 @@ public final class SQLiteLogStorage: LogStorage, @unchecked Sendable {
             // A file written by someone else may hold anything: identifiers below 1 count as 0.
             let oldest = UInt64(max(0, statement.integer(1)))
             let newest = UInt64(max(0, statement.integer(2)))
+            // Identifiers that leave no room to count on cannot be ours: such a file is kept aside.
+            guard newest < 1 << 62 else {
+                throw SQLiteError(operation: "open \(path)", code: 11, message: "log \(log) has entry identifier \(newest), past what this program writes")
+            }
             state.newest[log] = newest
             state.bounds[log] = LogBounds(
                 oldest: oldest, oldestTime: try time(of: oldest, log: log, in: writer), newest: newest,
@@ -238,7 +242,7 @@ public final class SQLiteLogStorage: LogStorage, @unchecked Sendable {
     }
 
     public func entries(log: String, matching query: LogQuery, limit: Int) throws -> [LogEntry] {
-        try flush()
+        flushOrSay()
         return try reader.withLock { database throws(SQLiteError) -> [LogEntry] in
             var sql = "SELECT id, time_ms, entry_values FROM log_entries WHERE log = ?1"
             if query.from != nil { sql += " AND time_ms >= ?2" }
@@ -286,6 +290,16 @@ public final class SQLiteLogStorage: LogStorage, @unchecked Sendable {
             }
             wake.signal()
             usleep(1_000)
+        }
+    }
+
+    /// Waits for what is queued, but while writes fail (for a second at most) says so and lets a reader
+    /// answer with what is committed.
+    func flushOrSay() {
+        do {
+            try flush(timeout: .seconds(1))
+        } catch {
+            logger.warning("reading the event log while entries wait to be written; they are not in this answer", metadata: ["error": "\(error)"])
         }
     }
 

@@ -6,7 +6,7 @@ import IEC61850Server
 /// A batch leaves the queue only when its transaction has committed: a failed write (disk full, the file
 /// locked by another program) keeps it for the next try, so nothing reported as committed is ever lost.
 /// While the database cannot be written the queue fills up to `capacity`; then a tenth of it goes at
-/// once, the oldest first, value and quality changes before IEC 61850 log entries, and those before audit
+/// once, the oldest first (past the batch being written), value and quality changes before IEC 61850 log entries, and those before audit
 /// events (commands, associations, security), so the trail of who did what is the last to go. What was
 /// dropped is counted, to be recorded as soon as the database takes writes again.
 struct WriteQueue: Sendable {
@@ -24,8 +24,9 @@ struct WriteQueue: Sendable {
     private(set) var queuedTotal = 0
     private(set) var settledTotal = 0
 
-    init(capacity: Int) {
+    init(capacity: Int, batchLimit: Int = 10_000) {
         self.capacity = max(10, capacity)
+        self.batchLimit = max(1, batchLimit)
     }
 
     var count: Int { entries.count + events.count }
@@ -43,11 +44,16 @@ struct WriteQueue: Sendable {
         queuedTotal += 1
     }
 
-    /// Everything queued now, for one transaction; it stays queued until ``committed()``.
+    /// The most entries and events one transaction takes (10,000 of each): the rest stays droppable,
+    /// oldest first, while the batch is retried (a whole full queue in flight could not make room).
+    let batchLimit: Int
+
+    /// The oldest of what is queued (at most `batchLimit` of each), for one transaction; it stays queued
+    /// until ``committed()``.
     mutating func takeBatch() -> (entries: [(log: String, entry: LogEntry)], events: [GatewayEvent]) {
-        inFlightEntries = entries.count
-        inFlightEvents = events.count
-        return (entries, events)
+        inFlightEntries = min(entries.count, batchLimit)
+        inFlightEvents = min(events.count, batchLimit)
+        return (Array(entries.prefix(inFlightEntries)), Array(events.prefix(inFlightEvents)))
     }
 
     /// The batch's transaction committed: it leaves the queue.

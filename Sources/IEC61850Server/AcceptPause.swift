@@ -1,6 +1,10 @@
 import Logging
 import NIOCore
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Pauses accepting for a second when the listening socket cannot accept (most often: out of file
 /// descriptors), says why once per burst, and resumes. The error goes no further: the server keeps
 /// listening.
@@ -24,6 +28,11 @@ final class AcceptPause: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        // Only running out of resources pauses accepting; an error of one connection (ECONNABORTED: a
+        // peer that connects and resets) must not stop the others being accepted.
+        guard let failure = error as? IOError, [EMFILE, ENFILE, ENOBUFS, ENOMEM].contains(failure.errnoCode) else {
+            return
+        }
         let now = NIODeadline.now()
         if let lastLogged, now - lastLogged < .seconds(10) {
             suppressed += 1

@@ -29,6 +29,8 @@ final class AssociationHandler: ChannelInboundHandler {
     private let maximumFrameSize = 65535
     /// Requests whose answer was deferred and has not gone out yet (journal queries, direct controls).
     private var outstanding = 0
+    /// A request is being answered now: what is sent meanwhile goes out with its answer (one flush).
+    private var responding = false
     /// The negotiated maxServOutstandingCalling: a request past it is rejected (max-serv-outstanding-exceeded).
     private var outstandingLimit = Int.max
     /// Closes the connection if it has not associated in time (``IedServerConfiguration/associationTimeout``).
@@ -109,6 +111,7 @@ final class AssociationHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         backend.reporting.associationClosed(session.reportClient)
         backend.control.associationClosed(connection)
+        backend.journals.cancel(association: connection.id)
         releaseSenders()
         if associated { backend.events.notify(.disconnected(connection)) }
         context.fireChannelInactive()
@@ -236,13 +239,14 @@ final class AssociationHandler: ChannelInboundHandler {
                     }
                 }
                 let (handler, context) = target.value
-                handler.outstanding -= 1  // answered while the request is handled: it never becomes outstanding
-                handler.sendPDU(pdu, context: context, flush: false)
+                handler.outstanding -= 1  // answered while the request is handled, it never becomes outstanding
+                // Outside a request (a control timer on this loop), nothing else will flush it.
+                handler.sendPDU(pdu, context: context, flush: !handler.responding)
             }
             session.send = { pdu in
                 guard loop.inEventLoop else { return sendAfterAnswer(pdu) }
                 let (handler, context) = target.value
-                handler.sendPDU(pdu, context: context, flush: false)  // flushed with the answer being written
+                handler.sendPDU(pdu, context: context, flush: !handler.responding)  // flushed with the answer being written
             }
             backend.reporting.register(connection.id) { report in
                 loop.execute {
@@ -325,11 +329,13 @@ final class AssociationHandler: ChannelInboundHandler {
     /// Writes a confirmed response; one that exceeds the negotiated PDU size becomes a pdu-size error.
     private func respond(invokeID: UInt32, into out: inout ByteBuffer, _ body: (inout ByteBuffer) -> Void) {
         var size = 0
+        responding = true
         machine.writeMMS(into: &out) { buffer in
             let start = buffer.writerIndex
             body(&buffer)
             size = buffer.writerIndex - start
         }
+        responding = false
         if size == 0 {  // the answer comes later (a control executing, a journal query)
             outstanding += 1
             out.clear()

@@ -150,9 +150,15 @@ public final class ModbusPoller: @unchecked Sendable {
         }
     }
 
+    /// The oldest queued write, taken off the queue: one at a time, so a write whose command is cancelled
+    /// while an earlier one runs is still found and dropped by its cancellation.
+    private func takeWrite() -> Write? {
+        jobs.withLock { pendingWrites.isEmpty ? nil : pendingWrites.removeFirst() }
+    }
+
     /// Runs the queued writes on the line's connection.
     private func performWrites() {
-        for write in takeWrites() {
+        while let write = takeWrite() {
             let device = devices[write.device]
             let destination = write.destination
             do throws(ModbusError) {

@@ -22,6 +22,17 @@ struct WriteQueueTests {
         #expect(queue.isEmpty && queue.settledTotal == 2 && queue.queuedTotal == 2)
     }
 
+    @Test("a batch takes the oldest up to its limit; while it is retried, a full queue drops the oldest after it, not the newest")
+    func batchLimit() {
+        var queue = WriteQueue(capacity: 20, batchLimit: 5)
+        for time: UInt64 in 0..<20 { queue.append(Self.event(.value, time)) }
+        #expect(queue.takeBatch().events.map(\.timeMilliseconds) == [0, 1, 2, 3, 4])
+        queue.failed()
+        _ = queue.takeBatch()
+        queue.append(Self.event(.security, 20))  // full: 2 value events after the batch go, not the new one
+        #expect(queue.events.map(\.timeMilliseconds) == [0, 1, 2, 3, 4] + Array(7...20))
+    }
+
     @Test("full: the oldest process events go first, then log entries, audit events last; the batch in flight never")
     func dropping() {
         var queue = WriteQueue(capacity: 20)
@@ -101,15 +112,12 @@ struct StorageTroubleTests {
     func foreignValues() throws {
         let file = Self.path()
         defer { Self.remove(file) }
-        do {
-            let storage = try SQLiteLogStorage(path: file)
-            storage.close()
-        }
+        try SQLiteLogStorage(path: file).close()
         let foreign = try SQLiteDatabase(path: file)
         try foreign.execute(
             """
             INSERT INTO log_entries VALUES ('LD/LLN0$Log', -5, -1000, x'ffff00');
-            INSERT INTO log_entries VALUES ('LD/LLN0$Log', 9223372036854775807, 9223372036854775807, x'0001');
+            INSERT INTO log_entries VALUES ('LD/LLN0$Log', 7, 9223372036854775807, x'0001');
             INSERT INTO events (time_ms, kind, reference, ctl_num, audit) VALUES (-1, 'nonsense', 'x', -9223372036854775808, 7);
             """)
         let storage = try SQLiteLogStorage(path: file)
@@ -117,7 +125,20 @@ struct StorageTroubleTests {
         #expect(entries.count == 2)
         #expect(entries.first?.entryID == 0 && entries.first?.values.isEmpty == true)
         #expect(try storage.events(matching: EventQuery()).count == 1)
-        _ = storage.append(log: "LD/LLN0$Log", time: .now(), values: [])  // numbering after Int64.max must not trap
+        #expect(storage.append(log: "LD/LLN0$Log", time: .now(), values: []) == 8)
+        storage.close()
+    }
+
+    @Test("a file whose entry identifiers leave no room to count on is kept aside like a corrupt one")
+    func exhaustedIdentifiers() throws {
+        let file = Self.path()
+        defer { Self.remove(file) }
+        try SQLiteLogStorage(path: file).close()
+        try SQLiteDatabase(path: file).execute("INSERT INTO log_entries VALUES ('LD/LLN0$Log', 9223372036854775807, 0, x'')")
+        let storage = try SQLiteLogStorage(path: file)
+        let aside = try #require(storage.quarantinedFile)
+        defer { Self.remove(aside) }
+        #expect(storage.append(log: "LD/LLN0$Log", time: .now(), values: []) == 1)
         storage.close()
     }
 

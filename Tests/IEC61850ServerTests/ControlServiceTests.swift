@@ -282,9 +282,22 @@ struct ControlServiceTests {
             client, ClientFrames.write(2, domain: "TLD0", item: "GGIO1$CO$SPCSO1$Oper", value: Self.timedCommand(at: soon)), expecting: 1)
         #expect(accepted[0].hexDump == "A1 07 02 01 02 A5 02 81 00")  // success
         try await client.channel.close()
-        try await Task.sleep(for: .milliseconds(600))
-        #expect(server.value(of: status) == .boolean(false))  // never executed
+        for _ in 0..<100 where outcomes.withLock({ $0.last?.cause }) != .abortionByCommunicationLoss { try await Task.sleep(for: .milliseconds(10)) }
         #expect(outcomes.withLock { $0.last?.cause } == .abortionByCommunicationLoss)
+
+        // Another client's operate of the same object, due later: the aborted one's wake-up must not start it early.
+        let other = try await RawClient.associated(port: try #require(server.localPort))
+        let later = Timestamp(millisecondsSinceEpoch: soon.millisecondsSinceEpoch + 500)
+        let queued = try await Self.exchange(
+            other, ClientFrames.write(3, domain: "TLD0", item: "GGIO1$CO$SPCSO1$Oper", value: Self.timedCommand(at: later)), expecting: 1)
+        #expect(queued[0].hexDump == "A1 07 02 01 03 A5 02 81 00")  // success
+        while Timestamp.now().millisecondsSinceEpoch < soon.millisecondsSinceEpoch + 200 { try await Task.sleep(for: .milliseconds(20)) }
+        #expect(server.value(of: status) == .boolean(false))  // past the aborted one's time: nothing ran
+        let offset = other.received.value.count
+        let termination = try await other.wait { (try? Self.pdus($0, after: offset).count) ?? 0 >= 1 }
+        #expect(try Self.pdus(termination, after: offset)[0].hexDump.hasPrefix("A3"))  // B's own CommandTermination
+        #expect(server.value(of: status) == .boolean(true))
+        #expect(Timestamp.now().millisecondsSinceEpoch >= later.millisecondsSinceEpoch)
     }
 
     @Test("a handler that answers at once: the response (or, enhanced, the response and then CommandTermination) in order")

@@ -73,4 +73,25 @@ struct JournalSchedulerTests {
         done.wait()
         #expect(order.withLock { $0 }.prefix(3) == ["A0", "A1", "B0"])
     }
+
+    @Test("the queued queries of an association that ended are dropped")
+    func cancelled() {
+        let scheduler = JournalScheduler()
+        let ran = Mutex<[String]>([])
+        let release = DispatchSemaphore(value: 0)
+        let started = DispatchSemaphore(value: 0)
+        let done = DispatchSemaphore(value: 0)
+        scheduler.submit(association: 1) {
+            started.signal()
+            release.wait()
+        }
+        started.wait()
+        for index in 0..<5 { scheduler.submit(association: 2) { ran.withLock { $0.append("gone\(index)") } } }
+        scheduler.submit(association: 3) { ran.withLock { $0.append("kept") } }
+        scheduler.submit(association: 3) { done.signal() }
+        scheduler.cancel(association: 2)
+        release.signal()
+        done.wait()
+        #expect(ran.withLock { $0 } == ["kept"])
+    }
 }

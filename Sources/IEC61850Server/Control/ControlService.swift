@@ -17,6 +17,8 @@ final class ControlService: Sendable {
     /// When set, a successful non-test command updates the object's status (stVal, q, t, origin, ctlNum).
     let statusFollowsControl = Atomic<Bool>(false)
     private let timerLoop = Mutex<(any EventLoop)?>(nil)
+    /// The sleeping tasks of time-activated operates, by object.
+    private let waitingOperates = Mutex<[Int: Task<Void, Never>]>([:])
     private let store: ValueStore
     private let reporting: ReportingEngine
     private let logger: Logger
@@ -112,6 +114,12 @@ final class ControlService: Sendable {
         }
     }
 
+    /// Cancels the sleep of object `index`'s time-activated operate, if one waits: it holds its association's
+    /// senders, and would otherwise do so until its operTm.
+    private func stopWaiting(_ index: Int) {
+        waitingOperates.withLock { $0.removeValue(forKey: index) }?.cancel()
+    }
+
     /// The association ended: its selections go, and its time-activated operates still waiting are
     /// aborted (recorded with AddCause abortion-by-communication-loss).
     func associationClosed(_ connection: ClientConnection) {
@@ -119,6 +127,7 @@ final class ControlService: Sendable {
             machines.indices.compactMap { index in machines[index].associationClosed(connection.id).map { (index, $0) } }
         }
         for (index, parameters) in aborted {
+            stopWaiting(index)
             logger.notice("time-activated operate aborted: its association ended", metadata: ["object": "\(objects[index].reference)"])
             events.notify(
                 .command(
@@ -200,6 +209,7 @@ final class ControlService: Sendable {
         case .cancel:
             do throws(ControlStateMachine.Refusal) {
                 try machines.withLock { machines throws(ControlStateMachine.Refusal) in try machines[index].cancel(client, now: now) }
+                stopWaiting(index)
                 return .accepted
             } catch {
                 return refusal(error, object, command)
@@ -228,9 +238,11 @@ final class ControlService: Sendable {
             if delay > maximumOperateDelay.components.seconds * 1000 {
                 return .refused(.objectAccessDenied, lastApplError(object, service, command, .inconsistentParameters))
             }
+            let activation: UInt64
             do throws(ControlStateMachine.Refusal) {
-                try machines.withLock { machines throws(ControlStateMachine.Refusal) in
+                activation = try machines.withLock { machines throws(ControlStateMachine.Refusal) in
                     try machines[index].beginOperate(client, parameters: command.parameters, model: model, now: now, waiting: waiting)
+                    return machines[index].activation
                 }
             } catch {
                 return refusal(error, object, command)
@@ -261,11 +273,13 @@ final class ControlService: Sendable {
                 }
             }
             if waiting {
-                Task { [self] in
+                let sleeper = Task { [self] in
                     try? await Task.sleep(for: .milliseconds(delay))
-                    guard machines.withLock({ $0[index].activate() }) else { return }  // cancelled meanwhile
+                    guard machines.withLock({ $0[index].activate(activation) }) else { return }  // cancelled meanwhile
+                    _ = waitingOperates.withLock { $0.removeValue(forKey: index) }
                     run(action, installed, timeout: timeout, finish)
                 }
+                waitingOperates.withLock { $0[index] = sleeper }
             } else {
                 run(action, installed, timeout: timeout, finish)
             }

@@ -34,6 +34,9 @@ struct ControlStateMachine: Sendable, Equatable {
     }
 
     private(set) var state: State = .idle
+    /// Counts time-activated operates: the one waiting now is the one whose number this is, so a late
+    /// wake-up of an aborted one cannot start another client's.
+    private(set) var activation: UInt64 = 0
 
     /// The association that holds the selection (stSeld is true while it is set).
     var selectedBy: UInt64? {
@@ -95,12 +98,14 @@ struct ControlStateMachine: Sendable, Equatable {
             throw Refusal(kind: .accessDenied, cause: .inconsistentParameters)
         case .idle, .selected:
             state = .executing(owner: client, parameters: parameters, waiting: waiting)
+            if waiting { activation &+= 1 }
         }
     }
 
-    /// A time-activated operate's time came: true when it still is to execute (no cancel came first).
-    mutating func activate() -> Bool {
-        guard case .executing(let owner, let parameters, true) = state else { return false }
+    /// The time of the time-activated operate numbered `number` (``activation`` when it began) came: true
+    /// when it still is to execute (no cancel, no end of its association, came first).
+    mutating func activate(_ number: UInt64) -> Bool {
+        guard number == activation, case .executing(let owner, let parameters, true) = state else { return false }
         state = .executing(owner: owner, parameters: parameters, waiting: false)
         return true
     }

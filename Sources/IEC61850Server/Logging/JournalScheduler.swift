@@ -29,6 +29,14 @@ final class JournalScheduler: Sendable {
         if start { queue.async { self.drain() } }
     }
 
+    /// Drops the queued jobs of an association that ended: nobody would receive their answers.
+    func cancel(association: UInt64) {
+        state.withLock { state in
+            guard state.jobs.removeValue(forKey: association) != nil else { return }
+            state.turn.removeAll { $0 == association }
+        }
+    }
+
     private func drain() {
         while let job = next() { job() }
     }
