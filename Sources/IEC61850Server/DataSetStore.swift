@@ -7,7 +7,13 @@ final class DataSetStore: Sendable {
     private let sets: Mutex<[String: [String: DataSetEntry]]>
     private let limit: Int
     /// Whether a control block refers to a data set (deletion is then refused). Set by the reporting service.
-    let references = Mutex<@Sendable (DataSetName) -> Bool>({ _ in false })
+    /// In a struct, not a bare closure: see ``ServerEventObservers`` (a closure read back out of a `Mutex`
+    /// grows a thunk at each read).
+    let references = Mutex(ReferenceCheck { _ in false })
+
+    struct ReferenceCheck: Sendable {
+        let isReferenced: @Sendable (DataSetName) -> Bool
+    }
 
     init(initial: [String: [String: DataSetEntry]], perDomainLimit: Int) {
         sets = Mutex(initial)
@@ -47,7 +53,7 @@ final class DataSetStore: Sendable {
     }
 
     func delete(domain: String, item: String) -> DeleteOutcome {
-        let isReferenced = references.withLock { $0 }
+        let isReferenced = references.withLock { $0 }.isReferenced
         return sets.withLock { sets in
             guard let entry = sets[domain]?[item] else { return .notFound }
             guard entry.deletable else { return .notDeletable }

@@ -90,7 +90,7 @@ extension MMSServiceBackend {
         func deleteAssociationSet(_ name: String) {
             guard session.dataSets.sets[name] != nil else { return }
             matched += 1
-            if dataSets.references.withLock({ $0 })(.association(name)) {
+            if dataSets.references.withLock({ $0 }).isReferenced(.association(name)) {
                 referenced = true
             } else {
                 session.dataSets.remove(name)

@@ -1,3 +1,4 @@
+import Synchronization
 import Testing
 
 @testable import IEC61850Server
@@ -55,5 +56,18 @@ struct AuthenticationThrottleTests {
         #expect(
             summary.admit("association limit reached", now: 11 * Self.second)
                 == "association limit reached (and 99 more like it since the last event)")
+    }
+}
+
+@Suite("Server event observers")
+struct ServerEventObserverTests {
+    @Test("an observer notified 300,000 times is still called directly: reading it back adds nothing (it overflowed a stack before)")
+    func notifiedOften() {
+        let observers = ServerEventObservers()
+        let count = Atomic(0)
+        observers.set { _ in count.add(1, ordering: .relaxed) }
+        let connection = ClientConnection(id: 1, peerAddress: "127.0.0.1:1")
+        for _ in 0..<300_000 { observers.notify(.disconnected(connection)) }
+        #expect(count.load(ordering: .relaxed) == 300_000)
     }
 }

@@ -138,7 +138,7 @@ struct DataSetServiceTests {
     @Test("a set a control block uses is not deleted: service / object-constraint-conflict with the count deleted")
     func referenced() throws {
         #expect(try define(1, testSet, members) == "A1 05 02 01 01 8B 00")
-        association.backend.dataSets.references.withLock { $0 = { $0 == .domain("DEMOGenericIO", item: "LLN0$TestDS") } }
+        association.backend.dataSets.references.withLock { $0 = DataSetStore.ReferenceCheck { $0 == .domain("DEMOGenericIO", item: "LLN0$TestDS") } }
         #expect(try delete(2, [testSet]) == "A2 0F 80 01 02 A2 0A A0 03 84 01 05 A3 03 86 01 00")
         #expect(try attributes(3, testSet) != nil)
     }

@@ -90,7 +90,7 @@ final class ReportingEngine: Sendable {
             }
         }
         dataSets.references.withLock { hook in
-            hook = { [weak self] name in self?.references(name) ?? false }
+            hook = DataSetStore.ReferenceCheck { [weak self] name in self?.references(name) ?? false }
         }
     }
 
