@@ -94,9 +94,10 @@ let package = Package(
         .executableTarget(name: "FuzzFraming", dependencies: ["IEC61850Server"], path: "Sources/Fuzz/Framing"),
         .executableTarget(name: "FuzzMMS", dependencies: ["IEC61850Server"], path: "Sources/Fuzz/MMS"),
         .executableTarget(name: "FuzzSessions", dependencies: ["IEC61850Server"], path: "Sources/Fuzz/Sessions"),
-        .executableTarget(name: "FuzzMQTTPayload", dependencies: ["MQTTAdapter", "GatewayCore", "IEC61850Model"], path: "Sources/Fuzz/MQTTPayload"),
-        .executableTarget(name: "FuzzModbus", dependencies: ["ModbusAdapter", "GatewayCore"], path: "Sources/Fuzz/Modbus"),
-        .executableTarget(name: "FuzzConfiguration", dependencies: ["GatewayCore"], path: "Sources/Fuzz/Configuration"),
+        .executableTarget(
+            name: "FuzzMQTTPayload", dependencies: ["MQTTAdapter", "GatewayCore", "IEC61850Model", "IEC61850Server"], path: "Sources/Fuzz/MQTTPayload"),
+        .executableTarget(name: "FuzzModbus", dependencies: ["ModbusAdapter", "GatewayCore", "IEC61850Server"], path: "Sources/Fuzz/Modbus"),
+        .executableTarget(name: "FuzzConfiguration", dependencies: ["GatewayCore", "IEC61850Server"], path: "Sources/Fuzz/Configuration"),
         .executableTarget(name: "FuzzSCL", dependencies: ["IEC61850Model", "IEC61850Server"], path: "Sources/Fuzz/SCL"),
         .executableTarget(name: "FuzzLogValues", dependencies: ["EventLog", "IEC61850Server"], path: "Sources/Fuzz/LogValues"),
         // Hex helpers and the captured vectors, shared by the test targets.

@@ -108,28 +108,25 @@ enum ReportBenchmark {
 
     /// The SqNum and the INT64 value of an InformationReport (OptFlds: sequence-number only), or nil.
     static func report(in frame: [UInt8]) throws -> (sequence: Int, value: Int64)? {
-        let pdu = try LoadClient.mmsPDU(of: frame)
-        guard pdu.tag == .contextConstructed(3) else { return nil }
-        var unconfirmed = pdu.children
-        var report = try unconfirmed.readElement(.contextConstructed(0)).children
-        _ = try report.readElement()  // RPT
-        var results = try report.readElement(.contextConstructed(0)).children
-        let fields = try results.readAll()
-        guard fields.count >= 5, let value = fields.last, value.tag == .context(5) else { return nil }
+        guard let fields = try fields(in: frame), fields.count >= 5, let value = fields.last, value.tag == .context(5) else { return nil }
         return (Int(try fields[2].unsignedValue()), try value.integerValue())
     }
 
     /// The SqNum of an InformationReport whose OptFlds ask for the sequence number only, or nil.
     static func sequence(in frame: [UInt8]) throws -> Int? {
+        guard let fields = try fields(in: frame), fields.count >= 3 else { return nil }
+        return Int(try fields[2].unsignedValue())
+    }
+
+    /// The access results of an InformationReport (RptID, OptFlds, SqNum, …), or nil for another PDU.
+    private static func fields(in frame: [UInt8]) throws -> [BERElement]? {
         let pdu = try LoadClient.mmsPDU(of: frame)
         guard pdu.tag == .contextConstructed(3) else { return nil }
         var unconfirmed = pdu.children
         var report = try unconfirmed.readElement(.contextConstructed(0)).children
         _ = try report.readElement()  // RPT
         var results = try report.readElement(.contextConstructed(0)).children
-        let fields = try results.readAll()
-        guard fields.count >= 3 else { return nil }
-        return Int(try fields[2].unsignedValue())
+        return try results.readAll()
     }
 
     private static func expectSuccess(_ client: LoadClient, _ request: [UInt8], what: String) throws {

@@ -12,11 +12,14 @@ import Testing
 /// The demo model served (not listening), a runtime over the configuration's points, and a started poller
 /// for its devices (one line: a TCP device, or the units of one serial port).
 enum Gateway {
-    static func start(_ configuration: GatewayConfiguration) throws -> (IedServer, [PointBinding], GatewayRuntime, ModbusPoller) {
+    /// `record`: where the runtime's events go (the event log), if anywhere.
+    static func start(
+        _ configuration: GatewayConfiguration, record: (@Sendable (GatewayEvent) -> Void)? = nil
+    ) throws -> (IedServer, [PointBinding], GatewayRuntime, ModbusPoller) {
         let model = try SCLLoader().load(file: ConfigurationTests.root.appendingPathComponent("mappings/demo/demo.icd").path)
         let server = IedServer(model: model)
         let bindings = try ConfigurationValidator.bind(configuration, to: model)
-        let runtime = GatewayRuntime(bindings: bindings, server: server, logger: Logger(label: "test"))
+        let runtime = GatewayRuntime(bindings: bindings, server: server, logger: Logger(label: "test"), record: record)
         let poller = ModbusPoller(line: configuration.modbusDevices, points: configuration.points, logger: Logger(label: "test")) {
             runtime.apply($0)
         }
@@ -269,13 +272,8 @@ struct LateWriteTests {
                 modbus: {device: silent, table: coil, address: 1}
                 poll-ms: 10
             """, file: "late.yaml")
-        let model = try SCLLoader().load(file: ConfigurationTests.root.appendingPathComponent("mappings/demo/demo.icd").path)
-        let server = IedServer(model: model)
-        let bindings = try ConfigurationValidator.bind(configuration, to: model)
         let events = Mutex<[GatewayEvent]>([])
-        let runtime = GatewayRuntime(bindings: bindings, server: server, logger: Logger(label: "test")) { event in events.withLock { $0.append(event) } }
-        let poller = ModbusPoller(line: configuration.modbusDevices, points: configuration.points, logger: Logger(label: "test")) { runtime.apply($0) }
-        poller.start()
+        let (server, bindings, runtime, poller) = try Gateway.start(configuration) { event in events.withLock { $0.append(event) } }
         defer { poller.stop() }
         // Wait until the line is busy with the silent unit (its points turn invalid after a 1.5 s timeout).
         #expect(try await ModbusGatewayTests.eventually { server.value(of: try server.handle(for: "GenericIO/GGIO1.Ind3.q")) != .quality(.good) })

@@ -3,6 +3,7 @@
 // Without FUZZING this is a replay tool: `fuzz-configuration FILE…` runs each file through the target.
 import Foundation
 import GatewayCore
+@_spi(Testing) import IEC61850Server
 
 /// The input as a gateway configuration (YAML, any bytes); one that reads is built into a model from
 /// its points, as `run` does without an SCL file.
@@ -22,8 +23,6 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
 #if !FUZZING
     @main
     struct Replay {
-        static func main() {
-            for path in CommandLine.arguments.dropFirst() { FileManager.default.contents(atPath: path).map { fuzzConfiguration(Array($0)) } }
-        }
+        static func main() { FuzzTargets.replay(CommandLine.arguments.dropFirst(), through: fuzzConfiguration) }
     }
 #endif

@@ -22,8 +22,6 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
 #if !FUZZING
     @main
     struct Replay {
-        static func main() {
-            for path in CommandLine.arguments.dropFirst() { FileManager.default.contents(atPath: path).map { fuzzLogValues(Array($0)) } }
-        }
+        static func main() { FuzzTargets.replay(CommandLine.arguments.dropFirst(), through: fuzzLogValues) }
     }
 #endif

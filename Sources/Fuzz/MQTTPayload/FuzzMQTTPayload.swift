@@ -4,6 +4,7 @@
 import Foundation
 import GatewayCore
 import IEC61850Model
+@_spi(Testing) import IEC61850Server
 import MQTTAdapter
 
 /// The first byte picks which paths the point reads (value, time, quality, nested or array paths); the
@@ -38,8 +39,6 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
 #if !FUZZING
     @main
     struct Replay {
-        static func main() {
-            for path in CommandLine.arguments.dropFirst() { FileManager.default.contents(atPath: path).map { fuzzMQTTPayload(Array($0)) } }
-        }
+        static func main() { FuzzTargets.replay(CommandLine.arguments.dropFirst(), through: fuzzMQTTPayload) }
     }
 #endif

@@ -3,6 +3,7 @@
 // Without FUZZING this is a replay tool: `fuzz-modbus FILE…` runs each file through the target.
 import Foundation
 import GatewayCore
+@_spi(Testing) import IEC61850Server
 import ModbusAdapter
 
 /// The first bytes describe up to eight points of one device (table, address, type, bit, orders,
@@ -52,8 +53,6 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
 #if !FUZZING
     @main
     struct Replay {
-        static func main() {
-            for path in CommandLine.arguments.dropFirst() { FileManager.default.contents(atPath: path).map { fuzzModbus(Array($0)) } }
-        }
+        static func main() { FuzzTargets.replay(CommandLine.arguments.dropFirst(), through: fuzzModbus) }
     }
 #endif

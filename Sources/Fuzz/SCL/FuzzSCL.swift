@@ -3,7 +3,7 @@
 // Without FUZZING this is a replay tool: `fuzz-scl FILE…` runs each file through the target.
 import Foundation
 import IEC61850Model
-import IEC61850Server
+@_spi(Testing) import IEC61850Server
 
 /// The input as an SCL file; a model that loads is served (its MMS namespace, report and log control
 /// blocks and data sets are built) and written back as an ICD.
@@ -22,8 +22,6 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
 #if !FUZZING
     @main
     struct Replay {
-        static func main() {
-            for path in CommandLine.arguments.dropFirst() { FileManager.default.contents(atPath: path).map { fuzzSCL(Array($0)) } }
-        }
+        static func main() { FuzzTargets.replay(CommandLine.arguments.dropFirst(), through: fuzzSCL) }
     }
 #endif
