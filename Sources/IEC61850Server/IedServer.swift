@@ -149,7 +149,7 @@ public final class IedServer: Sendable {
         let fromPeer =
             peerHost.map { host in
                 connectionsPerPeer.withLock {
-                    $0[host, default: 0] += 1; return $0[host]!
+                    $0[host, default: 0] += 1; return $0[host, default: 0]
                 }
             } ?? 0
         let key = ObjectIdentifier(channel)
