@@ -32,6 +32,12 @@ final class XMLElementNode {
             let line = data.prefix(offset).reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
             throw XMLParseFailure(line: line, message: "not UTF-8 (byte \(offset)); SCL files are UTF-8")
         }
+        // Foundation's parser on Linux crashes (strlen of NULL) on a processing instruction with no data,
+        // `<?name?>`, which libxml2 reports with a NULL data pointer (found by fuzzing); SCL has no use for one.
+        if let offset = Self.firstEmptyProcessingInstruction(data) {
+            let line = data.prefix(offset).reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
+            throw XMLParseFailure(line: line, message: "a processing instruction without data (<?name?>) is not supported")
+        }
         let builder = TreeBuilder()
         // Fed as a stream, a piece at a time: given the whole document at once, libxml2 refuses a file of
         // more than 10 MB ("huge input lookup"), and substation SCD files are often larger.
@@ -61,6 +67,30 @@ extension XMLElementNode {
             case .error: return consumed
             }
         }
+    }
+}
+
+extension XMLElementNode {
+    /// The offset of the first `<?target?>` (a processing instruction whose `?>` follows its target
+    /// directly), or nil.
+    static func firstEmptyProcessingInstruction(_ data: Data) -> Int? {
+        let bytes = [UInt8](data)
+        var index = 0
+        while index + 1 < bytes.count {
+            guard bytes[index] == UInt8(ascii: "<"), bytes[index + 1] == UInt8(ascii: "?") else {
+                index += 1
+                continue
+            }
+            var end = index + 2
+            while end < bytes.count, !Self.endsTarget(bytes[end]) { end += 1 }
+            if end + 1 < bytes.count, bytes[end] == UInt8(ascii: "?"), bytes[end + 1] == UInt8(ascii: ">") { return index }
+            index = end
+        }
+        return nil
+    }
+
+    private static func endsTarget(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: "?") || byte == UInt8(ascii: " ") || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == UInt8(ascii: "<")
     }
 }
 
