@@ -31,6 +31,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // Codecs: pure, bytes in and values out.
@@ -46,8 +50,15 @@ let package = Package(
             dependencies: [
                 "ISOTransport", "OSIUpperLayers", "MMS", "BERCodec", "IEC61850Model", nio, nioPosix, logging, lifecycle,
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"), "CSessionTickets",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]
         ),
+        // One BoringSSL setting swift-nio-ssl does not expose (no TLS 1.3 session tickets; TLSMaterial.swift says why).
+        .target(name: "CSessionTickets", dependencies: [.product(name: "NIOSSL", package: "swift-nio-ssl")]),
         // C libraries at the edge: module map and shim only.
         .systemLibrary(name: "CModbus", pkgConfig: "libmodbus", providers: [.apt(["libmodbus-dev"])]),
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
@@ -114,6 +125,7 @@ let package = Package(
             dependencies: [
                 "IEC61850Server", "IEC61850Model", "MMS", "OSIUpperLayers", "ISOTransport", "BERCodec", "TestSupport", nio,
                 .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), nioPosix,
+                .product(name: "X509", package: "swift-certificates"),
             ]
         ),
     ],

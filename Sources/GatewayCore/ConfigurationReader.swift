@@ -5,7 +5,7 @@ import Yams
 /// Reads a gateway configuration from YAML, collecting every problem with its file and line.
 public struct ConfigurationReader {
     private var errors: [ConfigurationError] = []
-    private var file = ""
+    var file = ""
     /// The files that include this one, outermost first (to refuse include cycles).
     private var includers: [String] = []
 
@@ -158,7 +158,7 @@ public struct ConfigurationReader {
                     let server = mapping(
                         value, "server",
                         keys: [
-                            "port", "bind", "password-env", "max-associations", "max-associations-per-peer", "association-timeout-ms",
+                            "port", "bind", "password-env", "max-associations", "max-associations-per-peer", "association-timeout-ms", "tls",
                         ])
                 else { continue }
                 configuration.server.port = integer(server["port"], "server.port", in: 0...65535)
@@ -169,6 +169,7 @@ public struct ConfigurationReader {
                     server["max-associations-per-peer"], "server.max-associations-per-peer", in: 1...1000)
                 configuration.server.associationTimeoutMilliseconds = integer(
                     server["association-timeout-ms"], "server.association-timeout-ms", in: 100...600_000)
+                if let tls = server["tls"] { configuration.server.tls = self.tls(tls, folder: folder) }
             case "event-log":
                 guard let settings = mapping(value, "event-log", keys: ["path", "max-events", "max-audit-events", "max-log-entries"]) else { continue }
                 if let path = string(settings["path"], "event-log.path") { configuration.eventLog.path = resolve(path, folder) }
@@ -394,18 +395,18 @@ public struct ConfigurationReader {
 
     // MARK: Typed values
 
-    private mutating func fail(_ line: Int, subject: String? = nil, _ message: String) {
+    mutating func fail(_ line: Int, subject: String? = nil, _ message: String) {
         errors.append(ConfigurationError(file: file, line: line, subject: subject, message))
     }
 
-    private func line(_ node: Node?) -> Int { node?.mark?.line ?? 0 }
+    func line(_ node: Node?) -> Int { node?.mark?.line ?? 0 }
 
-    private func resolve(_ path: String, _ folder: String) -> String {
+    func resolve(_ path: String, _ folder: String) -> String {
         path.hasPrefix("/") ? path : URL(fileURLWithPath: folder).appendingPathComponent(path).standardizedFileURL.path
     }
 
     /// The entries of a mapping; unknown keys are errors when `keys` is given.
-    private mutating func mapping(_ node: Node, _ what: String, keys: Set<String>? = nil) -> [(String, Node)]? {
+    mutating func mapping(_ node: Node, _ what: String, keys: Set<String>? = nil) -> [(String, Node)]? {
         guard case .mapping(let map) = node else {
             fail(line(node), "\(what) must be a mapping (key: value lines)")
             return nil
@@ -422,7 +423,7 @@ public struct ConfigurationReader {
         return entries
     }
 
-    private mutating func sequence(_ node: Node, _ what: String) -> [Node] {
+    mutating func sequence(_ node: Node, _ what: String) -> [Node] {
         guard case .sequence(let items) = node else {
             fail(line(node), "\(what) must be a list (lines starting with '- ')")
             return []
@@ -431,7 +432,7 @@ public struct ConfigurationReader {
     }
 
     /// A text value; `requiredIn` names the mapping that must have it (its absence is then an error).
-    private mutating func string(_ node: Node?, _ what: String, requiredIn parent: Node? = nil) -> String? {
+    mutating func string(_ node: Node?, _ what: String, requiredIn parent: Node? = nil) -> String? {
         guard let node else {
             if let parent { fail(line(parent), "\(what) is missing") }
             return nil
@@ -443,7 +444,7 @@ public struct ConfigurationReader {
         return scalar.string
     }
 
-    private mutating func integer(_ node: Node?, _ what: String, in range: ClosedRange<Int>, requiredIn parent: Node? = nil) -> Int? {
+    mutating func integer(_ node: Node?, _ what: String, in range: ClosedRange<Int>, requiredIn parent: Node? = nil) -> Int? {
         guard let node else {
             if let parent { fail(line(parent), "\(what) is missing") }
             return nil
@@ -464,7 +465,7 @@ public struct ConfigurationReader {
         return value
     }
 
-    private mutating func boolean(_ node: Node?, _ what: String) -> Bool? {
+    mutating func boolean(_ node: Node?, _ what: String) -> Bool? {
         guard let node else { return nil }
         switch node.string?.lowercased() {
         case "true", "yes", "on": return true
@@ -500,5 +501,5 @@ public struct ConfigurationReader {
 }
 
 extension Array where Element == (String, Node) {
-    fileprivate subscript(key: String) -> Node? { first { $0.0 == key }?.1 }
+    subscript(key: String) -> Node? { first { $0.0 == key }?.1 }
 }

@@ -23,6 +23,26 @@ public struct GatewayConfiguration: Sendable {
         public var maximumAssociationsPerPeer: Int?
         /// Time from TCP accept to an accepted association before the connection is closed (`association-timeout-ms`).
         public var associationTimeoutMilliseconds: Int?
+        /// MMS over TLS (`tls:`), with file paths resolved against the configuration file's folder.
+        public var tls: TLS?
+    }
+
+    /// The `server: tls:` section: the TLS listener's port, certificates and CRLs.
+    public struct TLS: Sendable, Equatable {
+        public var port: Int?
+        public var certificate: String?
+        public var key: String?
+        public var caFiles: [String] = []
+        public var allowedCertificates: [String] = []
+        public var crlFiles: [String] = []
+        /// `only: true`: no plain listener.
+        public var only: Bool?
+        public var requireClientCertificate: Bool?
+        public var location: Location
+
+        public init(location: Location) {
+            self.location = location
+        }
     }
 
     /// Where the event log and the IEC 61850 logs are kept (the `event-log:` section).

@@ -48,6 +48,10 @@ extension GatewayEvent {
             self.init(
                 timeMilliseconds: timeMilliseconds, kind: .security, reference: "server", client: connection.peerAddress, result: "refused",
                 detail: reason)
+        case .tlsHandshakeFailed(let connection, let reason, let subject):
+            self.init(
+                timeMilliseconds: timeMilliseconds, kind: .security, reference: "tls", client: connection.peerAddress, result: "refused",
+                detail: subject.map { "\(reason); certificate \($0)" } ?? reason)
         case .disconnected(let connection):
             self.init(timeMilliseconds: timeMilliseconds, kind: .association, reference: "server", client: connection.peerAddress, result: "disconnected")
         case .command(let outcome):

@@ -36,7 +36,11 @@ final class AssociationHandler: ChannelInboundHandler {
     /// Closes the connection if it has not associated in time (``IedServerConfiguration/associationTimeout``).
     private var establishmentTimer: Scheduled<Void>?
 
-    init(backend: MMSServiceBackend, connection: ClientConnection, logger: Logger) {
+    /// The TLS connection's certificate check, on a TLS connection.
+    private let tlsPeer: TLSPeer?
+
+    init(backend: MMSServiceBackend, connection: ClientConnection, tlsPeer: TLSPeer? = nil, logger: Logger) {
+        self.tlsPeer = tlsPeer
         let configuration = backend.configuration
         machine = AssociationStateMachine(
             maximumTPDUSizeExponent: configuration.maximumTPDUSizeExponent, maximumTSDUSize: configuration.maximumMMSPDUSize + 4096)
@@ -202,7 +206,8 @@ final class AssociationHandler: ChannelInboundHandler {
             }
         let credentials = AuthenticationRequest(
             mechanism: mechanism, password: request.authenticationValue.map { String(decoding: $0, as: UTF8.self) },
-            peerAddress: connection.peerAddress, callingAPTitle: request.callingAPTitle, callingAEQualifier: request.callingAEQualifier)
+            peerAddress: connection.peerAddress, certificate: tlsPeer?.certificate, callingAPTitle: request.callingAPTitle,
+            callingAEQualifier: request.callingAEQualifier)
         guard authenticate(credentials, context: context) else { return }
         guard let initiatePDU = request.userInformation, case .initiateRequest(let initiate)? = try? MMSRequestPDU.decode(initiatePDU) else {
             logger.info("association refused: no valid MMS initiate request")

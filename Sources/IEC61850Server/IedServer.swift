@@ -33,7 +33,12 @@ public final class IedServer: Sendable {
     private struct Running: @unchecked Sendable {
         // Channel and the group are thread-safe NIO types; the struct only carries them.
         let group: MultiThreadedEventLoopGroup
-        let channel: any Channel
+        let plain: (any Channel)?
+        let tls: (any Channel)?
+        let tlsStore: TLSMaterialStore?
+        let reloadTask: RepeatedTask?
+
+        var listeners: [any Channel] { [plain, tls].compactMap { $0 } }
     }
 
     /// Creates a server for `model`. Nothing listens until ``start()``.
@@ -63,16 +68,63 @@ public final class IedServer: Sendable {
     /// Whether the server is listening.
     public var isRunning: Bool { running.withLock { $0 != nil } }
 
-    /// The port the server listens on (useful with port 0), or nil when stopped.
-    public var localPort: Int? { running.withLock { $0?.channel.localAddress?.port } }
+    /// The port the plain (non-TLS) listener listens on (useful with port 0), or nil when stopped or TLS only.
+    public var localPort: Int? { running.withLock { $0?.plain?.localAddress?.port } }
+
+    /// The port the TLS listener listens on, or nil when stopped or without TLS.
+    public var localTLSPort: Int? { running.withLock { $0?.tls?.localAddress?.port } }
 
     /// The number of open transport connections (associations, and connects being refused).
     public var openAssociations: Int { associationCount.load(ordering: .relaxed) }
 
-    /// Starts listening on the configured address and port.
+    /// Starts listening on the configured address and port, and on the TLS port when ``IedServerConfiguration/tls``
+    /// is set. Throws ``ServerError/tls(_:)`` when the TLS files cannot be used.
     public func start() async throws {
         guard !isRunning else { throw ServerError.alreadyRunning }
+        guard configuration.servesPlainMMS || configuration.tls != nil else { throw ServerError.noListener }
+        var tlsStore: TLSMaterialStore?
+        if let settings = configuration.tls {
+            do { tlsStore = try TLSMaterialStore(settings: settings, logger: logger) } catch { throw ServerError.tls(error) }
+        }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        var plain: (any Channel)?
+        var tls: (any Channel)?
+        do {
+            if configuration.servesPlainMMS { plain = try await bind(group, port: configuration.port, tls: nil) }
+            if let tlsStore { tls = try await bind(group, port: tlsStore.settings.port, tls: tlsStore) }
+        } catch {
+            try? await plain?.close()
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        let reloadTask = tlsStore.flatMap { store in
+            store.settings.reloadInterval.map { interval in
+                group.next().scheduleRepeatedTask(initialDelay: TimeAmount(interval), delay: TimeAmount(interval)) { _ in store.reloadIfChanged() }
+            }
+        }
+        running.withLock { $0 = Running(group: group, plain: plain, tls: tls, tlsStore: tlsStore, reloadTask: reloadTask) }
+        backend.reporting.attach(group.next())
+        backend.control.attach(group.next())
+        for (channel, kind) in [(plain, "MMS"), (tls, "MMS over TLS")] {
+            guard let channel else { continue }
+            logger.info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")", "protocol": "\(kind)", "ied": "\(model.name)"])
+        }
+        if let warning = Self.exposureWarning(configuration, controllableObjects: backend.control.objects.count) {
+            logger.warning("\(warning)")
+        }
+    }
+
+    /// Reads the TLS certificates, key, CA certificates and CRLs again: new connections use them, established
+    /// associations keep their sessions. On failure the previous material stays in use and the error says
+    /// which file is wrong. Returns what should be fixed soon (certificates expiring within 30 days).
+    /// With ``TLSSettings/reloadInterval`` set the server also does this by itself when a file changes.
+    @discardableResult
+    public func reloadTLS() throws -> [String] {
+        guard let store = running.withLock({ $0?.tlsStore }) else { return [] }
+        do { return try store.reload() } catch { throw ServerError.tls(error) }
+    }
+
+    private func bind(_ group: MultiThreadedEventLoopGroup, port: Int, tls: TLSMaterialStore?) async throws -> any Channel {
         let bootstrap = ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 64)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -84,21 +136,12 @@ public final class IedServer: Sendable {
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(.socketOption(.so_keepalive), value: 1)
             .childChannelInitializer { [self] channel in
-                channel.eventLoop.makeCompletedFuture { try self.setUp(channel) }
+                channel.eventLoop.makeCompletedFuture { try self.setUp(channel, tls: tls) }
             }
-        let channel: any Channel
         do {
-            channel = try await bootstrap.bind(host: configuration.bindAddress, port: configuration.port).get()
+            return try await bootstrap.bind(host: configuration.bindAddress, port: port).get()
         } catch {
-            try? await group.shutdownGracefully()
-            throw ServerError.bindFailed("\(configuration.bindAddress):\(configuration.port): \(error)")
-        }
-        running.withLock { $0 = Running(group: group, channel: channel) }
-        backend.reporting.attach(group.next())
-        backend.control.attach(group.next())
-        logger.info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")", "ied": "\(model.name)"])
-        if let warning = Self.exposureWarning(configuration, controllableObjects: backend.control.objects.count) {
-            logger.warning("\(warning)")
+            throw ServerError.bindFailed("\(configuration.bindAddress):\(port): \(error)")
         }
     }
 
@@ -112,7 +155,8 @@ public final class IedServer: Sendable {
         else { return }
         backend.reporting.attach(nil)
         backend.control.attach(nil)
-        try? await current.channel.close()
+        current.reloadTask?.cancel()
+        for listener in current.listeners { try? await listener.close() }
         let channels = openChannels.withLock { Array($0.values) }
         for channel in channels { try? await channel.close() }
         try? await current.group.shutdownGracefully()
@@ -141,7 +185,7 @@ public final class IedServer: Sendable {
         nextConnectionID.wrappingAdd(1, ordering: .relaxed).oldValue
     }
 
-    private func setUp(_ channel: any Channel) throws {
+    private func setUp(_ channel: any Channel, tls: TLSMaterialStore?) throws {
         let count = associationCount.wrappingAdd(1, ordering: .relaxed).newValue
         let peerHost = channel.remoteAddress?.ipAddress
         let connection = ClientConnection(
@@ -175,7 +219,14 @@ public final class IedServer: Sendable {
             return
         }
         let sync = channel.pipeline.syncOperations
-        try sync.addHandler(AssociationHandler(backend: backend, connection: connection, logger: logger))
+        var peer: TLSPeer?
+        if let tls {
+            let tlsPeer = TLSPeer()
+            try sync.addHandler(tls.makeHandler(peer: tlsPeer))
+            try sync.addHandler(TLSHandshakeMonitor(peer: tlsPeer, connection: connection, backend: backend, logger: logger))
+            peer = tlsPeer
+        }
+        try sync.addHandler(AssociationHandler(backend: backend, connection: connection, tlsPeer: peer, logger: logger))
     }
 
     private func refuse(_ channel: any Channel, _ connection: ClientConnection, reason: String, limit: Int) {

@@ -7,6 +7,10 @@ public struct IedServerConfiguration: Sendable {
     public var bindAddress: String = "0.0.0.0"
     /// TCP port; 102 is the IEC 61850 / ISO-on-TCP port. 0 picks a free port (see ``IedServer/localPort``).
     public var port: Int = 102
+    /// Whether the plain (unencrypted) listener on ``port`` runs; off with ``tls`` set, the server speaks TLS only.
+    public var servesPlainMMS: Bool = true
+    /// MMS over TLS (IEC 62351-3): a second listener, with mutual certificate authentication. nil: no TLS.
+    public var tls: TLSSettings?
     /// The most associations served at once; a connection over it is closed as soon as it is accepted.
     public var maximumAssociations: Int = 10
     /// The most connections one peer address may have open at once (nil: only ``maximumAssociations``
@@ -133,6 +137,9 @@ public struct AuthenticationRequest: Sendable {
     public var password: String?
     /// The remote address, `ip:port`.
     public var peerAddress: String?
+    /// The client's certificate, when it associated over TLS with one (checked by then: trusted, valid, not
+    /// revoked, allow-listed).
+    public var certificate: PeerCertificate?
     /// The calling AP title's OID octets, when sent.
     public var callingAPTitle: [UInt8]?
     public var callingAEQualifier: Int64?

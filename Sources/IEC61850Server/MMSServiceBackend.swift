@@ -36,6 +36,14 @@ final class MMSServiceBackend: Sendable {
         events.notify(.refused(connection, reason: recorded))
     }
 
+    /// Records a refused TLS handshake, summarising repeats of one kind as ``notifyRefusal(_:reason:)`` does.
+    func notifyTLSFailure(_ connection: ClientConnection, _ refusal: TLSRefusal, subject: String?) {
+        let now = NIODeadline.now().uptimeNanoseconds
+        guard let recorded = refusals.withLock({ $0.admit("TLS: \(refusal.kind)", now: now) }) else { return }
+        let summary = recorded.dropFirst("TLS: \(refusal.kind)".count)  // "" or " (and N more like it…)"
+        events.notify(.tlsHandshakeFailed(connection, reason: "\(refusal)\(summary)", subject: subject))
+    }
+
     /// The services this server answers, for the initiate response.
     static let servicesSupported = ServicesSupported([
         ServicesSupported.status, ServicesSupported.getNameList, ServicesSupported.identify, ServicesSupported.read,

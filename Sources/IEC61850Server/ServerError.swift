@@ -12,6 +12,10 @@ public enum ServerError: Error, Equatable, Sendable, CustomStringConvertible {
     case bindFailed(String)
     /// The reference is not a controllable data object (one with an Oper).
     case notControllable(String)
+    /// The TLS certificates, key or CRLs cannot be used (the ``TLSError`` says which file and why).
+    case tls(TLSError)
+    /// Neither the plain nor the TLS listener is configured.
+    case noListener
 
     public var code: Int {
         switch self {
@@ -21,6 +25,8 @@ public enum ServerError: Error, Equatable, Sendable, CustomStringConvertible {
         case .alreadyRunning: 504
         case .bindFailed: 505
         case .notControllable: 506
+        case .tls: 507
+        case .noListener: 508
         }
     }
 
@@ -32,6 +38,8 @@ public enum ServerError: Error, Equatable, Sendable, CustomStringConvertible {
         case .alreadyRunning: "SRV-504 the server is already running"
         case .bindFailed(let why): "SRV-505 cannot listen: \(why)"
         case .notControllable(let reference): "SRV-506 '\(reference)' is not a controllable data object"
+        case .tls(let error): "SRV-507 TLS-\(error.code) \(error)"
+        case .noListener: "SRV-508 nothing to listen on: the plain listener is off and no TLS listener is configured"
         }
     }
 }

@@ -12,6 +12,11 @@ public enum ServerEvent: Sendable {
     /// A client failed to authenticate (a wrong or missing password), or was refused because its address
     /// is locked out after too many failures: a security event. `reason` says which in words.
     case authenticationFailed(ClientConnection, reason: String)
+    /// A TLS handshake failed: the client's certificate was refused (expired, untrusted, revoked, not on
+    /// the allow-list, missing) or the client and server had nothing in common (TLS version, cipher suite),
+    /// or the peer does not speak TLS. A security event; `reason` says why in words, `subject` is the
+    /// certificate's subject when the client presented one. Repeated failures of one kind are summarised.
+    case tlsHandshakeFailed(ClientConnection, reason: String, subject: String?)
     /// An association ended (released by the client or the connection closed).
     case disconnected(ClientConnection)
     /// A control command (select, operate or cancel) ended, accepted or refused.

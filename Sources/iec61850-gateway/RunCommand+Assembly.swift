@@ -42,6 +42,9 @@ extension RunCommand {
         if let milliseconds = associationTimeout ?? file?.server.associationTimeoutMilliseconds {
             configuration.associationTimeout = .milliseconds(milliseconds)
         }
+        configuration.tls = try tlsSettings(file?.server.tls)
+        configuration.servesPlainMMS = !(tlsOnly || file?.server.tls?.only == true)
+        if !configuration.servesPlainMMS, configuration.tls == nil { throw ValidationError("--tls-only needs a TLS listener: --tls-port and the --tls-… files") }
         if let variable = passwordEnvironmentVariable ?? file?.server.passwordEnvironmentVariable {
             guard let password = ProcessInfo.processInfo.environment[variable], !password.isEmpty else {
                 throw ValidationError("password-env \(variable): the environment variable \(variable) is not set or empty")
@@ -132,10 +135,27 @@ extension RunCommand {
             server.simulateControls(delay: .milliseconds(simulateDelay))
             logger.notice("simulating the controllable objects without a route (\(simulateDelay) ms per control)")
         }
+        let listeners = [configuration.servesPlainMMS ? "\(bind):\(port)" : nil, configuration.tls.map { "\(bind):\($0.port) (TLS)" }].compactMap { $0 }
         logger.notice(
-            "serving IED \(model.name) from \(sclPath ?? "the configuration's points") on \(bind):\(port)",
+            "serving IED \(model.name) from \(sclPath ?? "the configuration's points") on \(listeners.joined(separator: " and "))",
             metadata: ["logicalDevices": "\(model.logicalDevices.map { $0.name(iedName: model.name) }.joined(separator: ","))"])
         assembled = true
         return Assembly(server: server, pollers: pollers, mqtt: mqtt, storage: storage)
+    }
+
+    /// The TLS listener's settings: the flags, over the configuration's `server: tls:` section.
+    func tlsSettings(_ section: GatewayConfiguration.TLS?) throws -> TLSSettings? {
+        let anyFlag = tlsPort != nil || tlsCertificate != nil || tlsKey != nil || !tlsCA.isEmpty || !tlsAllow.isEmpty || !tlsCRL.isEmpty
+        guard anyFlag || section != nil else { return nil }
+        guard let certificate = tlsCertificate ?? section?.certificate, let key = tlsKey ?? section?.key else {
+            throw ValidationError("TLS needs the server's certificate and key: --tls-certificate FILE --tls-key FILE (or certificate: and key: under server: tls:)")
+        }
+        var settings = TLSSettings(
+            port: tlsPort ?? section?.port ?? 3782, certificateFile: certificate, privateKeyFile: key,
+            caFiles: tlsCA.isEmpty ? section?.caFiles ?? [] : tlsCA,
+            allowedCertificateFiles: tlsAllow.isEmpty ? section?.allowedCertificates ?? [] : tlsAllow,
+            crlFiles: tlsCRL.isEmpty ? section?.crlFiles ?? [] : tlsCRL)
+        settings.requireClientCertificate = section?.requireClientCertificate ?? true
+        return settings
     }
 }

@@ -22,6 +22,12 @@ struct RunCommand: AsyncParsableCommand {
               iec61850-gateway run --scl mappings/demo/demo.icd --port 10102
               DEMO_PASSWORD=secret iec61850-gateway run --scl plant.scd --ied IED3 --password-env DEMO_PASSWORD
               iec61850-gateway run --scl plant.cid --port 10102 --simulate --simulate-delay 500
+              iec61850-gateway run --scl plant.cid --tls-port 3782 --tls-certificate server.pem --tls-key server.key \\
+                  --tls-ca plant-ca.pem --tls-crl plant-ca.crl --tls-only
+
+            With TLS, every client must present a certificate that chains to a --tls-ca certificate, is valid \
+            now, is not revoked by a --tls-crl list and, with --tls-allow, is one of those certificates. The \
+            files are read again on SIGHUP and whenever they change; established associations keep running.
 
             Controls need a route to the field (a control: section of a point in --config); a control with \
             no route is refused with AddCause not-supported. With --simulate the gateway is an IED simulator for \
@@ -58,6 +64,33 @@ struct RunCommand: AsyncParsableCommand {
         help: ArgumentHelp("Require clients to authenticate with the password held in this environment variable.", valueName: "var"))
     var passwordEnvironmentVariable: String?
 
+    @Option(
+        name: .customLong("tls-port"),
+        help: ArgumentHelp("Also serve MMS over TLS (IEC 62351-3) on this port (3782 is the IANA port; needs the --tls-… files).", valueName: "n"))
+    var tlsPort: Int?
+
+    @Option(name: .customLong("tls-certificate"), help: ArgumentHelp("The server's TLS certificate (PEM, with its intermediates).", valueName: "file"))
+    var tlsCertificate: String?
+
+    @Option(name: .customLong("tls-key"), help: ArgumentHelp("The server's private key (PEM, unencrypted).", valueName: "file"))
+    var tlsKey: String?
+
+    @Option(
+        name: .customLong("tls-ca"),
+        help: ArgumentHelp("A CA certificate whose client certificates are trusted (PEM; repeat for several).", valueName: "file"))
+    var tlsCA: [String] = []
+
+    @Option(
+        name: .customLong("tls-allow"),
+        help: ArgumentHelp("Admit only these client certificates (PEM; repeat for several).", valueName: "file"))
+    var tlsAllow: [String] = []
+
+    @Option(name: .customLong("tls-crl"), help: ArgumentHelp("A certificate revocation list (PEM or DER; repeat for several).", valueName: "file"))
+    var tlsCRL: [String] = []
+
+    @Flag(name: .customLong("tls-only"), help: "Serve MMS over TLS only: no plain listener.")
+    var tlsOnly = false
+
     @Option(name: .customLong("max-associations"), help: ArgumentHelp("The most clients connected at once (default 10).", valueName: "n"))
     var maximumAssociations: Int?
 
@@ -90,6 +123,7 @@ struct RunCommand: AsyncParsableCommand {
     func validate() throws {
         guard config != nil || scl != nil else { throw ValidationError("name the model: --scl FILE, or --config FILE whose model names one") }
         if let port { guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") } }
+        if let tlsPort { guard (0...65535).contains(tlsPort) else { throw ValidationError("--tls-port must be between 0 and 65535") } }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level '\(logLevel)' is not one of trace, debug, info, notice, warning, error, critical")
         }
@@ -132,6 +166,18 @@ struct RunCommand: AsyncParsableCommand {
             }
         }
         defer { mqtt?.stop() }
+        // SIGHUP reads the TLS certificates, key and CRLs again (as the server also does when they change).
+        signal(SIGHUP, SIG_IGN)
+        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        hangup.setEventHandler {
+            do {
+                try server.reloadTLS()
+            } catch {
+                logger.error("SIGHUP: \(error)")
+            }
+        }
+        hangup.resume()
+        defer { hangup.cancel() }
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
                 services: [.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup)],

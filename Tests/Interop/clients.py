@@ -177,6 +177,7 @@ class LibIec61850Client:
     name = "libiec61850"
     supports_password = True
     local_max_pdu = None  # set before connect(): the MMS max PDU size to propose (localDetailCalling)
+    tls = None  # set before connect(): {"ca": file, "cert": file, "key": file} to associate over TLS
 
     def __init__(self, timeout_ms: int = 5000) -> None:
         import pyiec61850.pyiec61850 as L  # imported late: only in the child process
@@ -331,7 +332,21 @@ class LibIec61850Client:
 
     def _connect_once(self, host: str, port: int, password: str | None) -> None:
         L = self.L
-        self.con = L.IedConnection_create()
+        if self.tls is not None:
+            cfg = L.TLSConfiguration_create()
+            L.TLSConfiguration_setClientMode(cfg)
+            L.TLSConfiguration_addCACertificateFromFile(cfg, self.tls["ca"])
+            if self.tls.get("cert"):
+                L.TLSConfiguration_setOwnCertificateFromFile(cfg, self.tls["cert"])
+                L.TLSConfiguration_setOwnKeyFromFile(cfg, self.tls["key"], None)
+            for version in ("min", "max"):
+                if self.tls.get(version) is not None:
+                    setter = L.TLSConfiguration_setMinTlsVersion if version == "min" else L.TLSConfiguration_setMaxTlsVersion
+                    setter(cfg, self.tls[version])
+            self._tls_cfg = cfg  # the connection keeps a pointer to it
+            self.con = L.IedConnection_createWithTlsSupport(cfg)
+        else:
+            self.con = L.IedConnection_create()
         if self.local_max_pdu is not None:
             L.MmsConnection_setLocalDetail(L.IedConnection_getMmsConnection(self.con), self.local_max_pdu)
         L.IedConnection_setConnectTimeout(self.con, self.timeout_ms)
@@ -960,6 +975,7 @@ class RustIec61850Client:
     name = "rust-iec61850"
     supports_password = False  # iec61850 0.14 has no ACSE authentication parameter
     local_max_pdu = None  # set before connect(): the MMS max PDU size to propose (localDetailCalling)
+    tls = None  # set before connect(): {"ca": file, "cert": file, "key": file} to associate over TLS
 
     def __init__(self, timeout_ms: int = 5000) -> None:
         import iec61850  # imported late: only in the child process
@@ -997,6 +1013,16 @@ class RustIec61850Client:
     def connect(self, host: str, port: int, password: str | None = None) -> None:
         if password is not None:
             raise NotImplementedError("the iec61850 Rust client cannot send an ACSE password")
+        if self.tls is not None:
+            def pem(name):
+                return open(self.tls[name], "rb").read() if self.tls.get(name) else None
+            config = self.m.TlsConfig(ca_pem=pem("ca"), client_cert_pem=pem("cert"), client_key_pem=pem("key"))
+            self.con = self._run(
+                self.m.IedConnection.connect_tls(
+                    f"{host}:{port}", config, "localhost", timeout_ms=self.timeout_ms, request_timeout_ms=self.timeout_ms),
+                "connect_tls",
+            )
+            return
         self.con = self._run(
             self.m.IedConnection.connect(
                 f"{host}:{port}", timeout_ms=self.timeout_ms, request_timeout_ms=self.timeout_ms,

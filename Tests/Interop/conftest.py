@@ -242,6 +242,16 @@ def password_server():
     _stop_server(s.proc)
 
 
+def wait_for(predicate, limit: float = 5.0):
+    """Calls predicate every 0.1 s until it returns something true or limit seconds pass; returns its last value."""
+    deadline = time.monotonic() + limit
+    while True:
+        value = predicate()
+        if value or time.monotonic() > deadline:
+            return value
+        time.sleep(0.1)
+
+
 # ------------------------------------------------------------------------------ checks
 class Checker:
     """Collects failed expectations; known deviations of the named reference server become xfail."""
@@ -265,14 +275,14 @@ class Checker:
 
 # ------------------------------------------------------------------- bounded client runs
 def run_client(kind: str, srv: Server, body, *, password: str | None = None, connect: bool = True,
-               timeout: float = SESSION_TIMEOUT):
+               timeout: float = SESSION_TIMEOUT, tls: dict | None = None):
     """Run body(client) in a forked child with a hard time limit; re-raise its outcome here.
 
     The libIEC61850 client keeps the GIL in blocking calls and either client may hang on a
     misbehaving server, so neither signal.alarm nor a watchdog thread could interrupt it.
     A forked child is killed (SIGKILL) when the limit passes.
     """
-    return collect_client(spawn_client(kind, srv, body, password=password, connect=connect), timeout=timeout)
+    return collect_client(spawn_client(kind, srv, body, password=password, connect=connect, tls=tls), timeout=timeout)
 
 
 class ClientProcess:
@@ -280,7 +290,8 @@ class ClientProcess:
         self.kind, self.pid, self.fd = kind, pid, fd
 
 
-def spawn_client(kind: str, srv: Server, body, *, password: str | None = None, connect: bool = True) -> ClientProcess:
+def spawn_client(kind: str, srv: Server, body, *, password: str | None = None, connect: bool = True,
+                 tls: dict | None = None) -> ClientProcess:
     """Start body(client) in a forked child (see run_client); collect_client waits for it.
     Several may run at once (the ten-client report test)."""
     r, w = os.pipe()
@@ -290,6 +301,7 @@ def spawn_client(kind: str, srv: Server, body, *, password: str | None = None, c
         payload: tuple
         try:
             client = CLIENTS[kind]()
+            client.tls = tls  # {"ca", "cert", "key"} files: associate over TLS (srv.port is then the TLS port)
             try:
                 if connect:
                     client.connect(srv.host, srv.port, password)

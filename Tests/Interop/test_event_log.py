@@ -31,7 +31,7 @@ import time
 import pytest
 
 from clients import CLIENTS, ClientError
-from conftest import REPO, SCL, Checker, _free_port, _stop_server, run_client
+from conftest import REPO, SCL, Checker, _free_port, _stop_server, run_client, wait_for
 from test_gateway_modbus import GATEWAY, Simulator, start_gateway, tail
 
 LOG = "DEMOGenericIO/LLN0$EventLog"
@@ -91,14 +91,6 @@ def events(path: str, *args: str) -> str:
     assert out.returncode == 0, f"iec61850-gateway events {' '.join(args)} failed: {out.stderr}"
     return out.stdout
 
-
-def wait_for(predicate, limit: float = 5.0):
-    deadline = time.monotonic() + limit
-    while True:
-        value = predicate()
-        if value or time.monotonic() > deadline:
-            return value
-        time.sleep(0.1)
 
 
 def tags(entries) -> list[str]:
