@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import socket
+import ssl
 import time
 
 # The CR and the CN (AARQ with the MMS initiate) of the libIEC61850 1.6.1 client, as captured.
@@ -72,9 +73,12 @@ def mms_pdu(frame: bytes) -> bytes:
 
 
 class RawClient:
-    def __init__(self, port: int, host: str = "127.0.0.1", timeout: float = 5.0) -> None:
+    def __init__(self, port: int, host: str = "127.0.0.1", timeout: float = 5.0, tls=None) -> None:
+        """tls: an ssl.SSLContext to speak through (the server's name is then checked as "localhost")."""
         self.sock = socket.create_connection((host, port), timeout=timeout)
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        if tls is not None:
+            self.sock = tls.wrap_socket(self.sock, server_hostname="localhost")
         self.invoke_id = 0
 
     def close(self) -> None:
@@ -136,7 +140,7 @@ class RawClient:
                         return True
                 except socket.timeout:
                     continue
-                except (ConnectionResetError, BrokenPipeError):
+                except (ConnectionResetError, BrokenPipeError, ssl.SSLError):  # a TLS session cut without close_notify
                     return True
             return False
         finally:

@@ -9,11 +9,13 @@ The certificates are made for each run by Tests/Fixtures/pki/make-test-pki (open
 
 from __future__ import annotations
 
+import concurrent.futures
 import os
 import shutil
 import signal
 import socket
 import ssl
+import statistics
 import subprocess
 import time
 
@@ -21,6 +23,7 @@ import pytest
 
 from clients import CLIENTS, ClientError
 from conftest import REPO, SCL, _free_port, _stop_server, run_client, wait_for
+from rawmms import RawClient
 
 GATEWAY = os.path.join(REPO, ".build", "debug", "iec61850-gateway")
 MAKE_PKI = os.path.join(REPO, "Tests", "Fixtures", "pki", "make-test-pki")
@@ -271,3 +274,132 @@ def test_acse_password_over_tls(tmp_path, pki):
         assert wait_for(lambda: "wrong password" in gw.security_events()), gw.log_text()
     finally:
         _stop_server(gw.proc)
+
+
+# ------------------------------------------------------------------------------- hostile peers
+# The hostile-peer cases of test_hostile.py on the TLS port: whatever these peers do, an associated
+# client's reads stay fast and new clients are served.
+STARVED = 0.25
+
+
+def tls_context(pki: str, name: str | None = "viewer") -> ssl.SSLContext:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    context.load_verify_locations(f"{pki}/ca.pem")
+    if name is not None:
+        context.load_cert_chain(f"{pki}/{name}.pem", f"{pki}/{name}.key")
+    return context
+
+
+@pytest.fixture()
+def guarded(tmp_path, pki):
+    """A TLS gateway with ten association slots and a 1.5 s establishment timeout."""
+    gw = start(tmp_path, pki, "--max-associations", "10", "--association-timeout", "1500")
+    yield gw
+    _stop_server(gw.proc)
+
+
+def served(gw, pki) -> RawClient:
+    client = RawClient(gw.tls_port, tls=tls_context(pki))
+    client.associate()
+    return client
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[-1]
+
+
+def test_handshake_flood_and_garbage_leave_an_associated_client_served(guarded, pki):
+    """Two hundred handshakes with a refused certificate and a hundred connections sending garbage, from
+    eight threads, while an associated TLS client reads: its reads stay fast, and afterwards the server
+    admits a new client."""
+    client = served(guarded, pki)
+    baseline = [client.timed_read() for _ in range(20)]
+    rogue = tls_context(pki, "rogue")
+
+    def refused_handshake(_):
+        try:
+            with socket.create_connection(("127.0.0.1", guarded.tls_port), timeout=5) as s:
+                with rogue.wrap_socket(s, server_hostname="localhost") as t:
+                    t.recv(1)  # TLS 1.3: the refusal arrives after the client's Finished
+        except (OSError, ssl.SSLError):
+            pass
+
+    def garbage(i):
+        try:
+            with socket.create_connection(("127.0.0.1", guarded.tls_port), timeout=5) as s:
+                s.sendall(os.urandom(64 + i % 512))
+                s.recv(1)
+        except OSError:
+            pass
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        flood = [pool.submit(refused_handshake, i) for i in range(200)] + [pool.submit(garbage, i) for i in range(100)]
+        during = []
+        while not all(f.done() for f in flood):
+            during.append(client.timed_read())
+    assert len(during) >= 5, "the flood ended before the client could read"
+    assert p95(during) < max(STARVED, 10 * statistics.median(baseline)), f"p95 {p95(during) * 1e3:.1f} ms under the flood"
+    client.close()
+    again = served(guarded, pki)
+    assert again.timed_read() < STARVED
+    again.close()
+    assert guarded.proc.poll() is None
+
+
+def test_garbage_after_the_handshake_closes_only_that_connection(guarded, pki):
+    """Inside an established TLS session: a frame that is not TPKT; on the wire: a record that is not
+    TLS. Each closes its own connection only."""
+    client = served(guarded, pki)
+    bad_tpkt = RawClient(guarded.tls_port, tls=tls_context(pki))
+    bad_tpkt.sock.sendall(b"\x05\x00\x00\x10" + os.urandom(12))
+    assert bad_tpkt.is_closed(), "a session sending non-TPKT bytes stayed open"
+    bad_record = served(guarded, pki)
+    raw = socket.socket(fileno=os.dup(bad_record.sock.fileno()))  # the TCP socket under the TLS session
+    raw.sendall(b"\x17\x03\x03\x00\x20" + os.urandom(32))  # application data that fails its AEAD tag
+    assert bad_record.is_closed(), "a session with a forged record stayed open"
+    raw.close()
+    assert client.timed_read() < STARVED
+    client.close()
+
+
+def test_idle_tls_connections_do_not_lock_out_clients(guarded, pki):
+    """Twelve connections that stop before or after the handshake: the two over the limit are closed at
+    once, the others after the establishment timeout; then a client associates and reads."""
+    time.sleep(0.3)  # the start-up probe's slot is free again
+    idle = [tls_context(pki).wrap_socket(socket.create_connection(("127.0.0.1", guarded.tls_port), timeout=5),
+                                         server_hostname="localhost") for _ in range(6)]
+    idle += [socket.create_connection(("127.0.0.1", guarded.tls_port), timeout=5) for _ in range(6)]
+    try:
+        time.sleep(0.3)
+        closed = sum(closed_now(s) for s in idle)
+        assert closed == 2, f"{closed} of the 2 surplus connections were closed at once"
+        time.sleep(2.0)  # past the 1.5 s establishment timeout
+        client = served(guarded, pki)
+        assert client.timed_read() < STARVED
+        client.close()
+        assert all(closed_now(s) for s in idle), "an idle TLS connection was still open after the establishment timeout"
+    finally:
+        for s in idle:
+            s.close()
+
+
+def closed_now(s) -> bool:
+    """Whether the server has closed this connection (a TLS one: sent close_notify or cut it) already."""
+    if isinstance(s, ssl.SSLSocket):
+        s.settimeout(0.05)
+        try:
+            return s.recv(1) == b""
+        except (socket.timeout, ssl.SSLWantReadError):
+            return False
+        except (ssl.SSLError, ConnectionResetError, BrokenPipeError):
+            return True
+    raw = socket.socket(fileno=os.dup(s.fileno()))
+    raw.setblocking(False)
+    try:
+        return raw.recv(1, socket.MSG_PEEK) == b""
+    except BlockingIOError:
+        return False
+    except (ConnectionResetError, BrokenPipeError):
+        return True
+    finally:
+        raw.close()

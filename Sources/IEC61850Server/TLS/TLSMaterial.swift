@@ -100,6 +100,9 @@ struct TLSMaterial: Sendable {
         configuration.minimumTLSVersion = .tlsv12
         configuration.maximumTLSVersion = .tlsv13
         configuration.cipherSuiteValues = cipherSuites
+        // A closing connection waits this long for the peer's close_notify: a peer that never answers
+        // (idle, hostile) must not hold its association slot for NIO's default of 5 s.
+        configuration.shutdownTimeout = .seconds(1)
         configuration.certificateVerification = settings.requireClientCertificate ? .noHostnameVerification : .optionalVerification
         if !authorities.isEmpty {
             configuration.trustRoots = .certificates(authorities.map(\.0))
