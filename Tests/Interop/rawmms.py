@@ -164,3 +164,25 @@ def cpu_seconds(pid: int) -> float:
 
 def open_fds(pid: int) -> int:
     return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def closed_now(s) -> bool:
+    """Whether the server has closed this connection (a TLS one: sent close_notify or cut it) already."""
+    if isinstance(s, ssl.SSLSocket):
+        s.settimeout(0.05)
+        try:
+            return s.recv(1) == b""
+        except (socket.timeout, ssl.SSLWantReadError):
+            return False
+        except (ssl.SSLError, ConnectionResetError, BrokenPipeError):
+            return True
+    raw = socket.socket(fileno=os.dup(s.fileno()))
+    raw.setblocking(False)
+    try:
+        return raw.recv(1, socket.MSG_PEEK) == b""
+    except BlockingIOError:
+        return False
+    except (ConnectionResetError, BrokenPipeError):
+        return True
+    finally:
+        raw.close()

@@ -19,7 +19,7 @@ import time
 import pytest
 
 from conftest import REPO, SCL, _free_port, _stop_server
-from rawmms import CONNECT, CONNECTION_REQUEST, RawClient, ber, cpu_seconds, data_frame, open_fds, read_request, rss_kib, unsigned
+from rawmms import CONNECT, CONNECTION_REQUEST, RawClient, ber, closed_now, cpu_seconds, data_frame, open_fds, read_request, rss_kib, unsigned
 
 GATEWAY = os.path.join(REPO, ".build", "debug", "iec61850-gateway")
 # A read that takes longer than this while under attack means the attack is starving the others.
@@ -70,19 +70,6 @@ def gateway():
     g = Gateway("--max-associations", "10", "--association-timeout", "1500")
     yield g
     g.stop()
-
-
-def closed_now(s: socket.socket) -> bool:
-    """Whether the server has closed this connection already (no waiting)."""
-    s.setblocking(False)
-    try:
-        return s.recv(1, socket.MSG_PEEK) == b""
-    except BlockingIOError:
-        return False
-    except (ConnectionResetError, BrokenPipeError):
-        return True
-    finally:
-        s.setblocking(True)
 
 
 def latencies(client: RawClient, n: int = 40) -> list[float]:

@@ -23,7 +23,7 @@ import pytest
 
 from clients import CLIENTS, ClientError
 from conftest import REPO, SCL, _free_port, _stop_server, run_client, wait_for
-from rawmms import RawClient
+from rawmms import RawClient, closed_now
 
 GATEWAY = os.path.join(REPO, ".build", "debug", "iec61850-gateway")
 MAKE_PKI = os.path.join(REPO, "Tests", "Fixtures", "pki", "make-test-pki")
@@ -381,25 +381,3 @@ def test_idle_tls_connections_do_not_lock_out_clients(guarded, pki):
     finally:
         for s in idle:
             s.close()
-
-
-def closed_now(s) -> bool:
-    """Whether the server has closed this connection (a TLS one: sent close_notify or cut it) already."""
-    if isinstance(s, ssl.SSLSocket):
-        s.settimeout(0.05)
-        try:
-            return s.recv(1) == b""
-        except (socket.timeout, ssl.SSLWantReadError):
-            return False
-        except (ssl.SSLError, ConnectionResetError, BrokenPipeError):
-            return True
-    raw = socket.socket(fileno=os.dup(s.fileno()))
-    raw.setblocking(False)
-    try:
-        return raw.recv(1, socket.MSG_PEEK) == b""
-    except BlockingIOError:
-        return False
-    except (ConnectionResetError, BrokenPipeError):
-        return True
-    finally:
-        raw.close()
