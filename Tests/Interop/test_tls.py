@@ -381,3 +381,20 @@ def test_idle_tls_connections_do_not_lock_out_clients(guarded, pki):
     finally:
         for s in idle:
             s.close()
+
+
+# ------------------------------------------------------------------------------------- validate
+def test_validate_checks_the_tls_files(tmp_path, pki):
+    def validate(certificate: str, key: str) -> subprocess.CompletedProcess:
+        config = tmp_path / "gateway.yaml"
+        config.write_text(f"model: {{scl: {SCL}}}\nserver:\n  tls:\n    certificate: {pki}/{certificate}.pem\n"
+                          f"    key: {pki}/{key}.key\n    ca: {pki}/ca.pem\n    crl: {pki}/ca.crl\n")
+        return subprocess.run([GATEWAY, "validate", "--config", str(config)], cwd=REPO, capture_output=True, text=True, timeout=30)
+
+    good = validate("server", "server")
+    assert good.returncode == 0, good.stderr
+    assert "warning: server.tls:" in good.stderr and "expires in" in good.stderr, good.stderr
+    mismatch = validate("server", "viewer")
+    assert mismatch.returncode == 1 and "does not belong to the certificate" in mismatch.stderr, mismatch.stderr
+    expired = validate("expired", "expired")
+    assert expired.returncode == 1 and "expired on 2021-01-01" in expired.stderr and "expired.pem" in expired.stderr, expired.stderr
