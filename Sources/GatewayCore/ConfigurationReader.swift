@@ -158,7 +158,7 @@ public struct ConfigurationReader {
                     let server = mapping(
                         value, "server",
                         keys: [
-                            "port", "bind", "password-env", "max-associations", "max-associations-per-peer", "association-timeout-ms", "tls",
+                            "port", "bind", "password-env", "max-associations", "max-associations-per-peer", "association-timeout-ms", "tls", "access",
                         ])
                 else { continue }
                 configuration.server.port = integer(server["port"], "server.port", in: 0...65535)
@@ -170,6 +170,7 @@ public struct ConfigurationReader {
                 configuration.server.associationTimeoutMilliseconds = integer(
                     server["association-timeout-ms"], "server.association-timeout-ms", in: 100...600_000)
                 if let tls = server["tls"] { configuration.server.tls = self.tls(tls, folder: folder) }
+                if let access = server["access"] { configuration.server.access = self.access(access) }
             case "event-log":
                 guard let settings = mapping(value, "event-log", keys: ["path", "max-events", "max-audit-events", "max-log-entries"]) else { continue }
                 if let path = string(settings["path"], "event-log.path") { configuration.eventLog.path = resolve(path, folder) }

@@ -25,6 +25,30 @@ public struct GatewayConfiguration: Sendable {
         public var associationTimeoutMilliseconds: Int?
         /// MMS over TLS (`tls:`), with file paths resolved against the configuration file's folder.
         public var tls: TLS?
+        /// Roles per association (`access:`); nil: every association may do everything.
+        public var access: Access?
+    }
+
+    /// The `server: access:` section: which credentials give which role (`viewer`, `operator`, `engineer`).
+    public struct Access: Sendable, Equatable {
+        public struct Rule: Sendable, Equatable {
+            /// `viewer`, `operator` or `engineer`.
+            public var role: String
+            /// What the client must prove: `hash` (a password hash), `subject`, `common-name`, `fingerprint`
+            /// (of its certificate) or `network` (its address).
+            public var kind: String
+            public var value: String
+            public var line: Int
+        }
+
+        /// The role of an association that matches no rule; nil refuses it.
+        public var defaultRole: String?
+        public var rules: [Rule] = []
+        public var location: Location
+
+        public init(location: Location) {
+            self.location = location
+        }
     }
 
     /// The `server: tls:` section: the TLS listener's port, certificates and CRLs.

@@ -52,6 +52,10 @@ extension GatewayEvent {
             self.init(
                 timeMilliseconds: timeMilliseconds, kind: .security, reference: "tls", client: connection.peerAddress, result: "refused",
                 detail: subject.map { "\(reason); certificate \($0)" } ?? reason)
+        case .accessDenied(let connection, let reason):
+            self.init(
+                timeMilliseconds: timeMilliseconds, kind: .security, reference: "access", client: connection.peerAddress, result: "refused",
+                detail: reason)
         case .disconnected(let connection):
             self.init(timeMilliseconds: timeMilliseconds, kind: .association, reference: "server", client: connection.peerAddress, result: "disconnected")
         case .command(let outcome):

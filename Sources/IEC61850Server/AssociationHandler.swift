@@ -208,7 +208,7 @@ final class AssociationHandler: ChannelInboundHandler {
             mechanism: mechanism, password: request.authenticationValue.map { String(decoding: $0, as: UTF8.self) },
             peerAddress: connection.peerAddress, certificate: tlsPeer?.certificate, callingAPTitle: request.callingAPTitle,
             callingAEQualifier: request.callingAEQualifier)
-        guard authenticate(credentials, context: context) else { return }
+        guard let access = authenticate(credentials, context: context) else { return }
         guard let initiatePDU = request.userInformation, case .initiateRequest(let initiate)? = try? MMSRequestPDU.decode(initiatePDU) else {
             logger.info("association refused: no valid MMS initiate request")
             backend.notifyRefusal(connection, reason: "no valid MMS initiate request")
@@ -217,7 +217,7 @@ final class AssociationHandler: ChannelInboundHandler {
         }
         switch backend.negotiate(initiate) {
         case .success(let response):
-            session = SessionContext(connection: connection, maximumPDUSize: Int(response.localDetailCalled), dataSets: session.dataSets)
+            session = SessionContext(connection: connection, access: access, maximumPDUSize: Int(response.localDetailCalled), dataSets: session.dataSets)
             outstandingLimit = Int(clamping: response.maxServicesOutstandingCalling)
             logger.debug("associated", metadata: ["pduSize": "\(response.localDetailCalled)"])
             run(machine.accept({ response.encode(into: &$0) }, allocator: allocator), context: context)
@@ -268,10 +268,10 @@ final class AssociationHandler: ChannelInboundHandler {
     }
 
     /// Checks the credentials, through the lock-out of addresses with too many failures; refuses the
-    /// association (and records why) when they do not pass.
-    private func authenticate(_ credentials: AuthenticationRequest, context: ChannelHandlerContext) -> Bool {
+    /// association (and records why) when they do not pass. Returns the association's access policy.
+    private func authenticate(_ credentials: AuthenticationRequest, context: ChannelHandlerContext) -> AccessPolicy? {
         let authenticator = backend.configuration.authenticator
-        if case .none = authenticator { return true }
+        if case .none = authenticator { return .unrestricted }
         let host = connection.peerHost
         let now = NIODeadline.now().uptimeNanoseconds
         if case .lockedOut(let remaining, let first) = backend.throttle.withLock({ $0.attempt(from: host, now: now) }) {
@@ -281,11 +281,17 @@ final class AssociationHandler: ChannelInboundHandler {
                 backend.events.notify(.authenticationFailed(connection, reason: "locked out for \(seconds) s more after failed passwords"))
             }
             run(machine.reject(.authenticationFailure, allocator: context.channel.allocator), context: context)
-            return false
+            return nil
         }
-        guard authenticator.admits(credentials) else {
+        guard case .admit(let policy) = authenticator.decision(for: credentials) else {
             let outcome = backend.throttle.withLock { $0.failed(from: host, now: now) }
-            let what = credentials.mechanism == .none ? "no password" : "wrong password"
+            let what =
+                switch credentials.mechanism {
+                case .password: "wrong password"
+                case .none where credentials.certificate != nil: "no password, and the certificate \(credentials.certificate!.subject) grants no role"
+                case .none: "no password"
+                case .other: "unsupported authentication mechanism"
+                }
             let reason: String
             switch outcome {
             case .counted(let remaining): reason = "\(what); \(remaining) more before a lock-out"
@@ -295,10 +301,11 @@ final class AssociationHandler: ChannelInboundHandler {
             backend.events.notify(.authenticationFailed(connection, reason: reason))
             let result: AssociationResult = credentials.mechanism == .none ? .authenticationRequired : .authenticationFailure
             run(machine.reject(result, allocator: context.channel.allocator), context: context)
-            return false
+            return nil
         }
         backend.throttle.withLock { $0.succeeded(from: host) }
-        return true
+        logger.debug("admitted", metadata: ["access": "\(policy.name)"])
+        return policy
     }
 
     private func mmsReceived(_ pdu: ByteBuffer, context: ChannelHandlerContext) {

@@ -93,23 +93,38 @@ public struct AuthenticationLockout: Sendable, Equatable {
     }
 }
 
-/// Decides whether an association is admitted (ACSE authentication, IEC 62351-4 password mechanism 2.2.3.1).
+/// Decides whether an association is admitted (ACSE authentication, IEC 62351-4 password mechanism 2.2.3.1;
+/// the TLS client certificate; the peer address) and what it may then do (``AccessPolicy``).
 public enum Authenticator: Sendable {
-    /// Every association is admitted.
+    /// Every association is admitted and may do everything.
     case none
-    /// Only associations that present this password are admitted.
+    /// Only associations that present this password are admitted; they may do everything.
     case password(String)
-    /// A closure decides, seeing the credentials and the peer.
+    /// A closure decides, seeing the credentials and the peer; an admitted association may do everything.
     case custom(@Sendable (AuthenticationRequest) -> Bool)
+    /// Roles (viewer, operator, engineer) from passwords, certificates and addresses.
+    case roles(RoleMapping)
+    /// A closure decides whether, and with which policy (a role or one of its own), to admit.
+    case decide(@Sendable (AuthenticationRequest) -> AccessDecision)
+
+    /// Whether and how an association with these credentials is admitted.
+    public func decision(for request: AuthenticationRequest) -> AccessDecision {
+        switch self {
+        case .none: return .admit(.unrestricted)
+        case .password(let expected):
+            guard request.mechanism == .password, let offered = request.password,
+                Self.constantTimeEquals(Array(offered.utf8), Array(expected.utf8))
+            else { return .refuse }
+            return .admit(.unrestricted)
+        case .custom(let decide): return decide(request) ? .admit(.unrestricted) : .refuse
+        case .roles(let mapping): return mapping.role(for: request).map { .admit(.role($0)) } ?? .refuse
+        case .decide(let decide): return decide(request)
+        }
+    }
 
     func admits(_ request: AuthenticationRequest) -> Bool {
-        switch self {
-        case .none: return true
-        case .password(let expected):
-            guard request.mechanism == .password, let offered = request.password else { return false }
-            return Self.constantTimeEquals(Array(offered.utf8), Array(expected.utf8))
-        case .custom(let decide): return decide(request)
-        }
+        if case .admit = decision(for: request) { return true }
+        return false
     }
 
     private static func constantTimeEquals(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {

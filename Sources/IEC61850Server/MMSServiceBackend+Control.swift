@@ -13,14 +13,17 @@ extension MMSServiceBackend {
     /// A read of SBO (model 2): selects the object for this association when it can.
     func selectByRead(_ variable: MMSVariable, session: SessionContext) -> String? {
         guard let target = control.target(variable), target.service == "SBO" else { return nil }
+        guard permitted(.control(service: "SBO"), control.objects[target.object].reference, session: session) else { return "" }
         return control.selectByRead(target.object, client: session.connection.id)
     }
 
     func writeControl(_ data: MMSData, service: ControlCommand.Service, object: Int, invokeID: UInt32, session: SessionContext, into buffer: inout ByteBuffer) {
         let send = session.send
         let answerLater = session.answerLater
+        let allowed = permitted(.control(service: service.rawValue), control.objects[object].reference, session: session)
         let answer = control.handle(
-            data, service: service, object: object, connection: session.connection, send: send, sendAfterAnswer: session.sendAfterAnswer,
+            data, service: service, object: object, connection: session.connection, allowed: allowed, send: send,
+            sendAfterAnswer: session.sendAfterAnswer,
             respondLater: { error in
                 var response = ByteBuffer()
                 MMSResponseEncoder.writeConfirmedResponse(invokeID: invokeID, into: &response) {

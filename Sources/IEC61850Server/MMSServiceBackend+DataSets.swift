@@ -19,6 +19,7 @@ extension MMSServiceBackend {
         _ name: ObjectName, members specifications: [VariableSpecification], invokeID: UInt32, session: SessionContext, into buffer: inout ByteBuffer
     ) {
         do throws(ServiceError) {
+            guard permitted(.createDataSet, "\(name)", session: session) else { throw .objectAccessDenied }
             let limits = configuration.dataSetLimits
             guard !specifications.isEmpty else { throw ServiceError(.definition, 6) }  // object-attribute-inconsistent
             guard specifications.count <= limits.members else { throw .capabilityUnavailable }
@@ -72,6 +73,10 @@ extension MMSServiceBackend {
     }
 
     func deleteNamedVariableList(_ request: DeleteNamedVariableListRequest, invokeID: UInt32, session: SessionContext, into buffer: inout ByteBuffer) {
+        guard permitted(.deleteDataSet, request.names.map { "\($0)" }.joined(separator: ", "), session: session) else {
+            MMSResponseEncoder.writeConfirmedError(invokeID: invokeID, error: .objectAccessDenied, into: &buffer)
+            return
+        }
         var matched: Int64 = 0
         var deleted: Int64 = 0
         var referenced = false

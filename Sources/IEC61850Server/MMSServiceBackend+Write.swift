@@ -34,8 +34,12 @@ extension MMSServiceBackend {
 
     /// Writes one variable; nil on success.
     func write(_ data: MMSData, to variable: MMSVariable, session: SessionContext) -> DataAccessError? {
-        if variable.fc == .rp || variable.fc == .br || variable.fc == .lg { return writeControlBlock(data, to: variable, session: session) }
+        if variable.fc == .rp || variable.fc == .br || variable.fc == .lg {
+            if let kind = accessNeeded(toWrite: variable), !permitted(kind, variable.path, session: session) { return .objectAccessDenied }
+            return writeControlBlock(data, to: variable, session: session)
+        }
         guard let fc = variable.fc, configuration.writableFunctionalConstraints.contains(fc) else { return .objectAccessDenied }
+        guard permitted(.writeSetting, variable.path, session: session) else { return .objectAccessDenied }
         var changes: [(variable: MMSVariable, type: BasicType, slot: Int, value: DataValue)] = []
         if let error = collect(data, for: variable, into: &changes) { return error }
         let handlers = writeHandlers.withLock { $0 }

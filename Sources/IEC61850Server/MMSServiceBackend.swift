@@ -24,7 +24,7 @@ final class MMSServiceBackend: Sendable {
     let events = ServerEventObservers()
     /// Failed password attempts per peer address.
     let throttle: Mutex<AuthenticationThrottle>
-    private let refusals = Mutex(RefusalSummary())
+    let refusals = Mutex(RefusalSummary())
     /// Where ReadJournal queries run, off the event loops, the associations in turn.
     let journals = JournalScheduler()
     let logger: Logger
@@ -160,6 +160,8 @@ final class MMSServiceBackend: Sendable {
 /// Per-association facts and state the services need; used on the association's event loop only.
 struct SessionContext {
     let connection: ClientConnection
+    /// What the association may do, decided when it was accepted.
+    var access: AccessPolicy = .unrestricted
     /// The negotiated maximum MMS PDU size.
     let maximumPDUSize: Int
     /// The association-specific data sets (`@name`).

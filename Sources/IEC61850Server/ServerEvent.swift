@@ -17,6 +17,10 @@ public enum ServerEvent: Sendable {
     /// or the peer does not speak TLS. A security event; `reason` says why in words, `subject` is the
     /// certificate's subject when the client presented one. Repeated failures of one kind are summarised.
     case tlsHandshakeFailed(ClientConnection, reason: String, subject: String?)
+    /// An association's access policy refused a request (an operate, a setting write, a data set
+    /// creation…): a security event. Nothing changed. `reason` says who may not do what, and to what;
+    /// repeats of one kind are summarised.
+    case accessDenied(ClientConnection, reason: String)
     /// An association ended (released by the client or the connection closed).
     case disconnected(ClientConnection)
     /// A control command (select, operate or cancel) ended, accepted or refused.

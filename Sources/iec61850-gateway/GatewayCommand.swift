@@ -13,8 +13,9 @@ struct GatewayCommand: AsyncParsableCommand {
             Check a mapping file:  iec61850-gateway validate --config mappings/examples/energy-meter.yaml
             Export a built model:  iec61850-gateway export-scl --config mappings/examples/mqtt-sensor.yaml
             List the event log:  iec61850-gateway events --from -1h --format csv
+            Hash a password for a role:  iec61850-gateway hash-password < password.txt
             """,
-        subcommands: [RunCommand.self, ValidateCommand.self, ExportSCLCommand.self, EventsCommand.self],
+        subcommands: [RunCommand.self, ValidateCommand.self, ExportSCLCommand.self, EventsCommand.self, HashPasswordCommand.self],
         defaultSubcommand: nil
     )
 }

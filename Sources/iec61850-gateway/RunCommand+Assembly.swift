@@ -45,12 +45,15 @@ extension RunCommand {
         configuration.tls = try tlsSettings(file?.server.tls)
         configuration.servesPlainMMS = !(tlsOnly || file?.server.tls?.only == true)
         if !configuration.servesPlainMMS, configuration.tls == nil { throw ValidationError("--tls-only needs a TLS listener: --tls-port and the --tls-… files") }
+        var password: String?
         if let variable = passwordEnvironmentVariable ?? file?.server.passwordEnvironmentVariable {
-            guard let password = ProcessInfo.processInfo.environment[variable], !password.isEmpty else {
+            guard let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty else {
                 throw ValidationError("password-env \(variable): the environment variable \(variable) is not set or empty")
             }
-            configuration.authenticator = .password(password)
+            password = value
+            configuration.authenticator = .password(value)
         }
+        if let access = file?.server.access { configuration.authenticator = .roles(try Self.roleMapping(access, engineerPassword: password)) }
 
         let model: IedModel
         if let sclPath {
@@ -157,5 +160,27 @@ extension RunCommand {
             crlFiles: tlsCRL.isEmpty ? section?.crlFiles ?? [] : tlsCRL)
         settings.requireClientCertificate = section?.requireClientCertificate ?? true
         return settings
+    }
+
+    /// The `server: access:` rules as the server's role mapping; a `password-env` password is an engineer's.
+    static func roleMapping(_ access: GatewayConfiguration.Access, engineerPassword: String?) throws -> RoleMapping {
+        var mapping = RoleMapping(defaultRole: access.defaultRole.flatMap(Role.init(rawValue:)))
+        if let engineerPassword { mapping.passwords.append(.init(PasswordHash(hashing: engineerPassword), role: .engineer)) }
+        for rule in access.rules {
+            guard let role = Role(rawValue: rule.role) else { continue }  // the reader refused it already
+            let problem = { (what: String) in ValidationError("\(access.location.file):\(rule.line): server.access: \(what)") }
+            switch rule.kind {
+            case "hash":
+                do { mapping.passwords.append(.init(try PasswordHash(rule.value), role: role)) } catch { throw problem("\(error)") }
+            case "subject": mapping.certificates.append(.init(.subject(rule.value), role: role))
+            case "common-name": mapping.certificates.append(.init(.commonName(rule.value), role: role))
+            case "fingerprint": mapping.certificates.append(.init(.fingerprint(rule.value), role: role))
+            case "network":
+                guard let network = IPNetwork(rule.value) else { throw problem("'\(rule.value)' is not a network") }
+                mapping.networks.append(.init(network, role: role))
+            default: throw problem("unknown rule \(rule.kind)")
+            }
+        }
+        return mapping
     }
 }

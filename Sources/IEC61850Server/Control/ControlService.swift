@@ -154,13 +154,21 @@ final class ControlService: Sendable {
     typealias Send = @Sendable (ByteBuffer) -> Void
 
     /// Handles a write of Oper, SBOw or Cancel. `send` goes out ahead of the answer being written,
-    /// `sendAfterAnswer` after it; `respondLater` writes a deferred write response.
+    /// `sendAfterAnswer` after it; `respondLater` writes a deferred write response. Not `allowed` (the
+    /// association's access policy refuses it), it is refused with AddCause no-access-authority and
+    /// changes nothing.
     func handle(
-        _ data: MMSData, service: ControlCommand.Service, object index: Int, connection: ClientConnection, send: @escaping Send,
-        sendAfterAnswer: @escaping Send, respondLater: @escaping @Sendable (DataAccessError?) -> Void
+        _ data: MMSData, service: ControlCommand.Service, object index: Int, connection: ClientConnection, allowed: Bool = true,
+        send: @escaping Send, sendAfterAnswer: @escaping Send, respondLater: @escaping @Sendable (DataAccessError?) -> Void
     ) -> Answer {
-        let answer = dispatch(
-            data, service: service, object: index, connection: connection, send: send, sendAfterAnswer: sendAfterAnswer, respondLater: respondLater)
+        let answer =
+            allowed
+            ? dispatch(
+                data, service: service, object: index, connection: connection, send: send, sendAfterAnswer: sendAfterAnswer,
+                respondLater: respondLater)
+            : .refused(
+                .objectAccessDenied,
+                lastApplError(objects[index], service, ControlCommand(data, service: service, object: objects[index]), .noAccessAuthority))
         // An operate that is accepted or deferred tells its outcome when it finishes.
         switch answer {
         case .refused(_, let error):
