@@ -479,6 +479,9 @@ def main():
                         help="apply value updates read from stdin (see the module docstring)")
     parser.add_argument("--report-instances", type=int, default=None, metavar="N",
                         help="instances of every indexed ReportControl (default: its RptEnabled max)")
+    parser.add_argument("--tls-cert", help="serve MMS over TLS only, with this certificate (PEM)")
+    parser.add_argument("--tls-key", help="the TLS certificate's key (PEM)")
+    parser.add_argument("--tls-ca", help="the CA whose client certificates are accepted (PEM)")
     args = parser.parse_args()
 
     builder = ModelBuilder(args.icd)
@@ -494,7 +497,15 @@ def main():
     # libIEC61850 (CONFIG_MMS_MAXIMUM_PDU_SIZE, 65000 by default); 1.6.1 has no runtime setter for
     # it. (IedServer_createWithConfig is not usable here: the SWIG wrapper rejects a NULL TLS
     # configuration, and IedServer_create uses the default IedServerConfig anyway.)
-    server = L.IedServer_create(model)
+    if args.tls_cert:
+        tls = L.TLSConfiguration_create()
+        L.TLSConfiguration_setOwnCertificateFromFile(tls, args.tls_cert)
+        L.TLSConfiguration_setOwnKeyFromFile(tls, args.tls_key, None)
+        L.TLSConfiguration_addCACertificateFromFile(tls, args.tls_ca)
+        L.TLSConfiguration_setChainValidation(tls, True)
+        server = L.IedServer_createWithTlsSupport(model, tls)
+    else:
+        server = L.IedServer_create(model)
     L.IedServer_setLocalIpAddress(server, args.bind)
     L.IedServer_start(server, args.port)
     if not L.IedServer_isRunning(server):
