@@ -68,13 +68,14 @@ extension ConfigurationReader {
     }
 
     static func isNetwork(_ text: String) -> Bool {
-        let parts = text.split(separator: "/", maxSplits: 1).map(String.init)
+        let parts = text.split(separator: "/", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        guard let host = parts.first, !host.isEmpty else { return false }
         var v4 = in_addr()
         var v6 = in6_addr()
         let bits: Int
-        if inet_pton(AF_INET, parts[0], &v4) == 1 {
+        if inet_pton(AF_INET, host, &v4) == 1 {
             bits = 32
-        } else if inet_pton(AF_INET6, parts[0], &v6) == 1 {
+        } else if inet_pton(AF_INET6, host, &v6) == 1 {
             bits = 128
         } else {
             return false

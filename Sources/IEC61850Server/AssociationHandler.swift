@@ -303,7 +303,9 @@ final class AssociationHandler: ChannelInboundHandler {
             run(machine.reject(result, allocator: context.channel.allocator), context: context)
             return nil
         }
-        backend.throttle.withLock { $0.succeeded(from: host) }
+        // Only a password that was checked and matched clears the address's failures: an association admitted
+        // by its address or a default role must not reset the count between guesses.
+        if credentials.mechanism == .password { backend.throttle.withLock { $0.succeeded(from: host) } }
         logger.debug("admitted", metadata: ["access": "\(policy.name)"])
         return policy
     }

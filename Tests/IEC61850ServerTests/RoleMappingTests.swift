@@ -51,6 +51,7 @@ struct RoleMappingTests {
         #expect(IPNetwork("fd00::/8")!.contains("fd12::1") && !IPNetwork("fd00::/8")!.contains("fe80::1"))
         #expect(IPNetwork("192.168.1.7")!.contains("192.168.1.7") && !IPNetwork("192.168.1.7")!.contains("192.168.1.8"))
         #expect(IPNetwork("10.0.0.0/33") == nil && IPNetwork("ten") == nil)
+        #expect(IPNetwork("10.0.5.0/24")!.contains("::ffff:10.0.5.3"))  // an IPv4 peer on a dual-stack listener
     }
 
     @Test("certificates match by subject in any order, by common name or by fingerprint")

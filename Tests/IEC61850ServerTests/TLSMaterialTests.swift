@@ -95,6 +95,17 @@ struct TLSMaterialTests {
         guard case .failure(.revoked) = try await check("revoked") else { Issue.record("revoked admitted"); return }
         guard case .failure(.untrusted) = try await check("rogue") else { Issue.record("rogue admitted"); return }
         guard case .failure(.noCertificate) = await validator.validate([], now: Date()) else { Issue.record("nothing admitted"); return }
+        guard case .failure(.untrusted(let why)) = try await check("server"), why.contains("client authentication") else {
+            Issue.record("a server certificate admitted as a client's")
+            return
+        }
+        let viewerDER = try TestPKI.der("viewer"), caDER = try TestPKI.der("ca")
+        for padded in [[viewerDER, caDER, caDER], [viewerDER] + Array(repeating: caDER, count: 5)] {
+            guard case .failure(.untrusted) = await validator.validate(padded, now: Date()) else {
+                Issue.record("a chain of \(padded.count) with repeats admitted")
+                return
+            }
+        }
     }
 
     @Test("an allow-list admits only its certificates; without a CA it pins them (self-signed too)")

@@ -210,6 +210,23 @@ def test_tls_1_1_and_weak_suites_are_refused_tls_1_2_and_1_3_work(gateway, pki):
     assert b"ECDHE" in tls12.stdout + tls12.stderr, tls12.stderr
 
 
+def test_no_session_is_resumed_so_every_connection_has_its_certificate_checked(gateway, pki):
+    """A resumed TLS session skips the client certificate check: the server offers no tickets and keeps
+    no session cache, so a second connection with the first one's session is a full handshake."""
+    for version in (ssl.TLSVersion.TLSv1_2, ssl.TLSVersion.TLSv1_3):
+        context = tls_context(pki)
+        context.maximum_version = version
+        first = context.wrap_socket(socket.create_connection(("127.0.0.1", gateway.tls_port), timeout=5), server_hostname="localhost")
+        first.sendall(b"")
+        time.sleep(0.2)  # TLS 1.3 tickets, if any, come after the handshake
+        session = first.session
+        first.close()
+        second = context.wrap_socket(socket.create_connection(("127.0.0.1", gateway.tls_port), timeout=5), server_hostname="localhost",
+                                     session=session)
+        assert not second.session_reused, f"{version}: a session was resumed"
+        second.close()
+
+
 def test_tls_only_has_no_plain_listener(tmp_path, pki):
     port, tls_port = _free_port(), _free_port()
     log = tmp_path / "gateway.log"

@@ -17,7 +17,10 @@ public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
 
     /// Whether `host` (an address as text, without a port) is in this network.
     public func contains(_ host: String) -> Bool {
-        guard let other = Self.octets(host), other.count == address.count else { return false }
+        guard var other = Self.octets(host) else { return false }
+        // An IPv4 peer of a dual-stack listener shows as ::ffff:a.b.c.d.
+        if address.count == 4, other.count == 16, other[..<12].elementsEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF]) { other = Array(other[12...]) }
+        guard other.count == address.count else { return false }
         var bits = prefixLength
         for (lhs, rhs) in zip(address, other) where bits > 0 {
             let mask: UInt8 = bits >= 8 ? 0xFF : ~(0xFF >> UInt8(bits))

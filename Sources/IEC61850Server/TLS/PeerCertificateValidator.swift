@@ -10,9 +10,16 @@ struct PeerCertificateValidator: Sendable {
     /// CRLs, each checked at load to be signed by one of the authorities.
     let revocationLists: [CertificateRevocationList]
 
+    /// The most certificates a client may present (its own and intermediates). Path building tries every
+    /// ordering of look-alike intermediates, so a long list of them is a way to burn CPU.
+    static let maximumChainLength = 5
+
     /// `presented`: DER certificates in the order the client sent them, its own first.
     func validate(_ presented: [[UInt8]], now: Date) async -> Result<PeerCertificate, TLSRefusal> {
         guard let leafDER = presented.first else { return .failure(.noCertificate) }
+        guard presented.count <= Self.maximumChainLength, Set(presented).count == presented.count else {
+            return .failure(.untrusted("the client sent \(presented.count) certificates, repeats among them or more than \(Self.maximumChainLength)"))
+        }
         let chain: [Certificate]
         do {
             chain = try presented.map { try Certificate(derEncoded: $0) }
@@ -22,6 +29,10 @@ struct PeerCertificateValidator: Sendable {
         let leaf = chain[0]
         if now > leaf.notValidAfter { return .failure(.expired(notValidAfter: leaf.notValidAfter)) }
         if now < leaf.notValidBefore { return .failure(.notYetValid(notValidBefore: leaf.notValidBefore)) }
+        // A certificate that names its uses must name client authentication (a server's cannot log in).
+        if let usages = try? leaf.extensions.extendedKeyUsage, !usages.contains(.clientAuth), !usages.contains(.any) {
+            return .failure(.untrusted("its extended key usage does not include client authentication"))
+        }
         if !allowed.isEmpty, !allowed.contains(leafDER) { return .failure(.notAllowListed) }
         var validated = [leaf]
         if !authorities.isEmpty {

@@ -28,9 +28,9 @@ struct TLSMaterial: Sendable {
         var stamps: [String: Date] = [:]
         func read(_ path: String) throws(TLSError) -> [UInt8] {
             do {
-                let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+                // The time first: a file replaced between the two reads is then read again at the next check.
                 stamps[path] = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? .distantPast
-                return bytes
+                return try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
             } catch {
                 throw .unreadableFile(path: path, reason: (error as NSError).localizedFailureReason ?? "\(error)")
             }
@@ -115,26 +115,32 @@ struct TLSMaterial: Sendable {
             }
             throw .setupFailed(reason: "\(error)")
         }
-        if !sendNoSessionTickets(context) {
-            warnings.append("TLS 1.3 session tickets could not be switched off: libIEC61850 clients built with mbedtls 3 may fail over TLS 1.3")
+        guard disableResumption(context) else {
+            throw .setupFailed(reason: "session resumption cannot be switched off in this build of swift-nio-ssl (see TLSMaterial.disableResumption)")
         }
         return TLSMaterial(
             context: context, validator: PeerCertificateValidator(authorities: authorities.map(\.1), allowed: allowed, revocationLists: lists),
             warnings: warnings, stamps: stamps)
     }
 
-    /// Switches TLS 1.3 session tickets off. libIEC61850's client (1.6, with mbedtls 3.6) treats the
-    /// NewSessionTicket message a TLS 1.3 server sends after the handshake as an error
-    /// (MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET from mbedtls_ssl_read) and drops the connection, and
-    /// BoringSSL sends two tickets by default. Resumption buys nothing for MMS associations, which last
-    /// hours, so no tickets costs nothing and lets those clients use TLS 1.3. swift-nio-ssl has no setting
-    /// for it: the context's SSL_CTX is found by reflection and set with BoringSSL's own call. Should
-    /// swift-nio-ssl rename its field, this returns false, the server says so, and the TLS tests fail.
-    private static func sendNoSessionTickets(_ context: NIOSSLContext) -> Bool {
+    /// Switches session resumption off: TLS 1.3 tickets, TLS 1.2 tickets and the session cache.
+    ///
+    /// - A resumed handshake skips the client certificate check (BoringSSL calls no verification callback
+    ///   for it), so the association would have no checked certificate and expiry, revocation and the
+    ///   allow-list would not be looked at again for the session's lifetime.
+    /// - libIEC61850's client (1.6, with mbedtls 3.6) treats the NewSessionTicket message a TLS 1.3 server
+    ///   sends after the handshake as an error (MBEDTLS_ERR_SSL_RECEIVED_NEW_SESSION_TICKET from
+    ///   mbedtls_ssl_read) and drops the connection; BoringSSL sends two by default.
+    ///
+    /// Resumption buys nothing for MMS associations, which last hours. swift-nio-ssl has no setting for
+    /// it: the context's SSL_CTX is found by reflection and set with BoringSSL's own calls. Should
+    /// swift-nio-ssl rename its field, this returns false and the TLS listener does not start (the TLS
+    /// tests fail), rather than run with resumption on.
+    private static func disableResumption(_ context: NIOSSLContext) -> Bool {
         guard let pointer = Mirror(reflecting: context).children.first(where: { $0.label == "sslContext" })?.value as? OpaquePointer else {
             return false
         }
-        return iec61850_ssl_ctx_send_no_tickets(UnsafeMutableRawPointer(pointer)) == 1
+        return iec61850_ssl_ctx_disable_resumption(UnsafeMutableRawPointer(pointer)) == 1
     }
 
     /// Whether any file has a modification time other than when it was read (or is gone).

@@ -56,7 +56,7 @@ final class TLSMaterialStore: Sendable {
         let material = current
         let validator = material.validator
         return NIOSSLServerHandler(context: material.context) { presented, promise in
-            let der = presented.compactMap { try? $0.toDERBytes() }
+            let der = presented.map { (try? $0.toDERBytes()) ?? [] }  // one that cannot be encoded fails the check
             Task {
                 let outcome = await validator.validate(der, now: Date())
                 peer.record(outcome, presentedSubject: der.first.flatMap { try? Certificate(derEncoded: $0).subject.description })
