@@ -31,7 +31,9 @@ extension ConfigurationReader {
         let what = "server.access.\(section)"
         guard let map = mapping(node, what, keys: Set(["role"] + kinds + (section == "passwords" ? ["password"] : []))) else { return nil }
         if map["password"] != nil {
-            fail(line(map["password"]), "\(what): passwords are given as salted hashes (hash: pbkdf2-sha256$…), never in plain text; make one with: iec61850-gateway hash-password")
+            fail(
+                line(map["password"]),
+                "\(what): passwords are given as salted hashes (hash: pbkdf2-sha256$…), never in plain text; make one with: iec61850-gateway hash-password")
             return nil
         }
         guard let role = string(map["role"], "\(what).role", requiredIn: node) else { return nil }

@@ -44,7 +44,9 @@ extension RunCommand {
         }
         configuration.tls = try tlsSettings(file?.server.tls)
         configuration.servesPlainMMS = !(tlsOnly || file?.server.tls?.only == true)
-        if !configuration.servesPlainMMS, configuration.tls == nil { throw ValidationError("--tls-only needs a TLS listener: --tls-port and the --tls-… files") }
+        if !configuration.servesPlainMMS, configuration.tls == nil {
+            throw ValidationError("--tls-only needs a TLS listener: --tls-port and the --tls-… files")
+        }
         var password: String?
         if let variable = passwordEnvironmentVariable ?? file?.server.passwordEnvironmentVariable {
             guard let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty else {
@@ -151,7 +153,8 @@ extension RunCommand {
         let anyFlag = tlsPort != nil || tlsCertificate != nil || tlsKey != nil || !tlsCA.isEmpty || !tlsAllow.isEmpty || !tlsCRL.isEmpty
         guard anyFlag || section != nil else { return nil }
         guard let certificate = tlsCertificate ?? section?.certificate, let key = tlsKey ?? section?.key else {
-            throw ValidationError("TLS needs the server's certificate and key: --tls-certificate FILE --tls-key FILE (or certificate: and key: under server: tls:)")
+            throw ValidationError(
+                "TLS needs the server's certificate and key: --tls-certificate FILE --tls-key FILE (or certificate: and key: under server: tls:)")
         }
         var settings = TLSSettings(
             port: tlsPort ?? section?.port ?? 3782, certificateFile: certificate, privateKeyFile: key,

@@ -26,7 +26,9 @@ enum TestPKI {
         return try Certificate(pemEncoded: text).serializeAsPEM().derBytes
     }
 
-    static func settings(certificate: String = "server", key: String? = nil, ca: [String] = ["ca.pem"], allowed: [String] = [], crl: [String] = ["ca.crl"])
+    static func settings(
+        certificate: String = "server", key: String? = nil, ca: [String] = ["ca.pem"], allowed: [String] = [], crl: [String] = ["ca.crl"]
+    )
         -> TLSSettings
     {
         TLSSettings(

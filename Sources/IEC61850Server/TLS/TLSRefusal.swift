@@ -52,7 +52,9 @@ enum TLSRefusal: Error, Sendable, Equatable, CustomStringConvertible {
         if text.contains("EOF during handshake") { return .closedDuringHandshake }
         if text.contains("PEER_DID_NOT_RETURN_A_CERTIFICATE") || text.contains("CERTIFICATE_REQUIRED") { return .noCertificate }
         if text.contains("UNSUPPORTED_PROTOCOL") || text.contains("TLSV1_ALERT_PROTOCOL_VERSION") { return .protocolVersion }
-        if text.contains("NO_SHARED_CIPHER") || text.contains("NO_SHARED_GROUP") || text.contains("WRONG_CURVE") || text.contains("NO_COMMON_SIGNATURE_ALGORITHMS") {
+        if text.contains("NO_SHARED_CIPHER") || text.contains("NO_SHARED_GROUP") || text.contains("WRONG_CURVE")
+            || text.contains("NO_COMMON_SIGNATURE_ALGORITHMS")
+        {
             return .noCommonCipher
         }
         if text.contains("WRONG_VERSION_NUMBER") || text.contains("HTTP_REQUEST") || text.contains("UNEXPECTED_RECORD")
