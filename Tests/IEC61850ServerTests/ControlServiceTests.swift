@@ -287,7 +287,8 @@ struct ControlServiceTests {
 
         // Another client's operate of the same object, due later: the aborted one's wake-up must not start it early.
         let other = try await RawClient.associated(port: try #require(server.localPort))
-        let later = Timestamp(millisecondsSinceEpoch: soon.millisecondsSinceEpoch + 500)
+        // 1.5 s after the aborted one: room for a loaded machine to look in between.
+        let later = Timestamp(millisecondsSinceEpoch: soon.millisecondsSinceEpoch + 1_500)
         let queued = try await Self.exchange(
             other, ClientFrames.write(3, domain: "TLD0", item: "GGIO1$CO$SPCSO1$Oper", value: Self.timedCommand(at: later)), expecting: 1)
         #expect(queued[0].hexDump == "A1 07 02 01 03 A5 02 81 00")  // success

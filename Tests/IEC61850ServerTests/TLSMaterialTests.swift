@@ -4,9 +4,14 @@ import X509
 
 @testable import IEC61850Server
 
-/// A PKI made by Tests/Fixtures/pki/make-test-pki (openssl) once for the suite.
+/// A PKI made by Tests/Fixtures/pki/make-test-pki (openssl) once for the suite, or the one in
+/// $IEC61850_TEST_PKI (scripts/test makes it before the tests, so that forty openssl runs do not load the
+/// machine while timing-sensitive tests run beside these).
 enum TestPKI {
     static let folder: String = {
+        if let made = ProcessInfo.processInfo.environment["IEC61850_TEST_PKI"], FileManager.default.fileExists(atPath: "\(made)/ca.crl") {
+            return made
+        }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("iec61850-test-pki-\(getpid())").path
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Fixtures/pki/make-test-pki").path
