@@ -1,3 +1,4 @@
+import Dispatch
 import ISOTransport
 import Logging
 import MMS
@@ -26,6 +27,8 @@ final class AssociationHandler: ChannelInboundHandler {
     private var partial: ByteBuffer?
     /// Reading is paused until the peer takes our answers.
     private var paused = false
+    /// A password is being checked off the event loop: frames wait until the decision is in.
+    private var authenticating = false
     private let maximumFrameSize = 65535
     /// Requests whose answer was deferred and has not gone out yet (journal queries, direct controls).
     private var outstanding = 0
@@ -79,7 +82,7 @@ final class AssociationHandler: ChannelInboundHandler {
     private func processFrames(context: ChannelHandlerContext) {
         guard var bytes = partial else { return }
         partial = nil
-        while context.channel.isActive && !paused {
+        while context.channel.isActive && !paused && !authenticating {
             let frame: ByteBuffer
             do {
                 guard let next = try TPKTFrameDecoder.readFrame(from: &bytes, maximumFrameSize: maximumFrameSize) else { break }
@@ -208,7 +211,44 @@ final class AssociationHandler: ChannelInboundHandler {
             mechanism: mechanism, password: request.authenticationValue.map { String(decoding: $0, as: UTF8.self) },
             peerAddress: connection.peerAddress, certificate: tlsPeer?.certificate, callingAPTitle: request.callingAPTitle,
             callingAEQualifier: request.callingAEQualifier)
+        if checkOffLoop(credentials, request: request, context: context) { return }
         guard let access = authenticate(credentials, context: context) else { return }
+        completeAssociation(request, access: access, context: context)
+    }
+
+    /// The password hashes of a role mapping cost tens of milliseconds to check: an unremembered password
+    /// is checked on a queue of its own, so the event loop (and every association on it) is not held up.
+    /// Frames wait meanwhile; the decision comes back to the loop. Returns whether it went off the loop.
+    private func checkOffLoop(_ credentials: AuthenticationRequest, request: AssociationRequest, context: ChannelHandlerContext) -> Bool {
+        let authenticator = backend.configuration.authenticator
+        guard case .roles(let mapping) = authenticator, credentials.mechanism == .password, let password = credentials.password,
+            !mapping.remembers(password)
+        else { return false }
+        if refuseIfLockedOut(context: context) { return true }
+        authenticating = true
+        let target = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        let loop = context.eventLoop
+        Self.passwordChecks.async {
+            let decision = authenticator.decision(for: credentials)
+            loop.execute {
+                let (handler, context) = target.value
+                handler.authenticating = false
+                guard context.channel.isActive else { return }
+                if let access = handler.admit(credentials, decision, context: context) {
+                    handler.completeAssociation(request, access: access, context: context)
+                }
+                handler.processFrames(context: context)
+                context.flush()
+            }
+        }
+        return true
+    }
+
+    /// One at a time: a burst of guesses queues here instead of taking every core.
+    private static let passwordChecks = DispatchQueue(label: "iec61850.password-checks")
+
+    private func completeAssociation(_ request: AssociationRequest, access: AccessPolicy, context: ChannelHandlerContext) {
+        let allocator = context.channel.allocator
         guard let initiatePDU = request.userInformation, case .initiateRequest(let initiate)? = try? MMSRequestPDU.decode(initiatePDU) else {
             logger.info("association refused: no valid MMS initiate request")
             backend.notifyRefusal(connection, reason: "no valid MMS initiate request")
@@ -272,19 +312,30 @@ final class AssociationHandler: ChannelInboundHandler {
     private func authenticate(_ credentials: AuthenticationRequest, context: ChannelHandlerContext) -> AccessPolicy? {
         let authenticator = backend.configuration.authenticator
         if case .none = authenticator { return .unrestricted }
-        let host = connection.peerHost
+        if refuseIfLockedOut(context: context) { return nil }
+        return admit(credentials, authenticator.decision(for: credentials), context: context)
+    }
+
+    /// Refuses the association when its address is locked out after failed passwords.
+    private func refuseIfLockedOut(context: ChannelHandlerContext) -> Bool {
         let now = NIODeadline.now().uptimeNanoseconds
-        if case .lockedOut(let remaining, let first) = backend.throttle.withLock({ $0.attempt(from: host, now: now) }) {
-            let seconds = (remaining + 999_999_999) / 1_000_000_000
-            if first {
-                logger.warning("association refused: the address is locked out after failed passwords", metadata: ["remainingSeconds": "\(seconds)"])
-                backend.events.notify(.authenticationFailed(connection, reason: "locked out for \(seconds) s more after failed passwords"))
-            }
-            run(machine.reject(.authenticationFailure, allocator: context.channel.allocator), context: context)
-            return nil
+        guard case .lockedOut(let remaining, let first) = backend.throttle.withLock({ $0.attempt(from: connection.peerHost, now: now) }) else {
+            return false
         }
-        guard case .admit(let policy) = authenticator.decision(for: credentials) else {
-            let outcome = backend.throttle.withLock { $0.failed(from: host, now: now) }
+        let seconds = (remaining + 999_999_999) / 1_000_000_000
+        if first {
+            logger.warning("association refused: the address is locked out after failed passwords", metadata: ["remainingSeconds": "\(seconds)"])
+            backend.events.notify(.authenticationFailed(connection, reason: "locked out for \(seconds) s more after failed passwords"))
+        }
+        run(machine.reject(.authenticationFailure, allocator: context.channel.allocator), context: context)
+        return true
+    }
+
+    /// Acts on the authenticator's decision: counts a failure towards the lock-out and refuses, or admits.
+    private func admit(_ credentials: AuthenticationRequest, _ decision: AccessDecision, context: ChannelHandlerContext) -> AccessPolicy? {
+        let host = connection.peerHost
+        guard case .admit(let policy) = decision else {
+            let outcome = backend.throttle.withLock { $0.failed(from: host, now: NIODeadline.now().uptimeNanoseconds) }
             let what =
                 switch credentials.mechanism {
                 case .password: "wrong password"

@@ -80,6 +80,9 @@ public struct RoleMapping: Sendable {
         return granted.max() ?? defaultRole
     }
 
+    /// Whether this password was checked before (its role is then known without hashing).
+    func remembers(_ password: String) -> Bool { verified.role(of: password) != nil }
+
     private func passwordRole(_ password: String) -> Role? {
         if let known = verified.role(of: password) { return known }
         let role = passwords.filter { $0.credential.matches(password) }.map(\.role).max()
