@@ -1,6 +1,7 @@
 import Testing
 
-@testable import GatewayCore
+import GatewayCore
+@testable import ModbusAdapter
 
 @Suite("Modbus register codec")
 struct ModbusRegisterCodecTests {
