@@ -40,7 +40,8 @@ let package = Package(
         // Codecs: pure, bytes in and values out.
         .target(name: "BERCodec", dependencies: [nio]),
         .target(name: "ISOTransport", dependencies: [nio]),
-        .target(name: "OSIUpperLayers", dependencies: ["BERCodec", nio]),
+        // Session, presentation and ACSE codecs, and the association state machine from COTP up to ACSE.
+        .target(name: "OSIUpperLayers", dependencies: ["BERCodec", "ISOTransport", nio]),
         .target(name: "MMS", dependencies: ["BERCodec", nio]),
         // The IEC 61850 data model: no MMS knowledge inside.
         .target(name: "IEC61850Model", dependencies: [logging]),

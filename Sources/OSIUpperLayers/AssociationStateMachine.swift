@@ -1,29 +1,27 @@
 import BERCodec
 import ISOTransport
-import MMS
 import NIOCore
-import OSIUpperLayers
 
 /// One connection's protocol state from COTP up to ACSE, as a value: frames in, actions out.
 ///
 /// It knows the layers' rules and encodings but no policy: when a client asks to associate it hands the
 /// request out (``Action/associate(_:)``) and waits for ``accept(_:allocator:)`` or ``reject(_:allocator:)``.
-struct AssociationStateMachine {
+public struct AssociationStateMachine {
     /// What the ACSE/presentation layers agreed on at connect.
-    struct Contexts: Sendable, Equatable {
-        var acse: Int64
-        var mms: Int64
+    public struct Contexts: Sendable, Equatable {
+        public var acse: Int64
+        public var mms: Int64
     }
 
     /// A client's association request, decoded.
-    struct Attempt: Sendable {
-        var session: SessionConnectParameters
-        var presentation: PresentationConnect
-        var contexts: Contexts
-        var request: AssociationRequest
+    public struct Attempt: Sendable {
+        public var session: SessionConnectParameters
+        public var presentation: PresentationConnect
+        public var contexts: Contexts
+        public var request: AssociationRequest
     }
 
-    enum State {
+    public enum State {
         case awaitingTransport
         case awaitingConnect
         case awaitingDecision(Attempt)
@@ -31,7 +29,7 @@ struct AssociationStateMachine {
         case closed
     }
 
-    enum Action {
+    public enum Action {
         case none
         case send(ByteBuffer)
         case sendAndClose(ByteBuffer)
@@ -44,20 +42,20 @@ struct AssociationStateMachine {
         case mms(ByteBuffer)
     }
 
-    private(set) var state: State = .awaitingTransport
-    private(set) var transport: COTPConnection
+    public private(set) var state: State = .awaitingTransport
+    public private(set) var transport: COTPConnection
 
-    init(maximumTPDUSizeExponent: UInt8, maximumTSDUSize: Int) {
+    public init(maximumTPDUSizeExponent: UInt8, maximumTSDUSize: Int) {
         transport = COTPConnection(maximumTPDUSizeExponent: maximumTPDUSizeExponent, maximumTSDUSize: maximumTSDUSize)
     }
 
-    var isAssociated: Bool {
+    public var isAssociated: Bool {
         if case .associated = state { return true }
         return false
     }
 
     /// The time allowed from connect to an accepted association has passed.
-    mutating func establishmentTimeExpired() -> Action {
+    public mutating func establishmentTimeExpired() -> Action {
         switch state {
         case .associated, .closed: return .none
         case .awaitingTransport, .awaitingConnect, .awaitingDecision:
@@ -67,7 +65,7 @@ struct AssociationStateMachine {
     }
 
     /// A TPKT frame's TPDU arrived.
-    mutating func frameReceived(_ frame: ByteBuffer, allocator: ByteBufferAllocator) -> Action {
+    public mutating func frameReceived(_ frame: ByteBuffer, allocator: ByteBufferAllocator) -> Action {
         if case .closed = state { return .none }
         switch transport.tpduReceived(frame, allocator: allocator) {
         case .none: return .none
@@ -139,14 +137,14 @@ struct AssociationStateMachine {
     }
 
     /// Admits the association: AC + CPA + AARE carrying the initiate response that `initiate` writes.
-    mutating func accept(_ initiate: @escaping (inout ByteBuffer) -> Void, allocator: ByteBufferAllocator) -> Action {
+    public mutating func accept(_ initiate: @escaping (inout ByteBuffer) -> Void, allocator: ByteBufferAllocator) -> Action {
         guard case .awaitingDecision(let attempt) = state else { return .none }
         state = .associated(attempt.contexts)
         return .send(connectResponse(attempt, result: .accepted, userInformation: initiate, allocator: allocator))
     }
 
     /// Refuses the association with an AARE carrying `result`, then closes.
-    mutating func reject(_ result: AssociationResult, initiateError: ((inout ByteBuffer) -> Void)? = nil, allocator: ByteBufferAllocator) -> Action {
+    public mutating func reject(_ result: AssociationResult, initiateError: ((inout ByteBuffer) -> Void)? = nil, allocator: ByteBufferAllocator) -> Action {
         guard case .awaitingDecision(let attempt) = state else { return .none }
         state = .closed
         return .sendAndClose(connectResponse(attempt, result: result, userInformation: initiateError, allocator: allocator))
@@ -175,7 +173,7 @@ struct AssociationStateMachine {
     /// Writes one data-phase MMS PDU, framed down to TPKT, whose body `body` writes in place.
     ///
     /// The common case (the TSDU fits one TPDU) costs no copy; a longer TSDU is segmented into DTs.
-    func writeMMS(into buffer: inout ByteBuffer, _ body: (inout ByteBuffer) -> Void) {
+    public func writeMMS(into buffer: inout ByteBuffer, _ body: (inout ByteBuffer) -> Void) {
         guard case .associated(let contexts) = state else { return }
         let frameStart = buffer.writerIndex
         buffer.writeBytes([0x03, 0x00, 0x00, 0x00, 0x02, 0xF0, 0x80])
@@ -192,7 +190,7 @@ struct AssociationStateMachine {
     }
 
     /// Aborts the association (AB with an ACSE ABRT) and closes.
-    mutating func abortAssociation(allocator: ByteBufferAllocator) -> Action {
+    public mutating func abortAssociation(allocator: ByteBufferAllocator) -> Action {
         guard case .associated(let contexts) = state else {
             state = .closed
             return .close
