@@ -90,6 +90,23 @@ public struct COTPConnection: Sendable {
         }
     }
 
+    /// Writes a TSDU that `body` writes in place, TPKT-framed in DT TPDUs: one frame, with no copy, when it
+    /// fits the negotiated TPDU size (the common case), else segmented as ``segment(_:into:)`` does.
+    public func writeTSDU(into buffer: inout ByteBuffer, _ body: (inout ByteBuffer) -> Void) {
+        let frameStart = buffer.writerIndex
+        buffer.writeTPKTHeader(payloadLength: 0)  // the length is set once the body is written
+        buffer.writeBytes([2, COTPPDU.dtCode, 0x80])  // DT: length indicator, code, EOT with TPDU-NR 0
+        body(&buffer)
+        let frameLength = buffer.writerIndex - frameStart
+        if frameLength - 4 <= tpduSize {
+            buffer.setInteger(UInt16(frameLength), at: frameStart + 2)
+            return
+        }
+        let tsdu = buffer.getSlice(at: frameStart + 7, length: frameLength - 7)!
+        buffer.moveWriterIndex(to: frameStart)
+        segment(tsdu, into: &buffer)
+    }
+
     /// Segments a TSDU into DT TPDUs of at most the negotiated size.
     public func segment(_ tsdu: ByteBuffer, into out: inout ByteBuffer) {
         let maximumPayload = tpduSize - 3

@@ -175,18 +175,10 @@ public struct AssociationStateMachine {
     /// The common case (the TSDU fits one TPDU) costs no copy; a longer TSDU is segmented into DTs.
     public func writeMMS(into buffer: inout ByteBuffer, _ body: (inout ByteBuffer) -> Void) {
         guard case .associated(let contexts) = state else { return }
-        let frameStart = buffer.writerIndex
-        buffer.writeBytes([0x03, 0x00, 0x00, 0x00, 0x02, 0xF0, 0x80])
-        buffer.writeBytes(SessionEncoder.dataPrefix)
-        PresentationEncoder.writeFullyEncoded(contextIdentifier: contexts.mms, into: &buffer, body)
-        let frameLength = buffer.writerIndex - frameStart
-        if frameLength - 4 <= transport.tpduSize {
-            buffer.setInteger(UInt16(frameLength), at: frameStart + 2)
-            return
+        transport.writeTSDU(into: &buffer) { tsdu in
+            tsdu.writeBytes(SessionEncoder.dataPrefix)
+            PresentationEncoder.writeFullyEncoded(contextIdentifier: contexts.mms, into: &tsdu, body)
         }
-        let tsdu = buffer.getSlice(at: frameStart + 7, length: frameLength - 7)!
-        buffer.moveWriterIndex(to: frameStart)
-        transport.segment(tsdu, into: &buffer)
     }
 
     /// Aborts the association (AB with an ACSE ABRT) and closes.

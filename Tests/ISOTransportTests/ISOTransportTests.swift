@@ -65,6 +65,21 @@ struct COTPTests {
         #expect(connection.tpduReceived(hexBuffer("02 F0 80 04 05"), allocator: allocator) == .deliver(hexBuffer("01 02 03 04 05")))
     }
 
+    @Test("a TSDU written in place is one TPKT-framed DT when it fits, and the same DTs as segment() when it does not")
+    func writeTSDU() {
+        var connection = COTPConnection()
+        _ = connection.tpduReceived(hexBuffer("0D E0 0000 0001 00 C0 01 07 C2 02 00 01"), allocator: allocator)  // 128 octets
+        var small = ByteBuffer()
+        connection.writeTSDU(into: &small) { $0.writeBytes([0xA0, 0x01, 0x02]) }
+        #expect(small.hexDump == hex(hexBytes("03 00 00 0A 02 F0 80 A0 01 02")))
+        let long = (0..<300).map { UInt8($0 & 0xFF) }
+        var written = ByteBuffer(bytes: [0xEE])  // what was in the buffer before stays
+        connection.writeTSDU(into: &written) { $0.writeBytes(long) }
+        var segmented = ByteBuffer(bytes: [0xEE])
+        connection.segment(ByteBuffer(bytes: long), into: &segmented)
+        #expect(written == segmented)
+    }
+
     @Test("an outbound TSDU is segmented into DTs of the negotiated size")
     func segmentation() throws {
         var connection = COTPConnection()
