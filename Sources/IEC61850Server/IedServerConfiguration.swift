@@ -122,11 +122,6 @@ public enum Authenticator: Sendable {
         }
     }
 
-    func admits(_ request: AuthenticationRequest) -> Bool {
-        if case .admit = decision(for: request) { return true }
-        return false
-    }
-
     private static func constantTimeEquals(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
         var difference = UInt8(lhs.count == rhs.count ? 0 : 1)
         for index in 0..<max(lhs.count, rhs.count) {
@@ -181,13 +176,5 @@ public struct ClientConnection: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// The peer's IP address as octets (4 for IPv4, 16 for IPv6; empty when unknown): a control block's Owner.
-    var peerAddressBytes: [UInt8] {
-        guard let peerAddress, let colon = peerAddress.lastIndex(of: ":") else { return [] }
-        let host = String(peerAddress[..<colon]).trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        var v4 = in_addr()
-        if inet_pton(AF_INET, host, &v4) == 1 { return withUnsafeBytes(of: &v4) { Array($0) } }
-        var v6 = in6_addr()
-        if inet_pton(AF_INET6, host, &v6) == 1 { return withUnsafeBytes(of: &v6) { Array($0) } }
-        return []
-    }
+    var peerAddressBytes: [UInt8] { IPNetwork.octets(peerHost) ?? [] }
 }

@@ -156,12 +156,12 @@ extension RunCommand {
             throw ValidationError(
                 "TLS needs the server's certificate and key: --tls-certificate FILE --tls-key FILE (or certificate: and key: under server: tls:)")
         }
-        var settings = TLSSettings(
-            port: tlsPort ?? section?.port ?? 3782, certificateFile: certificate, privateKeyFile: key,
-            caFiles: tlsCA.isEmpty ? section?.caFiles ?? [] : tlsCA,
-            allowedCertificateFiles: tlsAllow.isEmpty ? section?.allowedCertificates ?? [] : tlsAllow,
-            crlFiles: tlsCRL.isEmpty ? section?.crlFiles ?? [] : tlsCRL)
-        settings.requireClientCertificate = section?.requireClientCertificate ?? true
+        var settings = section.flatMap(TLSSettings.init) ?? TLSSettings(certificateFile: certificate, privateKeyFile: key)
+        (settings.certificateFile, settings.privateKeyFile) = (certificate, key)
+        if let tlsPort { settings.port = tlsPort }
+        if !tlsCA.isEmpty { settings.caFiles = tlsCA }
+        if !tlsAllow.isEmpty { settings.allowedCertificateFiles = tlsAllow }
+        if !tlsCRL.isEmpty { settings.crlFiles = tlsCRL }
         return settings
     }
 

@@ -43,10 +43,7 @@ struct ValidateCommand: ParsableCommand {
     /// Reads the TLS files as the server would; an error names the file and the setting's line, a
     /// certificate that expires within 30 days is a warning.
     private func checkTLS(_ tls: GatewayConfiguration.TLS) throws {
-        guard let certificate = tls.certificate, let key = tls.key else { return }  // the reader reported it
-        let settings = TLSSettings(
-            certificateFile: certificate, privateKeyFile: key, caFiles: tls.caFiles, allowedCertificateFiles: tls.allowedCertificates,
-            crlFiles: tls.crlFiles, requireClientCertificate: tls.requireClientCertificate ?? true)
+        guard let settings = TLSSettings(tls) else { return }  // no certificate or key: the reader reported it
         do {
             for warning in try settings.check() {
                 FileHandle.standardError.write(Data("\(tls.location.file):\(tls.location.line): warning: server.tls: \(warning)\n".utf8))

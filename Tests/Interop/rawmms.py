@@ -186,3 +186,21 @@ def closed_now(s) -> bool:
         return True
     finally:
         raw.close()
+
+
+def assert_idle_connections_time_out(idle: list, associate, starved: float) -> None:
+    """Of connections just opened to a server with ten slots and a 1.5 s establishment timeout: the two
+    over the limit are closed at once, the others after the timeout, and meanwhile `associate()` gives a
+    client whose read is faster than `starved`. Closes them all."""
+    try:
+        time.sleep(0.3)
+        closed_at_once = sum(closed_now(s) for s in idle)
+        assert closed_at_once == 2, f"{closed_at_once} of the 2 surplus connections were closed at once"
+        time.sleep(2.0)  # past the 1.5 s establishment timeout
+        client = associate()
+        assert client.timed_read() < starved
+        client.close()
+        assert all(closed_now(s) for s in idle), "an idle connection was still open after the establishment timeout"
+    finally:
+        for s in idle:
+            s.close()

@@ -23,7 +23,7 @@ import pytest
 
 from clients import CLIENTS, ClientError
 from conftest import REPO, SCL, _free_port, _stop_server, run_client, wait_for
-from rawmms import RawClient, closed_now
+from rawmms import RawClient, assert_idle_connections_time_out
 
 GATEWAY = os.path.join(REPO, ".build", "debug", "iec61850-gateway")
 MAKE_PKI = os.path.join(REPO, "Tests", "Fixtures", "pki", "make-test-pki")
@@ -386,18 +386,7 @@ def test_idle_tls_connections_do_not_lock_out_clients(guarded, pki):
     idle = [tls_context(pki).wrap_socket(socket.create_connection(("127.0.0.1", guarded.tls_port), timeout=5),
                                          server_hostname="localhost") for _ in range(6)]
     idle += [socket.create_connection(("127.0.0.1", guarded.tls_port), timeout=5) for _ in range(6)]
-    try:
-        time.sleep(0.3)
-        closed = sum(closed_now(s) for s in idle)
-        assert closed == 2, f"{closed} of the 2 surplus connections were closed at once"
-        time.sleep(2.0)  # past the 1.5 s establishment timeout
-        client = served(guarded, pki)
-        assert client.timed_read() < STARVED
-        client.close()
-        assert all(closed_now(s) for s in idle), "an idle TLS connection was still open after the establishment timeout"
-    finally:
-        for s in idle:
-            s.close()
+    assert_idle_connections_time_out(idle, lambda: served(guarded, pki), STARVED)
 
 
 # ------------------------------------------------------------------------------------- validate

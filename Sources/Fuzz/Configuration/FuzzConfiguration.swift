@@ -6,12 +6,17 @@ import GatewayCore
 @_spi(Testing) import IEC61850Server
 
 /// The input as a gateway configuration (YAML, any bytes); one that reads is built into a model from
-/// its points, as `run` does without an SCL file.
+/// its points, as `run` does without an SCL file, and its access rules' values go through the parsers
+/// `run` hands them to (password hashes, networks).
 func fuzzConfiguration(_ data: [UInt8]) {
     guard data.count < 200_000 else { return }
     let text = String(decoding: data, as: UTF8.self)
     guard let configuration = try? ConfigurationReader.parse(text, file: "/nonexistent/fuzz.yaml") else { return }
     _ = try? ModelFromPoints.build(configuration)
+    for rule in configuration.server.access?.rules ?? [] {
+        _ = try? PasswordHash(rule.value)
+        _ = IPNetwork(rule.value)
+    }
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
