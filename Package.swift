@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .library(name: "IEC61850Server", targets: ["IEC61850Server"]),
         .library(name: "IEC61850Model", targets: ["IEC61850Model"]),
+        .library(name: "IEC61850Services", targets: ["IEC61850Services"]),
         .library(name: "EventLog", targets: ["EventLog"]),
         .executable(name: "iec61850-gateway", targets: ["iec61850-gateway"]),
         .executable(name: "iec61850-bench", targets: ["Bench"]),
@@ -45,11 +46,14 @@ let package = Package(
         .target(name: "MMS", dependencies: ["BERCodec", nio]),
         // The IEC 61850 data model: no MMS knowledge inside.
         .target(name: "IEC61850Model", dependencies: [logging]),
+        // The IEC 61850 services in model terms: value store, data sets, reporting, control, logs, server
+        // events. Time comes in, timers go out as actions; no NIO, no MMS.
+        .target(name: "IEC61850Services", dependencies: ["IEC61850Model", logging]),
         // The server: association state machine, MMS mapping, NIO pipeline, public API.
         .target(
             name: "IEC61850Server",
             dependencies: [
-                "ISOTransport", "OSIUpperLayers", "MMS", "BERCodec", "IEC61850Model", nio, nioPosix, logging, lifecycle,
+                "ISOTransport", "OSIUpperLayers", "MMS", "BERCodec", "IEC61850Model", "IEC61850Services", nio, nioPosix, logging, lifecycle,
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"), "CSessionTickets",

@@ -1,5 +1,6 @@
 import Foundation
 import IEC61850Model
+import IEC61850Services
 import NIOCore
 import Synchronization
 

@@ -1,4 +1,5 @@
 import IEC61850Model
+import IEC61850Services
 
 extension IedServer {
     /// The controllable data objects of the model (`GenericIO/GGIO1.SPCSO1`).

@@ -1,4 +1,5 @@
 import IEC61850Model
+import IEC61850Services
 
 /// A data set the server holds: from the SCL, or created by a client for a logical device.
 public struct DataSetInfo: Sendable, Equatable {

@@ -1,4 +1,5 @@
 import IEC61850Model
+import IEC61850Services
 
 extension IedServer {
     /// The handle of a basic attribute, by reference (`GenericIO/GGIO1.AnIn1.mag.f`).

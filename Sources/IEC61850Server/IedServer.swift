@@ -1,4 +1,5 @@
 import IEC61850Model
+import IEC61850Services
 import ISOTransport
 import Logging
 import NIOCore
@@ -103,7 +104,7 @@ public final class IedServer: Sendable {
             }
         }
         running.withLock { $0 = Running(group: group, plain: plain, tls: tls, tlsStore: tlsStore, reloadTask: reloadTask) }
-        backend.reporting.attach(group.next())
+        backend.reporting.attach(EventLoopTimers(loop: group.next()))
         backend.control.attach(group.next())
         for (channel, kind) in [(plain, "MMS"), (tls, "MMS over TLS")] {
             guard let channel else { continue }

@@ -1,5 +1,6 @@
 import Foundation
 import IEC61850Model
+import IEC61850Services
 
 /// How an ``IedServer`` listens, whom it admits and what it allows.
 public struct IedServerConfiguration: Sendable {
@@ -155,26 +156,7 @@ public struct AuthenticationRequest: Sendable {
     public var callingAEQualifier: Int64?
 }
 
-/// The association a request came from, as handlers see it.
-public struct ClientConnection: Sendable, Hashable, CustomStringConvertible {
-    /// A number unique for the server's lifetime.
-    public let id: UInt64
-    /// The remote address, `ip:port`.
-    public let peerAddress: String?
-
-    public init(id: UInt64, peerAddress: String?) {
-        self.id = id
-        self.peerAddress = peerAddress
-    }
-
-    public var description: String { "association #\(id) from \(peerAddress ?? "?")" }
-
-    /// The peer's IP address without the port (`10.0.0.5`, `::1`), or "?" when unknown.
-    var peerHost: String {
-        guard let peerAddress, let colon = peerAddress.lastIndex(of: ":") else { return peerAddress ?? "?" }
-        return String(peerAddress[..<colon])
-    }
-
+extension ClientConnection {
     /// The peer's IP address as octets (4 for IPv4, 16 for IPv6; empty when unknown): a control block's Owner.
     var peerAddressBytes: [UInt8] { IPNetwork.octets(peerHost) ?? [] }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import IEC61850Model
+import IEC61850Services
 import ISOTransport
 import Logging
 import NIOCore
@@ -50,7 +51,7 @@ public final class InMemoryConnection {
 
     /// Runs the server's report and control timers on this connection's clock.
     public func runServerTimers() {
-        server.backend.reporting.attach(channel.embeddedEventLoop)
+        server.backend.reporting.attach(EventLoopTimers(loop: channel.embeddedEventLoop))
         server.backend.control.attach(channel.embeddedEventLoop)
     }
 

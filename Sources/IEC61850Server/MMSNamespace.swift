@@ -1,4 +1,5 @@
 import IEC61850Model
+import IEC61850Services
 import MMS
 
 /// The MMS view of a model (IEC 61850-8-1): one domain per LD, one named variable per LN with its FCs

@@ -1,4 +1,5 @@
 import IEC61850Model
+import IEC61850Services
 
 extension MMSNodeTable {
     /// Lays out the rows: an LN, then its FCs as consecutive rows, then each FC's components as
@@ -16,10 +17,10 @@ extension MMSNodeTable {
         /// Adds an LN with one structure per FC it has (in `fcOrder`): its data objects' parts of that FC,
         /// then the control blocks `controlBlocks` gives for the FC. Returns the LN's row.
         mutating func addLogicalNode(
-            _ node: LogicalNode, fcOrder: [FunctionalConstraint], controlBlocks: (FunctionalConstraint) -> [MMSLeafStructure]
+            _ node: LogicalNode, fcOrder: [FunctionalConstraint], controlBlocks: (FunctionalConstraint) -> [ControlBlockStructure]
         ) -> Int32 {
             let row = reserve(1)
-            var parts: [(fc: FunctionalConstraint, objects: [DataObject], blocks: [MMSLeafStructure])] = []
+            var parts: [(fc: FunctionalConstraint, objects: [DataObject], blocks: [ControlBlockStructure])] = []
             for fc in fcOrder {
                 let objects = node.dataObjects.filter { Self.hasContent($0, fc) }
                 let blocks = controlBlocks(fc)
@@ -94,7 +95,7 @@ extension MMSNodeTable {
             }
         }
 
-        private mutating func place(_ block: MMSLeafStructure, at row: Int32, parent: Int32) {
+        private mutating func place(_ block: ControlBlockStructure, at row: Int32, parent: Int32) {
             let first = reserve(block.leaves.count)
             nodes[Int(row)] = Node(name: block.name, parent: parent, first: first, count: Int32(block.leaves.count), type: 0, kind: .structure, fc: block.fc)
             for (index, leaf) in block.leaves.enumerated() {

@@ -1,4 +1,5 @@
 import IEC61850Model
+import IEC61850Services
 
 /// Every variable of the MMS view of a model, in one flat array.
 ///

@@ -1,4 +1,5 @@
 import IEC61850Model
+import IEC61850Services
 import NIOCore
 
 /// Access control (``AccessPolicy``): every service that changes something asks first.

@@ -1,4 +1,5 @@
 import IEC61850Model
+import IEC61850Services
 import MMS
 import NIOCore
 

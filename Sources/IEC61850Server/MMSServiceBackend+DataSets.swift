@@ -1,5 +1,6 @@
 import BERCodec
 import IEC61850Model
+import IEC61850Services
 import MMS
 import NIOCore
 
@@ -39,10 +40,10 @@ extension MMSServiceBackend {
                 guard parts.count == 2, !parts[1].isEmpty, parts[1].utf8.count <= 32,
                     let node = namespace.variable(domain: domain, item: String(parts[0])), node.fc == nil
                 else { throw .objectNonExistent }
-                try dataSets.define(domain: domain, item: item, entry: entry)
+                do throws(DataSetRefusal) { try dataSets.define(domain: domain, item: item, entry: entry) } catch { throw error.serviceError }
             case .aaSpecific(let set):
                 guard !set.isEmpty, set.utf8.count <= 32 else { throw .objectNonExistent }
-                try session.dataSets.define(set, entry: entry)
+                do throws(DataSetRefusal) { try session.dataSets.define(set, entry: entry) } catch { throw error.serviceError }
             case .vmdSpecific:
                 throw ServiceError(.access, 1)  // object-access-unsupported: no VMD-specific lists here
             }
@@ -112,10 +113,10 @@ extension MMSServiceBackend {
                 }
             }
         case .aaSpecific:
-            for name in session.dataSets.sortedNames { deleteAssociationSet(name) }
+            for name in session.dataSets.names.sorted(by: MMSNamespace.mmsOrder) { deleteAssociationSet(name) }
         case .domain:
             guard let domain = request.domainName else { break }
-            for item in dataSets.names(domain: domain) { deleteDomainSet(domain, item) }
+            for item in dataSets.names(domain: domain).sorted(by: MMSNamespace.mmsOrder) { deleteDomainSet(domain, item) }
         case .vmd:
             break
         }

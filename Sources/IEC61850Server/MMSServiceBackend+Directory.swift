@@ -1,5 +1,6 @@
 import BERCodec
 import IEC61850Model
+import IEC61850Services
 import MMS
 import NIOCore
 
@@ -19,12 +20,12 @@ extension MMSServiceBackend {
                 return
             }
             switch objectClass {
-            case .namedVariableList: names = dataSets.names(domain: domain.name)
+            case .namedVariableList: names = dataSets.names(domain: domain.name).sorted(by: MMSNamespace.mmsOrder)
             case .journal: names = domain.journals
             default: names = []
             }
         case (.association, .namedVariableList):
-            names = session.dataSets.sortedNames
+            names = session.dataSets.names.sorted(by: MMSNamespace.mmsOrder)
         default:
             names = []
         }

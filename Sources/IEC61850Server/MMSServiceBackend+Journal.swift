@@ -1,6 +1,7 @@
 import BERCodec
 import Dispatch
 import IEC61850Model
+import IEC61850Services
 import MMS
 import NIOCore
 
@@ -121,5 +122,16 @@ enum JournalEncoder {
                 }
             }
         }
+    }
+}
+
+extension MMSServiceBackend {
+    /// A member's values as a log entry keeps them: the MMS name and the MMS Data ReadJournal returns.
+    @Sendable static func logValue(_ member: DataSetEntry.Member, _ included: IncludedMember) -> LogEntry.Value {
+        var buffer = ByteBuffer()
+        var position = 0
+        InformationReportEncoder.encode(member.variable, values: included.values, index: &position, into: &buffer)
+        return LogEntry.Value(
+            reference: member.specification.name.text, data: Array(buffer.readableBytesView), reasonCode: UInt8(truncatingIfNeeded: included.reason.rawValue))
     }
 }

@@ -1,4 +1,5 @@
 import IEC61850Model
+import IEC61850Services
 import MMS
 import NIOCore
 
@@ -58,7 +59,8 @@ extension MMSServiceBackend {
     private func writeControlBlock(_ data: MMSData, to variable: MMSVariable, session: SessionContext) -> DataAccessError? {
         guard case .leaf(let type, let slot) = variable.content else { return .objectAccessDenied }  // attribute by attribute
         switch MMSValueCodec.decode(data, as: type) {
-        case .success(let value): return reporting.write(slot: slot, value, client: session.reportClient, associationSets: session.dataSets)
+        case .success(let value):
+            return reporting.write(slot: slot, value, client: session.reportClient, associationSets: session.dataSets)?.dataAccessError
         case .failure(let error): return error
         }
     }

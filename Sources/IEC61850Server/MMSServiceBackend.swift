@@ -1,5 +1,6 @@
 import Dispatch
 import IEC61850Model
+import IEC61850Services
 import Logging
 import MMS
 import NIOCore
@@ -74,7 +75,7 @@ final class MMSServiceBackend: Sendable {
         self.logStorage = logStorage
         let reporting = ReportingEngine(
             model: model, layout: layout, logLayout: logLayout, logStorage: logStorage, store: store, dataSets: dataSets,
-            limits: configuration.controlBlockLimits, logger: logger, clock: clock ?? ReportingEngine.systemTime)
+            limits: configuration.controlBlockLimits, logger: logger, clock: clock ?? ReportingEngine.systemTime, logValue: Self.logValue)
         self.reporting = reporting
         self.control = ControlService(
             model: model, namespace: namespace, store: store, reporting: reporting, timeout: configuration.controlTimeout,

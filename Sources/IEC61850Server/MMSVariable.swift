@@ -1,4 +1,5 @@
 import IEC61850Model
+import IEC61850Services
 import MMS
 
 /// One named variable of the MMS view of the model: an LN, an LN's FC, or anything below.

@@ -1,4 +1,5 @@
 import IEC61850Model
+import IEC61850Services
 import MMS
 
 /// A client's write of one basic attribute, as a write access handler sees it.

@@ -1,4 +1,5 @@
 import IEC61850Model
+import IEC61850Services
 import MMS
 
 /// A control service request as written (Oper, SBOw or Cancel), decoded against the object's structure.

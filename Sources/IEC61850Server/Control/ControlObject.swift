@@ -1,4 +1,5 @@
 import IEC61850Model
+import IEC61850Services
 
 /// A controllable data object of the model (one with an `Oper` in FC CO) and where its attributes live.
 struct ControlObject: Sendable {

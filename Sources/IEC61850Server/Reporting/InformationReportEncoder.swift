@@ -1,5 +1,6 @@
 import BERCodec
 import IEC61850Model
+import IEC61850Services
 import MMS
 import NIOCore
 

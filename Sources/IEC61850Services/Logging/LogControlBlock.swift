@@ -5,12 +5,12 @@ import IEC61850Model
 /// Inputs are client writes, member changes and timer expiries, each with the time; the output is the
 /// members to record in the log as one entry. The log itself (its storage and bounds) lives outside:
 /// the block only knows the log's reference and mirrors the bounds it is told.
-struct LogControlBlock: Sendable {
+package struct LogControlBlock: Sendable {
     /// The attributes of the MMS structure, in their MMS order.
-    enum Attribute: Int, Sendable, CaseIterable {
+    package enum Attribute: Int, Sendable, CaseIterable {
         case logEna, logRef, datSet, oldEntrTm, newEntrTm, oldEntr, newEntr, trgOps, intgPd
 
-        var name: String {
+        package var name: String {
             switch self {
             case .logEna: "LogEna"
             case .logRef: "LogRef"
@@ -24,7 +24,7 @@ struct LogControlBlock: Sendable {
             }
         }
 
-        var type: BasicType {
+        package var type: BasicType {
             switch self {
             case .logEna: .boolean
             case .logRef, .datSet: .visibleString(maxLength: 129)
@@ -37,7 +37,7 @@ struct LogControlBlock: Sendable {
     }
 
     /// Why a write is refused; the MMS side maps each to a DataAccessError.
-    enum Refusal: Error, Equatable {
+    package enum Refusal: Error, Equatable {
         /// LogRef or DatSet written while logging (temporarily-unavailable).
         case temporarilyUnavailable
         /// A read-only attribute (object-access-denied).
@@ -51,35 +51,45 @@ struct LogControlBlock: Sendable {
     }
 
     /// What the block needs from its surroundings while handling a write.
-    struct Environment {
-        var now: ReportTime
+    package struct Environment {
+        package var now: ReportTime
         /// The member count of a data set, by DatSet reference; nil if it does not exist.
-        var resolveDataSet: (String) -> Int? = { _ in nil }
+        package var resolveDataSet: (String) -> Int? = { _ in nil }
         /// Whether a log exists, by LogRef (`LD/LLN0$EventLog`).
-        var logExists: (String) -> Bool = { _ in false }
+        package var logExists: (String) -> Bool = { _ in false }
         /// What clients may write (IntgPd).
-        var limits = ControlBlockLimits()
+        package var limits = ControlBlockLimits()
+
+        package init(
+            now: ReportTime, resolveDataSet: @escaping (String) -> Int? = { _ in nil }, logExists: @escaping (String) -> Bool = { _ in false },
+            limits: ControlBlockLimits = ControlBlockLimits()
+        ) {
+            self.now = now
+            self.resolveDataSet = resolveDataSet
+            self.logExists = logExists
+            self.limits = limits
+        }
     }
 
     /// What to record: the members of one entry, in data set order.
-    typealias Entry = [IncludedMember]
+    package typealias Entry = [IncludedMember]
 
-    private(set) var enabled: Bool
+    package private(set) var enabled: Bool
     /// `LD/LLN0$EventLog`, or empty.
-    private(set) var logReference: String
+    package private(set) var logReference: String
     /// `LD/LLN0$Events`, or empty.
-    private(set) var dataSetReference: String
+    package private(set) var dataSetReference: String
     /// The bound data set's member count; nil while DatSet is empty or unresolved.
-    private(set) var memberCount: Int?
-    private(set) var triggers: ReportTrigger
-    private(set) var integrityPeriod: UInt32
+    package private(set) var memberCount: Int?
+    package private(set) var triggers: ReportTrigger
+    package private(set) var integrityPeriod: UInt32
     /// The log's entries as last told (OldEntr… NewEntrTm); nil while the log is empty.
-    var bounds: LogBounds?
+    package var bounds: LogBounds?
     private var integrityDeadline: UInt64?
 
     /// A block as the SCL configures it; it logs from the start when LogEna is set and both the log and
     /// the data set exist.
-    init(definition: LogControlDefinition, logReference: String, dataSetReference: String, memberCount: Int?, now: ReportTime) {
+    package init(definition: LogControlDefinition, logReference: String, dataSetReference: String, memberCount: Int?, now: ReportTime) {
         self.logReference = logReference
         self.dataSetReference = memberCount == nil ? "" : dataSetReference
         self.memberCount = memberCount
@@ -90,15 +100,15 @@ struct LogControlBlock: Sendable {
     }
 
     /// Whether entries are recorded now.
-    var isLogging: Bool { enabled && memberCount != nil && !logReference.isEmpty }
+    package var isLogging: Bool { enabled && memberCount != nil && !logReference.isEmpty }
 
     /// The earliest time an integrity entry is due, if any.
-    var nextDeadline: UInt64? { integrityDeadline }
+    package var nextDeadline: UInt64? { integrityDeadline }
 
     // MARK: Client writes
 
     /// A client writes one attribute. Throws the refusal.
-    mutating func write(_ attribute: Attribute, _ value: DataValue, _ environment: Environment) throws(Refusal) {
+    package mutating func write(_ attribute: Attribute, _ value: DataValue, _ environment: Environment) throws(Refusal) {
         switch (attribute, value) {
         case (.oldEntrTm, _), (.newEntrTm, _), (.oldEntr, _), (.newEntr, _):
             throw .accessDenied
@@ -142,7 +152,7 @@ struct LogControlBlock: Sendable {
     }
 
     /// The bound data set disappeared or changed shape: logging stops.
-    mutating func dataSetRemoved() {
+    package mutating func dataSetRemoved() {
         enabled = false
         integrityDeadline = nil
         dataSetReference = ""
@@ -152,7 +162,7 @@ struct LogControlBlock: Sendable {
     // MARK: Events and timers
 
     /// Members changed (one update or one atomic batch): the entry to record, if the triggers ask for one.
-    func membersChanged(_ changes: [IncludedMember]) -> Entry? {
+    package func membersChanged(_ changes: [IncludedMember]) -> Entry? {
         guard isLogging else { return nil }
         let entry = changes.compactMap { change -> IncludedMember? in
             var change = change
@@ -164,7 +174,7 @@ struct LogControlBlock: Sendable {
 
     /// A scheduled time came (or a timer fired early: nothing is due then). `snapshot` gives every
     /// member's values now, for an integrity entry.
-    mutating func timerFired(now time: ReportTime, snapshot: () -> [[DataValue]]) -> Entry? {
+    package mutating func timerFired(now time: ReportTime, snapshot: () -> [[DataValue]]) -> Entry? {
         let now = time.monotonicNanoseconds
         guard let deadline = integrityDeadline, now >= deadline, isLogging else { return nil }
         var next = deadline &+ UInt64(integrityPeriod) * 1_000_000
@@ -176,7 +186,7 @@ struct LogControlBlock: Sendable {
     // MARK: Attribute values
 
     /// The value a client reads for an attribute.
-    func value(of attribute: Attribute) -> DataValue {
+    package func value(of attribute: Attribute) -> DataValue {
         switch attribute {
         case .logEna: .boolean(enabled)
         case .logRef: .string(logReference)
@@ -191,12 +201,12 @@ struct LogControlBlock: Sendable {
     }
 
     /// An entry identifier as its 8 octets on the wire (big-endian).
-    static func entryIDOctets(_ id: UInt64) -> [UInt8] {
+    package static func entryIDOctets(_ id: UInt64) -> [UInt8] {
         (0..<8).map { UInt8(truncatingIfNeeded: id >> (56 - 8 * UInt64($0))) }
     }
 
     /// An entry identifier from its 8 octets; nil for another length.
-    static func entryID(octets: [UInt8]) -> UInt64? {
+    package static func entryID(octets: [UInt8]) -> UInt64? {
         guard octets.count == 8 else { return nil }
         return octets.reduce(0) { $0 << 8 | UInt64($1) }
     }

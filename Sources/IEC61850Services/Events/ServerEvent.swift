@@ -60,7 +60,7 @@ public struct CommandOutcome: Sendable {
 }
 
 /// Where a server's events go: the one observer the application installed, if any.
-final class ServerEventObservers: Sendable {
+package final class ServerEventObservers: Sendable {
     /// The observer in a struct: a bare closure kept in a `Mutex` and read back with `withLock { $0 }` gets
     /// two more reabstraction thunks around it on every read (the generic inout access writes it back
     /// wrapped), so each event made every later one a little deeper, until an event loop's stack
@@ -71,30 +71,32 @@ final class ServerEventObservers: Sendable {
 
     private let observer = Mutex<Observer?>(nil)
 
-    func set(_ new: (@Sendable (ServerEvent) -> Void)?) { observer.withLock { $0 = new.map(Observer.init) } }
+    package func set(_ new: (@Sendable (ServerEvent) -> Void)?) { observer.withLock { $0 = new.map(Observer.init) } }
 
-    func notify(_ event: @autoclosure () -> ServerEvent) {
+    package func notify(_ event: @autoclosure () -> ServerEvent) {
         guard let current = observer.withLock({ $0 }) else { return }
         current.notify(event())
     }
+
+    package init() {}
 }
 
 /// Summarises repeated refusals of one kind: at most one event per kind every `window`, which says how
 /// many were left out before it. A flood of connections over a limit cannot flood the audit trail.
-struct RefusalSummary: Sendable {
+package struct RefusalSummary: Sendable {
     private struct Kind: Sendable {
         var lastNotified: UInt64
         var leftOut: Int
     }
     private var kinds: [String: Kind] = [:]
-    let window: UInt64
+    package let window: UInt64
 
-    init(windowNanoseconds: UInt64 = 10_000_000_000) {
+    package init(windowNanoseconds: UInt64 = 10_000_000_000) {
         window = windowNanoseconds
     }
 
     /// The reason to record now, or nil when this refusal is left out of the trail.
-    mutating func admit(_ reason: String, now: UInt64) -> String? {
+    package mutating func admit(_ reason: String, now: UInt64) -> String? {
         if var kind = kinds[reason], now >= kind.lastNotified, now - kind.lastNotified < window {
             kind.leftOut += 1
             kinds[reason] = kind

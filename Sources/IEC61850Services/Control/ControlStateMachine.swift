@@ -5,18 +5,27 @@ import IEC61850Model
 /// Inputs are a client's select (by reading SBO or writing SBOw), operate, cancel, the end of an
 /// execution, a timer and an association's end, each with the time; refusals come back as values with
 /// the DataAccessError kind and AddCause a client sees. Handlers and encoding stay outside.
-struct ControlStateMachine: Sendable, Equatable {
+package struct ControlStateMachine: Sendable, Equatable {
     /// What a command asks, in the terms that must match between SBOw and Oper (IEC 61850-7-2 20.5.2.3).
-    struct Parameters: Sendable, Equatable {
-        var value: DataValue
-        var originCategory: Int64
-        var originIdentifier: [UInt8]
-        var controlNumber: UInt8
-        var test: Bool
-        var check: UInt32
+    package struct Parameters: Sendable, Equatable {
+        package var value: DataValue
+        package var originCategory: Int64
+        package var originIdentifier: [UInt8]
+        package var controlNumber: UInt8
+        package var test: Bool
+        package var check: UInt32
+
+        package init(value: DataValue, originCategory: Int64, originIdentifier: [UInt8], controlNumber: UInt8, test: Bool, check: UInt32) {
+            self.value = value
+            self.originCategory = originCategory
+            self.originIdentifier = originIdentifier
+            self.controlNumber = controlNumber
+            self.test = test
+            self.check = check
+        }
     }
 
-    enum State: Sendable, Equatable {
+    package enum State: Sendable, Equatable {
         case idle
         /// Selected by `owner` until `deadline` (monotonic ns); SBOw keeps its parameters.
         case selected(owner: UInt64, deadline: UInt64, parameters: Parameters?)
@@ -24,27 +33,32 @@ struct ControlStateMachine: Sendable, Equatable {
         case executing(owner: UInt64, parameters: Parameters, waiting: Bool)
     }
 
-    struct Refusal: Error, Equatable {
-        enum Kind: Sendable, Equatable {
+    package struct Refusal: Error, Equatable {
+        package enum Kind: Sendable, Equatable {
             case accessDenied
             case temporarilyUnavailable
         }
-        let kind: Kind
-        let cause: AddCause
+        package let kind: Kind
+        package let cause: AddCause
+
+        package init(kind: Kind, cause: AddCause) {
+            self.kind = kind
+            self.cause = cause
+        }
     }
 
-    private(set) var state: State = .idle
+    package private(set) var state: State = .idle
     /// Counts time-activated operates: the one waiting now is the one whose number this is, so a late
     /// wake-up of an aborted one cannot start another client's.
-    private(set) var activation: UInt64 = 0
+    package private(set) var activation: UInt64 = 0
 
     /// The association that holds the selection (stSeld is true while it is set).
-    var selectedBy: UInt64? {
+    package var selectedBy: UInt64? {
         if case .selected(let owner, _, _) = state { return owner }
         return nil
     }
 
-    var nextDeadline: UInt64? {
+    package var nextDeadline: UInt64? {
         if case .selected(_, let deadline, _) = state { return deadline }
         return nil
     }
@@ -56,7 +70,7 @@ struct ControlStateMachine: Sendable, Equatable {
 
     /// Model 2: a client reads SBO. True when it now holds the selection (the read answers the object
     /// reference), false when it cannot (the read answers an empty string).
-    mutating func selectByRead(_ client: UInt64, timeout: UInt64, now: UInt64) -> Bool {
+    package mutating func selectByRead(_ client: UInt64, timeout: UInt64, now: UInt64) -> Bool {
         expire(now: now)
         switch state {
         case .executing: return false
@@ -68,7 +82,7 @@ struct ControlStateMachine: Sendable, Equatable {
     }
 
     /// Model 4: whether a client may select with a value now (checked before the check handler runs).
-    mutating func canSelect(_ client: UInt64, now: UInt64) throws(Refusal) {
+    package mutating func canSelect(_ client: UInt64, now: UInt64) throws(Refusal) {
         expire(now: now)
         switch state {
         case .executing: throw Refusal(kind: .temporarilyUnavailable, cause: .commandAlreadyInExecution)
@@ -78,13 +92,13 @@ struct ControlStateMachine: Sendable, Equatable {
     }
 
     /// Model 4: the select with value passed every check.
-    mutating func select(_ client: UInt64, parameters: Parameters, timeout: UInt64, now: UInt64) {
+    package mutating func select(_ client: UInt64, parameters: Parameters, timeout: UInt64, now: UInt64) {
         state = .selected(owner: client, deadline: now &+ timeout, parameters: parameters)
     }
 
     /// An operate arrives: refused, or the object is now executing it.
     /// `waiting`: a time-activated operate that executes later (a cancel may still abort it).
-    mutating func beginOperate(_ client: UInt64, parameters: Parameters, model: ControlModel, now: UInt64, waiting: Bool = false) throws(Refusal) {
+    package mutating func beginOperate(_ client: UInt64, parameters: Parameters, model: ControlModel, now: UInt64, waiting: Bool = false) throws(Refusal) {
         expire(now: now)
         switch state {
         case .executing:
@@ -104,7 +118,7 @@ struct ControlStateMachine: Sendable, Equatable {
 
     /// The time of the time-activated operate numbered `number` (``activation`` when it began) came: true
     /// when it still is to execute (no cancel, no end of its association, came first).
-    mutating func activate(_ number: UInt64) -> Bool {
+    package mutating func activate(_ number: UInt64) -> Bool {
         guard number == activation, case .executing(let owner, let parameters, true) = state else { return false }
         state = .executing(owner: owner, parameters: parameters, waiting: false)
         return true
@@ -112,7 +126,7 @@ struct ControlStateMachine: Sendable, Equatable {
 
     /// The operate was refused after it began (mode, hierarchy, a check) or its execution ended.
     /// Operate-many keeps an SBO selection for the next operate; otherwise the object is free again.
-    mutating func endOperate(model: ControlModel, operateMany: Bool, timeout: UInt64, now: UInt64) {
+    package mutating func endOperate(model: ControlModel, operateMany: Bool, timeout: UInt64, now: UInt64) {
         guard case .executing(let owner, let parameters, _) = state else { return }
         if model.needsSelect && operateMany {
             state = .selected(owner: owner, deadline: now &+ timeout, parameters: model == .sboWithEnhancedSecurity ? parameters : nil)
@@ -122,7 +136,7 @@ struct ControlStateMachine: Sendable, Equatable {
     }
 
     /// A cancel: releases the selection of the client that holds it, or aborts its time-activated operate.
-    mutating func cancel(_ client: UInt64, now: UInt64) throws(Refusal) {
+    package mutating func cancel(_ client: UInt64, now: UInt64) throws(Refusal) {
         expire(now: now)
         switch state {
         case .executing(let owner, _, true) where owner == client: state = .idle
@@ -133,7 +147,7 @@ struct ControlStateMachine: Sendable, Equatable {
     }
 
     /// The select timer: true when the selection ended now.
-    mutating func timerFired(now: UInt64) -> Bool {
+    package mutating func timerFired(now: UInt64) -> Bool {
         let before = state
         expire(now: now)
         return before != state
@@ -143,7 +157,7 @@ struct ControlStateMachine: Sendable, Equatable {
     /// its operTm (returned, so it can be recorded as aborted): nobody could cancel it any more or learn how
     /// it ended. An execution already running finishes on its own.
     @discardableResult
-    mutating func associationClosed(_ client: UInt64) -> Parameters? {
+    package mutating func associationClosed(_ client: UInt64) -> Parameters? {
         switch state {
         case .selected(let owner, _, _) where owner == client:
             state = .idle
@@ -154,4 +168,6 @@ struct ControlStateMachine: Sendable, Equatable {
         }
         return nil
     }
+
+    package init() {}
 }

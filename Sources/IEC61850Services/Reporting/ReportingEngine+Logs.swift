@@ -1,18 +1,16 @@
 import IEC61850Model
-import MMS
-import NIOCore
 
 /// The log control blocks (PROTOCOL.md §7): they watch their data sets like report control blocks do and
 /// record entries in the log storage instead of sending reports.
 extension ReportingEngine {
     /// Members of a log block's data set changed (under the lock).
-    func logMembersChanged(_ index: Int, _ included: [IncludedMember], now: ReportTime, _ state: inout ValueStore.State) {
+    package func logMembersChanged(_ index: Int, _ included: [IncludedMember], now: ReportTime, _ state: inout ValueStore.State) {
         guard let entry = state.reporting.logBlocks[index].membersChanged(included) else { return }
         record(entry, block: index, now: now, &state)
     }
 
     /// A log block's integrity period came (under the lock).
-    func logTimerFired(_ index: Int, now: ReportTime, _ state: inout ValueStore.State) {
+    package func logTimerFired(_ index: Int, now: ReportTime, _ state: inout ValueStore.State) {
         let binding = state.reporting.logBindings[index]
         let entry = state.reporting.logBlocks[index].timerFired(now: now) { binding?.snapshot(state.values) ?? [] }
         if let entry { record(entry, block: index, now: now, &state) }
@@ -20,7 +18,7 @@ extension ReportingEngine {
     }
 
     /// A client writes one attribute of a log block; nil on success.
-    func writeLog(_ index: Int, _ attribute: LogControlBlock.Attribute, _ value: DataValue) -> DataAccessError? {
+    package func writeLog(_ index: Int, _ attribute: LogControlBlock.Attribute, _ value: DataValue) -> ControlBlockRefusal? {
         // Resolve outside the store's lock: the data set store calls into this engine under its own lock.
         var binding: ReportBinding?
         if attribute == .datSet, case .string(let reference) = value, !reference.isEmpty {
@@ -30,15 +28,15 @@ extension ReportingEngine {
         let logs = logLayout.logs
         let environment = LogControlBlock.Environment(
             now: now, resolveDataSet: { _ in binding?.entry.members.count }, logExists: { logs.contains($0) }, limits: limits)
-        return store.update { state -> DataAccessError? in
+        return store.update { state -> ControlBlockRefusal? in
             do throws(LogControlBlock.Refusal) {
                 try state.reporting.logBlocks[index].write(attribute, value, environment)
             } catch {
                 return switch error {
                 case .temporarilyUnavailable: .temporarilyUnavailable
-                case .accessDenied: .objectAccessDenied
-                case .valueInvalid: .objectValueInvalid
-                case .inconsistent: .objectAttributeInconsistent
+                case .accessDenied: .accessDenied
+                case .valueInvalid: .valueInvalid
+                case .inconsistent: .inconsistent
                 case .typeInconsistent: .typeInconsistent
                 }
             }
@@ -60,7 +58,7 @@ extension ReportingEngine {
 
     /// Re-reads every log's bounds (the storage trims old entries on its own), before a client reads a
     /// log block.
-    func refreshLogBounds() {
+    package func refreshLogBounds() {
         guard let logStorage, !logLayout.blocks.isEmpty else { return }
         store.update { state in
             for index in state.reporting.logBlocks.indices {
@@ -72,20 +70,12 @@ extension ReportingEngine {
         }
     }
 
-    /// Encodes an entry's members and hands it to the storage (which only queues it).
+    /// Turns an entry's members into log values (``logValue``) and hands them to the storage (which only
+    /// queues them).
     private func record(_ entry: LogControlBlock.Entry, block index: Int, now: ReportTime, _ state: inout ValueStore.State) {
         guard let logStorage, let binding = state.reporting.logBindings[index] else { return }
         let log = state.reporting.logBlocks[index].logReference
-        var buffer = ByteBuffer()
-        let values = entry.map { included -> LogEntry.Value in
-            let member = binding.entry.members[included.member]
-            buffer.clear()
-            var position = 0
-            InformationReportEncoder.encode(member.variable, values: included.values, index: &position, into: &buffer)
-            return LogEntry.Value(
-                reference: member.specification.name.text, data: Array(buffer.readableBytesView),
-                reasonCode: UInt8(truncatingIfNeeded: included.reason.rawValue))
-        }
+        let values = entry.map { included in logValue(binding.entry.members[included.member], included) }
         _ = logStorage.append(log: log, time: Timestamp(millisecondsSinceEpoch: now.utcMilliseconds), values: values)
         // Every block writing to this log shows the new bounds.
         let bounds = logStorage.bounds(log: log)
@@ -96,7 +86,7 @@ extension ReportingEngine {
     }
 
     /// Copies a log block's attributes into its value slots, for reads.
-    func mirrorLog(_ index: Int, _ state: inout ValueStore.State) {
+    package func mirrorLog(_ index: Int, _ state: inout ValueStore.State) {
         let first = logLayout.blocks[index].firstSlot
         let block = state.reporting.logBlocks[index]
         for attribute in LogControlBlock.Attribute.allCases {

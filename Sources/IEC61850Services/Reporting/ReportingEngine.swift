@@ -1,8 +1,6 @@
 import Foundation
 import IEC61850Model
 import Logging
-import MMS
-import NIOCore
 import Synchronization
 
 /// Runs the report and log control blocks: feeds them value changes, client writes, timers and
@@ -11,25 +9,27 @@ import Synchronization
 ///
 /// Reports are handed over while the lock is held, so each association receives them in the order the
 /// blocks made them; the handover only enqueues a task on the association's event loop.
-final class ReportingEngine: Sendable {
+package final class ReportingEngine: Sendable {
     /// Delivers reports to one association (enqueues them on its event loop).
-    typealias Sink = @Sendable (OutgoingReport) -> Void
+    package typealias Sink = @Sendable (OutgoingReport) -> Void
 
-    let layout: ReportControlLayout
-    let logLayout: LogControlLayout
+    package let layout: ReportControlLayout
+    package let logLayout: LogControlLayout
     /// Where log entries go; nil when the model has no logs.
-    let logStorage: (any LogStorage)?
-    let store: ValueStore
-    let dataSets: DataSetStore
+    package let logStorage: (any LogStorage)?
+    package let store: ValueStore
+    package let dataSets: DataSetStore
     /// Trigger options of the attribute each model slot belongs to.
     private let slotTriggers: [TriggerOptions]
     private let sinks = Mutex<[UInt64: Sink]>([:])
-    private let timerLoop = Mutex<(any EventLoop)?>(nil)
-    let clock: @Sendable () -> ReportTime
-    let logger: Logger
+    private let timers = Mutex<(any TimerScheduler)?>(nil)
+    package let clock: @Sendable () -> ReportTime
+    /// How a data set member's values are kept in a log entry (the MMS mapping's form, for ReadJournal).
+    package let logValue: @Sendable (DataSetEntry.Member, IncludedMember) -> LogEntry.Value
+    package let logger: Logger
 
     /// The store, with the control blocks' attribute slots after the model's, and the blocks in it.
-    static func makeStore(
+    package static func makeStore(
         model: IedModel, layout: ReportControlLayout, logLayout: LogControlLayout, dataSets: DataSetStore, bufferCapacity: Int
     ) -> ValueStore {
         var bindings: [ReportBinding?] = []
@@ -60,13 +60,15 @@ final class ReportingEngine: Sendable {
     }
 
     /// What clients may write into control blocks.
-    let limits: ControlBlockLimits
+    package let limits: ControlBlockLimits
 
-    init(
+    package init(
         model: IedModel, layout: ReportControlLayout, logLayout: LogControlLayout, logStorage: (any LogStorage)?, store: ValueStore,
         dataSets: DataSetStore, limits: ControlBlockLimits = ControlBlockLimits(), logger: Logger,
-        clock: @escaping @Sendable () -> ReportTime = ReportingEngine.systemTime
+        clock: @escaping @Sendable () -> ReportTime = ReportingEngine.systemTime,
+        logValue: @escaping @Sendable (DataSetEntry.Member, IncludedMember) -> LogEntry.Value
     ) {
+        self.logValue = logValue
         self.limits = limits
         self.layout = layout
         self.logLayout = logLayout
@@ -94,9 +96,9 @@ final class ReportingEngine: Sendable {
         }
     }
 
-    static let systemTime: @Sendable () -> ReportTime = {
+    package static let systemTime: @Sendable () -> ReportTime = {
         ReportTime(
-            monotonicNanoseconds: NIODeadline.now().uptimeNanoseconds,
+            monotonicNanoseconds: ServiceClock.monotonicNanoseconds(),
             utcMilliseconds: UInt64(max(0, Date().timeIntervalSince1970 * 1000)))
     }
 
@@ -112,7 +114,9 @@ final class ReportingEngine: Sendable {
     }
 
     /// Resolves a DatSet reference (`LD/LN$name`, or `@name` of the writing association for a URCB).
-    static func bind(_ reference: String, buffered: Bool, dataSets: DataSetStore, association: (id: UInt64, sets: AssociationDataSets)?) -> ReportBinding? {
+    package static func bind(
+        _ reference: String, buffered: Bool, dataSets: DataSetStore, association: (id: UInt64, sets: AssociationDataSets)?
+    ) -> ReportBinding? {
         if reference.hasPrefix("@") {
             let name = String(reference.dropFirst())
             guard !buffered, let association, let entry = association.sets.sets[name] else { return nil }
@@ -128,12 +132,12 @@ final class ReportingEngine: Sendable {
     // MARK: Associations and timers
 
     /// Starts delivering reports to an association.
-    func register(_ client: UInt64, sink: @escaping Sink) {
+    package func register(_ client: UInt64, sink: @escaping Sink) {
         sinks.withLock { $0[client] = sink }
     }
 
     /// The association ended: its blocks are released (PROTOCOL.md §5.4, Disconnect).
-    func associationClosed(_ client: ReportControlBlock.Client) {
+    package func associationClosed(_ client: ReportControlBlock.Client) {
         _ = sinks.withLock { $0.removeValue(forKey: client.id) }
         let now = clock()
         store.update { state in
@@ -152,9 +156,9 @@ final class ReportingEngine: Sendable {
         }
     }
 
-    /// Runs the blocks' timers on `loop` (nil stops them; they resume on the next attach).
-    func attach(_ loop: (any EventLoop)?) {
-        timerLoop.withLock { $0 = loop }
+    /// Runs the blocks' timers on `scheduler` (nil stops them; they resume on the next attach).
+    package func attach(_ scheduler: (any TimerScheduler)?) {
+        timers.withLock { $0 = scheduler }
         let now = clock()
         store.update { state in
             for index in state.reporting.timers.indices {
@@ -166,18 +170,18 @@ final class ReportingEngine: Sendable {
 
     /// Keeps one timer per block armed for its earliest deadline. A block's own schedule actions are hints;
     /// what counts is its next deadline after each input, so early, late or replaced timers do no harm.
-    func armTimer(_ index: Int, now: ReportTime, _ state: inout ValueStore.State) {
+    package func armTimer(_ index: Int, now: ReportTime, _ state: inout ValueStore.State) {
         guard let deadline = state.reporting.nextDeadline(of: index) else { return }
         if let armed = state.reporting.timers[index], armed.deadline <= deadline { return }
-        guard let loop = timerLoop.withLock({ $0 }) else { return }
+        guard let scheduler = timers.withLock({ $0 }) else { return }
         state.reporting.nextTimerToken &+= 1
         let token = state.reporting.nextTimerToken
         state.reporting.timers[index] = (deadline, token)
         let delay = deadline > now.monotonicNanoseconds ? deadline - now.monotonicNanoseconds : 0
-        loop.scheduleTask(in: .nanoseconds(Int64(clamping: delay))) { [weak self] in self?.timerFired(index, token: token) }
+        scheduler.schedule(in: delay) { [weak self] in self?.timerFired(index, token: token) }
     }
 
-    func timerFired(_ index: Int, token: UInt64) {
+    package func timerFired(_ index: Int, token: UInt64) {
         let now = clock()
         store.update { state in
             guard state.reporting.timers[index]?.token == token else { return }  // replaced by an earlier one
@@ -195,7 +199,7 @@ final class ReportingEngine: Sendable {
     // MARK: Values
 
     /// Applies value changes (one update, or one atomic batch) and lets the blocks watching them react.
-    func apply(_ changes: some Collection<(slot: Int, value: DataValue)>) {
+    package func apply(_ changes: some Collection<(slot: Int, value: DataValue)>) {
         store.update { state in
             guard !state.reporting.watchers.isEmpty else {
                 for change in changes { state.values[change.slot] = change.value }
@@ -245,9 +249,9 @@ final class ReportingEngine: Sendable {
     // MARK: Client writes
 
     /// A client writes one attribute of a block (the slot mirrors it); nil on success.
-    func write(slot: Int, _ value: DataValue, client: ReportControlBlock.Client, associationSets: AssociationDataSets) -> DataAccessError? {
+    package func write(slot: Int, _ value: DataValue, client: ReportControlBlock.Client, associationSets: AssociationDataSets) -> ControlBlockRefusal? {
         if let (index, attribute) = logLayout.attributeBySlot[slot] { return writeLog(index, attribute, value) }
-        guard let (index, attribute) = layout.attributeBySlot[slot] else { return .objectNonExistent }
+        guard let (index, attribute) = layout.attributeBySlot[slot] else { return .nonExistent }
         let info = layout.blocks[index]
         // Resolve outside the store's lock: the data set store calls into this engine under its own lock.
         var binding: ReportBinding?
@@ -256,7 +260,7 @@ final class ReportingEngine: Sendable {
         }
         let now = clock()
         let environment = ReportControlBlock.Environment(now: now, resolve: { _ in binding?.entry.members.count }, limits: limits)
-        return store.update { state -> DataAccessError? in
+        return store.update { state -> ControlBlockRefusal? in
             var block = state.reporting.blocks[index]
             let current = state.reporting.bindings[index]
             let actions: [ReportControlBlock.Action]
@@ -267,8 +271,8 @@ final class ReportingEngine: Sendable {
                 state.reporting.blocks[index] = block
                 return switch error {
                 case .temporarilyUnavailable: .temporarilyUnavailable
-                case .accessDenied: .objectAccessDenied
-                case .valueInvalid: .objectValueInvalid
+                case .accessDenied: .accessDenied
+                case .valueInvalid: .valueInvalid
                 case .typeInconsistent: .typeInconsistent
                 }
             }
@@ -284,7 +288,7 @@ final class ReportingEngine: Sendable {
     }
 
     /// Whether a block's DatSet names this data set (its deletion is then refused).
-    func references(_ name: DataSetName) -> Bool {
+    package func references(_ name: DataSetName) -> Bool {
         store.update { state in
             state.reporting.bindings.contains { $0?.name == name } || state.reporting.logBindings.contains { $0?.name == name }
         }

@@ -60,7 +60,7 @@ public enum ControlResult: Sendable {
     case failure(AddCause)
     case waiting(@Sendable () async -> ControlResult)
 
-    var isSuccess: Bool {
+    package var isSuccess: Bool {
         if case .success = self { return true }
         return false
     }

@@ -5,31 +5,36 @@ import Synchronization
 ///
 /// Control blocks share the values' lock so that a report holds exactly the values a read at the same
 /// instant would see, and an atomic batch reaches every control block as one change.
-final class ValueStore: Sendable {
-    struct State: Sendable {
-        var values: [DataValue]
-        var reporting: ReportingState
+package final class ValueStore: Sendable {
+    package struct State: Sendable {
+        package var values: [DataValue]
+        package var reporting: ReportingState
+
+        package init(values: [DataValue], reporting: ReportingState) {
+            self.values = values
+            self.reporting = reporting
+        }
     }
 
     private let state: Mutex<State>
-    let types: [BasicType]
+    package let types: [BasicType]
 
-    init(values: [DataValue], types: [BasicType], reporting: ReportingState) {
+    package init(values: [DataValue], types: [BasicType], reporting: ReportingState) {
         state = Mutex(State(values: values, reporting: reporting))
         self.types = types
     }
 
     /// Runs `body` with the values locked for reading.
-    func withValues<Result>(_ body: (borrowing [DataValue]) throws -> Result) rethrows -> Result {
+    package func withValues<Result>(_ body: (borrowing [DataValue]) throws -> Result) rethrows -> Result {
         try state.withLock { state in try body(state.values) }
     }
 
     /// Runs `body` with values and control blocks locked for change.
-    func update<Result>(_ body: (inout State) throws -> Result) rethrows -> Result {
+    package func update<Result>(_ body: (inout State) throws -> Result) rethrows -> Result {
         try state.withLock { state in try body(&state) }
     }
 
-    subscript(slot: Int) -> DataValue {
+    package subscript(slot: Int) -> DataValue {
         state.withLock { $0.values[slot] }
     }
 }

@@ -3,33 +3,44 @@ import IEC61850Model
 /// Where the log control blocks and logs of a model live: the blocks' MMS variables (FC LG of their LN),
 /// the value slots after the report control blocks' that mirror their attributes for reads, and the
 /// logs (MMS journals) by reference.
-struct LogControlLayout: Sendable {
+package struct LogControlLayout: Sendable {
     /// One log control block (`LLN0$LG$EventLog`).
-    struct Block: Sendable {
-        let domain: String
-        let logicalNode: String
-        let definition: LogControlDefinition
+    package struct Block: Sendable {
+        package let domain: String
+        package let logicalNode: String
+        package let definition: LogControlDefinition
         /// The slot of the first attribute; the others follow in ``LogControlBlock/Attribute`` order.
-        let firstSlot: Int
+        package let firstSlot: Int
         /// Its attributes, as the namespace lists them.
-        let structure: MMSLeafStructure
+        package let structure: ControlBlockStructure
         /// The log the SCL names, in MMS form (`LD/LLN0$EventLog`), or empty when it does not exist.
-        let configuredLog: String
+        package let configuredLog: String
 
         /// The DatSet the SCL configures (`LD/LLN0$Events`), or empty.
-        var configuredDataSet: String { definition.dataSet.isEmpty ? "" : "\(domain)/\(logicalNode)$\(definition.dataSet)" }
+        package var configuredDataSet: String { definition.dataSet.isEmpty ? "" : "\(domain)/\(logicalNode)$\(definition.dataSet)" }
+
+        package init(
+            domain: String, logicalNode: String, definition: LogControlDefinition, firstSlot: Int, structure: ControlBlockStructure, configuredLog: String
+        ) {
+            self.domain = domain
+            self.logicalNode = logicalNode
+            self.definition = definition
+            self.firstSlot = firstSlot
+            self.structure = structure
+            self.configuredLog = configuredLog
+        }
     }
 
-    let blocks: [Block]
+    package let blocks: [Block]
     /// The types of the attribute slots, from `firstSlot` on.
-    let slotTypes: [BasicType]
+    package let slotTypes: [BasicType]
     /// Block and attribute by slot.
-    let attributeBySlot: [Int: (block: Int, attribute: LogControlBlock.Attribute)]
+    package let attributeBySlot: [Int: (block: Int, attribute: LogControlBlock.Attribute)]
     /// Every log of the model in MMS form (`LD/LLN0$EventLog`).
-    let logs: Set<String>
+    package let logs: Set<String>
 
     /// Lays out the blocks of `model` with their slots from `firstSlot` on.
-    init(model: IedModel, firstSlot first: Int) {
+    package init(model: IedModel, firstSlot first: Int) {
         var blocks: [Block] = []
         var types: [BasicType] = []
         var bySlot: [Int: (block: Int, attribute: LogControlBlock.Attribute)] = [:]
@@ -42,11 +53,11 @@ struct LogControlLayout: Sendable {
             for node in device.logicalNodes {
                 for definition in node.logControls {
                     let firstSlot = first + types.count
-                    var leaves: [MMSLeafStructure.Leaf] = []
+                    var leaves: [ControlBlockStructure.Leaf] = []
                     for attribute in LogControlBlock.Attribute.allCases {
                         bySlot[firstSlot + attribute.rawValue] = (blocks.count, attribute)
                         types.append(attribute.type)
-                        leaves.append(MMSLeafStructure.Leaf(name: attribute.name, type: attribute.type, slot: firstSlot + attribute.rawValue))
+                        leaves.append(ControlBlockStructure.Leaf(name: attribute.name, type: attribute.type, slot: firstSlot + attribute.rawValue))
                     }
                     // The SCL's logName names a log of the same LN, or else of the LD's LLN0.
                     let own = "\(domain)/\(node.name)$\(definition.logName)"
@@ -55,7 +66,7 @@ struct LogControlLayout: Sendable {
                     blocks.append(
                         Block(
                             domain: domain, logicalNode: node.name, definition: definition, firstSlot: firstSlot,
-                            structure: MMSLeafStructure(name: definition.name, fc: .lg, leaves: leaves), configuredLog: configuredLog))
+                            structure: ControlBlockStructure(name: definition.name, fc: .lg, leaves: leaves), configuredLog: configuredLog))
                 }
             }
         }
@@ -63,10 +74,5 @@ struct LogControlLayout: Sendable {
         slotTypes = types
         attributeBySlot = bySlot
         self.logs = logs
-    }
-
-    /// The log control blocks of one LN, in MMS name order.
-    func structures(domain: String, logicalNode: String) -> [MMSLeafStructure] {
-        blocks.filter { $0.domain == domain && $0.logicalNode == logicalNode }.map(\.structure).sorted { MMSNamespace.mmsOrder($0.name, $1.name) }
     }
 }

@@ -33,6 +33,6 @@ public enum AddCause: Int64, Sendable, CaseIterable {
 }
 
 extension ControlModel {
-    var needsSelect: Bool { self == .sboWithNormalSecurity || self == .sboWithEnhancedSecurity }
-    var isEnhanced: Bool { self == .directWithEnhancedSecurity || self == .sboWithEnhancedSecurity }
+    package var needsSelect: Bool { self == .sboWithNormalSecurity || self == .sboWithEnhancedSecurity }
+    package var isEnhanced: Bool { self == .directWithEnhancedSecurity || self == .sboWithEnhancedSecurity }
 }

@@ -5,19 +5,19 @@ import IEC61850Model
 /// Inputs are client writes, member changes, timer expiries and association ends, each with the time;
 /// outputs are actions (send a report to a client, wake me at a time). No clock, lock or socket inside,
 /// so tests drive it with a fake clock.
-struct ReportControlBlock: Sendable {
+package struct ReportControlBlock: Sendable {
     /// The attributes of the MMS structure, in their MMS order (URCB and BRCB differ).
-    enum Attribute: Sendable, CaseIterable {
+    package enum Attribute: Sendable, CaseIterable {
         case rptID, rptEna, resv, datSet, confRev, optFlds, bufTm, sqNum, trgOps, intgPd, gi, purgeBuf, entryID, timeOfEntry, resvTms, owner
 
-        static func members(buffered: Bool) -> [Attribute] {
+        package static func members(buffered: Bool) -> [Attribute] {
             buffered
                 ? [.rptID, .rptEna, .datSet, .confRev, .optFlds, .bufTm, .sqNum, .trgOps, .intgPd, .gi, .purgeBuf, .entryID, .timeOfEntry, .resvTms, .owner]
                 : [.rptID, .rptEna, .resv, .datSet, .confRev, .optFlds, .bufTm, .sqNum, .trgOps, .intgPd, .gi, .owner]
         }
 
         /// The MMS component name (the 8-1 spelling `TimeofEntry`).
-        var name: String {
+        package var name: String {
             switch self {
             case .rptID: "RptID"
             case .rptEna: "RptEna"
@@ -38,7 +38,7 @@ struct ReportControlBlock: Sendable {
             }
         }
 
-        func type(buffered: Bool) -> BasicType {
+        package func type(buffered: Bool) -> BasicType {
             switch self {
             case .rptID, .datSet: .visibleString(maxLength: 129)
             case .rptEna, .resv, .gi, .purgeBuf: .boolean
@@ -55,13 +55,18 @@ struct ReportControlBlock: Sendable {
     }
 
     /// The association a block serves: its id and its peer's IP address (the Owner attribute).
-    struct Client: Sendable, Equatable {
-        let id: UInt64
-        let address: [UInt8]
+    package struct Client: Sendable, Equatable {
+        package let id: UInt64
+        package let address: [UInt8]
+
+        package init(id: UInt64, address: [UInt8]) {
+            self.id = id
+            self.address = address
+        }
     }
 
     /// Why a write is refused; the MMS side maps each to a DataAccessError.
-    enum Refusal: Error, Equatable {
+    package enum Refusal: Error, Equatable {
         /// Enabled, or reserved by another client (temporarily-unavailable).
         case temporarilyUnavailable
         /// A read-only attribute (object-access-denied).
@@ -72,19 +77,25 @@ struct ReportControlBlock: Sendable {
         case typeInconsistent
     }
 
-    enum Action: Sendable, Equatable {
+    package enum Action: Sendable, Equatable {
         case send(ReportContent, to: UInt64)
         /// Call ``timerFired(now:snapshot:)`` at this monotonic time (early or repeated calls are harmless).
         case schedule(atNanoseconds: UInt64)
     }
 
     /// What the block needs from its surroundings while handling an input.
-    struct Environment {
-        var now: ReportTime
+    package struct Environment {
+        package var now: ReportTime
         /// The number of members of a data set, by DatSet reference; nil if it does not exist.
-        var resolve: (String) -> Int? = { _ in nil }
+        package var resolve: (String) -> Int? = { _ in nil }
         /// What clients may write (IntgPd, ResvTms).
-        var limits = ControlBlockLimits()
+        package var limits = ControlBlockLimits()
+
+        package init(now: ReportTime, resolve: @escaping (String) -> Int? = { _ in nil }, limits: ControlBlockLimits = ControlBlockLimits()) {
+            self.now = now
+            self.resolve = resolve
+            self.limits = limits
+        }
     }
 
     private struct Pending: Sendable {
@@ -93,34 +104,34 @@ struct ReportControlBlock: Sendable {
         var timeOfEntry: UInt64
     }
 
-    let buffered: Bool
+    package let buffered: Bool
     /// The RptID used when RptID is empty (`LD/LLN0$RP$name`).
-    let defaultRptID: String
-    private(set) var rptID: String
-    private(set) var enabled = false
-    private(set) var dataSetReference: String
+    package let defaultRptID: String
+    package private(set) var rptID: String
+    package private(set) var enabled = false
+    package private(set) var dataSetReference: String
     /// The bound data set's member count; nil while DatSet is empty or unresolved.
-    private(set) var memberCount: Int?
-    private(set) var confRev: UInt32
-    private(set) var options: ReportOptions
-    private(set) var bufferTime: UInt32
-    private(set) var sequenceNumber: UInt32 = 0
-    private(set) var triggers: ReportTrigger
-    private(set) var integrityPeriod: UInt32
-    private(set) var reservationTime: Int16 = 0
+    package private(set) var memberCount: Int?
+    package private(set) var confRev: UInt32
+    package private(set) var options: ReportOptions
+    package private(set) var bufferTime: UInt32
+    package private(set) var sequenceNumber: UInt32 = 0
+    package private(set) var triggers: ReportTrigger
+    package private(set) var integrityPeriod: UInt32
+    package private(set) var reservationTime: Int16 = 0
     /// The client that reserved or enabled the block.
-    private(set) var owner: Client?
+    package private(set) var owner: Client?
     /// A BRCB's reservation kept for a client address after its association ended (ResvTms).
-    private(set) var reservedAddress: [UInt8]?
+    package private(set) var reservedAddress: [UInt8]?
     private var reservationDeadline: UInt64?
-    private(set) var lastEntryID = [UInt8](repeating: 0, count: 8)
-    private(set) var lastTimeOfEntry: UInt64 = 0
-    private(set) var buffer: ReportBuffer
+    package private(set) var lastEntryID = [UInt8](repeating: 0, count: 8)
+    package private(set) var lastTimeOfEntry: UInt64 = 0
+    package private(set) var buffer: ReportBuffer
     private var pending: Pending?
     private var integrityDeadline: UInt64?
     private var resynchronised = false
 
-    init(definition: ReportControlDefinition, defaultRptID: String, dataSetReference: String, memberCount: Int?, bufferCapacity: Int) {
+    package init(definition: ReportControlDefinition, defaultRptID: String, dataSetReference: String, memberCount: Int?, bufferCapacity: Int) {
         buffered = definition.buffered
         self.defaultRptID = defaultRptID
         rptID = definition.rptID
@@ -135,16 +146,16 @@ struct ReportControlBlock: Sendable {
     }
 
     /// Whether the block records events now: enabled, or a BRCB with a data set (it buffers while disabled).
-    var isCollecting: Bool { memberCount != nil && (enabled || buffered) }
+    package var isCollecting: Bool { memberCount != nil && (enabled || buffered) }
 
     /// The URCB Resv attribute.
-    var isReserved: Bool { owner != nil }
+    package var isReserved: Bool { owner != nil }
 
     /// The Owner attribute: the reserving client's address, or empty.
-    var ownerAddress: [UInt8] { owner?.address ?? reservedAddress ?? [] }
+    package var ownerAddress: [UInt8] { owner?.address ?? reservedAddress ?? [] }
 
     /// The RptID a report carries.
-    var effectiveRptID: String { rptID.isEmpty ? defaultRptID : rptID }
+    package var effectiveRptID: String { rptID.isEmpty ? defaultRptID : rptID }
 }
 
 // MARK: - Client writes
@@ -153,7 +164,7 @@ extension ReportControlBlock {
     /// A client writes one attribute. Throws the refusal; returns what to do on success.
     ///
     /// `snapshot` gives every member's values now (for the report a GI write makes).
-    mutating func write(
+    package mutating func write(
         _ attribute: Attribute, _ value: DataValue, by client: Client, _ environment: Environment, snapshot: () -> [[DataValue]] = { [] }
     ) throws(Refusal) -> [Action] {
         let now = environment.now
@@ -285,7 +296,7 @@ extension ReportControlBlock {
 extension ReportControlBlock {
     /// Members changed (one update or one atomic batch): at most one report per call unless BufTm forces
     /// the pending one out first.
-    mutating func membersChanged(_ changes: [IncludedMember], now: ReportTime) -> [Action] {
+    package mutating func membersChanged(_ changes: [IncludedMember], now: ReportTime) -> [Action] {
         guard isCollecting else { return [] }
         let relevant = changes.compactMap { change -> IncludedMember? in
             var change = change
@@ -320,7 +331,7 @@ extension ReportControlBlock {
 
     /// A scheduled time came (or a timer fired early: nothing is due then). `snapshot` gives every
     /// member's values now, for an integrity report.
-    mutating func timerFired(now time: ReportTime, snapshot: () -> [[DataValue]]) -> [Action] {
+    package mutating func timerFired(now time: ReportTime, snapshot: () -> [[DataValue]]) -> [Action] {
         let now = time.monotonicNanoseconds
         var actions: [Action] = []
         if let current = pending, now >= current.deadline { actions += flushPending() }
@@ -341,7 +352,7 @@ extension ReportControlBlock {
 
     /// The owner's association ended: a URCB is released; a BRCB keeps buffering and stays reserved for
     /// ResvTms seconds for the client's address.
-    mutating func associationClosed(_ client: Client, now: ReportTime) -> [Action] {
+    package mutating func associationClosed(_ client: Client, now: ReportTime) -> [Action] {
         guard owner?.id == client.id else { return [] }
         if enabled { disable() }
         owner = nil
@@ -356,7 +367,7 @@ extension ReportControlBlock {
     }
 
     /// The bound data set changed shape or disappeared (an association-specific set ended).
-    mutating func dataSetRemoved() {
+    package mutating func dataSetRemoved() {
         if enabled { disable() }
         dataSetReference = ""
         memberCount = nil
@@ -370,7 +381,7 @@ extension ReportControlBlock {
     }
 
     /// The earliest time something is due (pending BufTm, integrity, reservation end), if any.
-    var nextDeadline: UInt64? {
+    package var nextDeadline: UInt64? {
         [pending?.deadline, integrityDeadline, reservationDeadline].compactMap { $0 }.min()
     }
 
@@ -419,7 +430,7 @@ extension ReportControlBlock {
 
 extension ReportControlBlock {
     /// The value a client reads for an attribute.
-    func value(of attribute: Attribute) -> DataValue {
+    package func value(of attribute: Attribute) -> DataValue {
         switch attribute {
         case .rptID: .string(rptID)
         case .rptEna: .boolean(enabled)

@@ -4,8 +4,8 @@ import Synchronization
 /// Runs ReadJournal queries off the event loops, one at a time, taking the associations in turn: one
 /// that queues many queries (up to its negotiated outstanding requests) delays another's by at most one
 /// query, not by all of its own.
-final class JournalScheduler: Sendable {
-    typealias Job = @Sendable () -> Void
+package final class JournalScheduler: Sendable {
+    package typealias Job = @Sendable () -> Void
 
     private struct State {
         var jobs: [UInt64: [Job]] = [:]
@@ -18,7 +18,7 @@ final class JournalScheduler: Sendable {
     private let queue = DispatchQueue(label: "iec61850.journal")
 
     /// Queues a job of an association; it runs after at most one job of each other waiting association.
-    func submit(association: UInt64, _ job: @escaping Job) {
+    package func submit(association: UInt64, _ job: @escaping Job) {
         let start = state.withLock { state -> Bool in
             if state.jobs[association] == nil { state.turn.append(association) }
             state.jobs[association, default: []].append(job)
@@ -30,7 +30,7 @@ final class JournalScheduler: Sendable {
     }
 
     /// Drops the queued jobs of an association that ended: nobody would receive their answers.
-    func cancel(association: UInt64) {
+    package func cancel(association: UInt64) {
         state.withLock { state in
             guard state.jobs.removeValue(forKey: association) != nil else { return }
             state.turn.removeAll { $0 == association }
@@ -61,4 +61,6 @@ final class JournalScheduler: Sendable {
             return job
         }
     }
+
+    package init() {}
 }

@@ -2,34 +2,40 @@
 ///
 /// Entries stay after they are sent, so a client that comes back can resynchronise from the EntryID it
 /// saw last. `next` is the ordinal of the first entry not yet sent.
-struct ReportBuffer: Sendable {
-    struct Entry: Sendable, Equatable {
-        let ordinal: UInt64
-        let id: [UInt8]
-        var content: ReportContent
+package struct ReportBuffer: Sendable {
+    package struct Entry: Sendable, Equatable {
+        package let ordinal: UInt64
+        package let id: [UInt8]
+        package var content: ReportContent
+
+        package init(ordinal: UInt64, id: [UInt8], content: ReportContent) {
+            self.ordinal = ordinal
+            self.id = id
+            self.content = content
+        }
     }
 
-    let capacity: Int
-    private(set) var entries: [Entry] = []
+    package let capacity: Int
+    package private(set) var entries: [Entry] = []
     private var head = 0
     private var nextOrdinal: UInt64 = 0
     /// The ordinal of the next entry to send.
-    private(set) var next: UInt64 = 0
+    package private(set) var next: UInt64 = 0
     /// Set when an entry was dropped before it was sent, or a resync point was lost; cleared when the next
     /// report carries it.
-    var overflow = false
+    package var overflow = false
     private var lastID: UInt64 = 0
 
-    init(capacity: Int) {
+    package init(capacity: Int) {
         self.capacity = max(1, capacity)
     }
 
-    var count: Int { entries.count - head }
-    var isEmpty: Bool { count == 0 }
+    package var count: Int { entries.count - head }
+    package var isEmpty: Bool { count == 0 }
     private var firstOrdinal: UInt64 { isEmpty ? nextOrdinal : entries[head].ordinal }
 
     /// Adds an entry; its ID is the UTC time in milliseconds, made strictly increasing (as libIEC61850 does).
-    mutating func append(_ content: ReportContent, utcMilliseconds: UInt64) -> [UInt8] {
+    package mutating func append(_ content: ReportContent, utcMilliseconds: UInt64) -> [UInt8] {
         lastID = max(lastID &+ 1, utcMilliseconds)
         let id = Self.bytes(lastID)
         var stored = content
@@ -49,14 +55,14 @@ struct ReportBuffer: Sendable {
     }
 
     /// The entries not sent yet, marking them sent.
-    mutating func takeUnsent() -> ArraySlice<Entry> {
+    package mutating func takeUnsent() -> ArraySlice<Entry> {
         let start = head + Int(next - firstOrdinal)
         next = nextOrdinal
         return entries[start...]
     }
 
     /// Positions the buffer after the entry with `id`; all zeros means from the oldest. False if unknown.
-    mutating func resynchronise(after id: [UInt8]) -> Bool {
+    package mutating func resynchronise(after id: [UInt8]) -> Bool {
         if id.allSatisfy({ $0 == 0 }) {
             next = firstOrdinal
             return true
@@ -67,18 +73,18 @@ struct ReportBuffer: Sendable {
     }
 
     /// Restarts from the oldest entry (libIEC61850's rule when a client enables without resynchronising).
-    mutating func rewind() {
+    package mutating func rewind() {
         next = firstOrdinal
     }
 
-    mutating func purge() {
+    package mutating func purge() {
         entries.removeAll()
         head = 0
         next = nextOrdinal
         overflow = false
     }
 
-    static func bytes(_ value: UInt64) -> [UInt8] {
+    package static func bytes(_ value: UInt64) -> [UInt8] {
         (0..<8).map { UInt8(truncatingIfNeeded: value >> (56 - 8 * $0)) }
     }
 }

@@ -1,0 +1,11 @@
+import IEC61850Services
+import NIOCore
+
+/// The services' timers on an event loop of the server.
+struct EventLoopTimers: TimerScheduler {
+    let loop: any EventLoop
+
+    func schedule(in nanoseconds: UInt64, _ body: @escaping @Sendable () -> Void) {
+        loop.scheduleTask(in: .nanoseconds(Int64(clamping: nanoseconds)), body)
+    }
+}

@@ -1,0 +1,15 @@
+import Dispatch
+
+/// Where the services' timers run: the server hands them an event loop, tests a fake clock. A service never
+/// sleeps or reads a socket; it asks for `body` to be called after a delay and checks, when called, that the
+/// timer is still the one it wants (a replaced timer simply finds nothing to do).
+package protocol TimerScheduler: Sendable {
+    /// Calls `body` once, `nanoseconds` from now (at once when 0).
+    func schedule(in nanoseconds: UInt64, _ body: @escaping @Sendable () -> Void)
+}
+
+/// The services' time: a monotonic clock for timers, and UTC for time stamps.
+package enum ServiceClock {
+    /// The monotonic time, in nanoseconds (the system's uptime clock).
+    package static func monotonicNanoseconds() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
+}
