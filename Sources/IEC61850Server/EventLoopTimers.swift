@@ -5,7 +5,9 @@ import NIOCore
 struct EventLoopTimers: TimerScheduler {
     let loop: any EventLoop
 
-    func schedule(in nanoseconds: UInt64, _ body: @escaping @Sendable () -> Void) {
-        loop.scheduleTask(in: .nanoseconds(Int64(clamping: nanoseconds)), body)
+    @discardableResult
+    func schedule(in nanoseconds: UInt64, _ body: @escaping @Sendable () -> Void) -> ScheduledTimer {
+        let task = loop.scheduleTask(in: .nanoseconds(Int64(clamping: nanoseconds)), body)
+        return ScheduledTimer { task.cancel() }
     }
 }

@@ -105,7 +105,7 @@ public final class IedServer: Sendable {
         }
         running.withLock { $0 = Running(group: group, plain: plain, tls: tls, tlsStore: tlsStore, reloadTask: reloadTask) }
         backend.reporting.attach(EventLoopTimers(loop: group.next()))
-        backend.control.attach(group.next())
+        backend.control.attach(EventLoopTimers(loop: group.next()))
         for (channel, kind) in [(plain, "MMS"), (tls, "MMS over TLS")] {
             guard let channel else { continue }
             logger.info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")", "protocol": "\(kind)", "ied": "\(model.name)"])

@@ -19,6 +19,8 @@ final class MMSServiceBackend: Sendable {
     let dataSets: DataSetStore
     let reporting: ReportingEngine
     let control: ControlService
+    /// The controllable objects' MMS names and variables, by the control service's object index.
+    let controlTargets: MMSControlTargets
     /// Where the model's logs are kept (nil when it has none); ReadJournal reads them.
     let logStorage: (any LogStorage)?
     /// The application's observer of associations and commands.
@@ -77,10 +79,12 @@ final class MMSServiceBackend: Sendable {
             model: model, layout: layout, logLayout: logLayout, logStorage: logStorage, store: store, dataSets: dataSets,
             limits: configuration.controlBlockLimits, logger: logger, clock: clock ?? ReportingEngine.systemTime, logValue: Self.logValue)
         self.reporting = reporting
-        self.control = ControlService(
-            model: model, namespace: namespace, store: store, reporting: reporting, timeout: configuration.controlTimeout,
+        let control = ControlService(
+            model: model, store: store, reporting: reporting, timeout: configuration.controlTimeout,
             maximumOperateDelay: configuration.maximumOperateDelay, events: events,
             logger: logger)
+        self.control = control
+        controlTargets = MMSControlTargets(objects: control.objects, model: model, namespace: namespace)
     }
 
     /// The SCL's data sets, their members resolved.

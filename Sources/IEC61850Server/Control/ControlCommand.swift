@@ -4,20 +4,16 @@ import MMS
 
 /// A control service request as written (Oper, SBOw or Cancel), decoded against the object's structure.
 struct ControlCommand: Sendable {
-    enum Service: String, Sendable {
-        case operate = "Oper"
-        case selectWithValue = "SBOw"
-        case cancel = "Cancel"
-    }
+    typealias Service = ControlRequest.Service
 
     let service: Service
-    let parameters: ControlStateMachine.Parameters
-    let operateTime: Timestamp?
+    /// The request in model terms, for the control service.
+    let request: ControlRequest
     /// The structure exactly as received (CommandTermination echoes it).
     let data: MMSData
 
     /// Decodes the written structure; nil when it does not fit (inconsistent-parameters).
-    init?(_ data: MMSData, service: Service, object: ControlObject) {
+    init?(_ data: MMSData, service: Service, object: MMSControlTargets.Target) {
         let names = service == .cancel ? object.operComponents.filter { $0 != "Check" } : object.operComponents
         guard case .structure(let values) = data, values.count == names.count else { return nil }
         var fields: [String: MMSData] = [:]
@@ -39,9 +35,10 @@ struct ControlCommand: Sendable {
             if let time = operateTime, time.secondsSinceEpoch == 0 && time.fraction == 0 { operateTime = nil }  // zero means "now"
         }
         self.service = service
-        self.parameters = ControlStateMachine.Parameters(
-            value: value, originCategory: category, originIdentifier: identifier, controlNumber: UInt8(number), test: test, check: check)
-        self.operateTime = operateTime
+        request = ControlRequest(
+            parameters: ControlStateMachine.Parameters(
+                value: value, originCategory: category, originIdentifier: identifier, controlNumber: UInt8(number), test: test, check: check),
+            operateTime: operateTime)
         self.data = data
     }
 

@@ -2,22 +2,18 @@ import Foundation
 import IEC61850Model
 import IEC61850Services
 import Logging
-import MMS
-import NIOCore
 import Synchronization
 
 /// Runs the control model of every controllable object: the state machines under one short lock, the
 /// application's handlers, and the common status policy (stVal follows ctlVal) when switched on.
-final class ControlService: Sendable {
-    let objects: [ControlObject]
+package final class ControlService: Sendable {
+    package let objects: [ControlObject]
     private let byReference: [String: Int]
-    /// The object and service of each Oper, SBOw, Cancel and SBO variable: no string work per command.
-    private let byVariable: [MMSVariable: (object: Int, service: String)]
     private let machines: Mutex<[ControlStateMachine]>
     private let handlers = Mutex<[Int: ControlHandlers]>([:])
     /// When set, a successful non-test command updates the object's status (stVal, q, t, origin, ctlNum).
-    let statusFollowsControl = Atomic<Bool>(false)
-    private let timerLoop = Mutex<(any EventLoop)?>(nil)
+    package let statusFollowsControl = Atomic<Bool>(false)
+    private let timers = Mutex<(any TimerScheduler)?>(nil)
     /// The sleeping tasks of time-activated operates, by object.
     private let waitingOperates = Mutex<[Int: Task<Void, Never>]>([:])
     private let store: ValueStore
@@ -29,87 +25,76 @@ final class ControlService: Sendable {
     private let events: ServerEventObservers
 
     /// libIEC61850's select timeout when the object has no sboTimeout (ms).
-    static let defaultSelectTimeout: UInt64 = 15_000
+    package static let defaultSelectTimeout: UInt64 = 15_000
 
-    init(
-        model: IedModel, namespace: MMSNamespace, store: ValueStore, reporting: ReportingEngine, timeout: Duration,
+    package init(
+        model: IedModel, store: ValueStore, reporting: ReportingEngine, timeout: Duration,
         maximumOperateDelay: Duration = .seconds(86_400), events: ServerEventObservers, logger: Logger
     ) {
         defaultTimeout = timeout
         self.maximumOperateDelay = maximumOperateDelay
         self.events = events
-        objects = ControlObject.all(in: model, namespace: namespace)
+        objects = ControlObject.all(in: model)
         byReference = Dictionary(objects.enumerated().map { ($1.reference, $0) }, uniquingKeysWith: { first, _ in first })
-        var byVariable: [MMSVariable: (object: Int, service: String)] = [:]
-        for (index, object) in objects.enumerated() {
-            for service in ["Oper", "SBOw", "Cancel", "SBO"] {
-                if let variable = namespace.variable(domain: object.domain, item: "\(object.item)$\(service)") {
-                    byVariable[variable] = (index, service)
-                }
-            }
-        }
-        self.byVariable = byVariable
         machines = Mutex(Array(repeating: ControlStateMachine(), count: objects.count))
         self.store = store
         self.reporting = reporting
         self.logger = logger
     }
 
-    func index(of reference: String) -> Int? { byReference[reference] }
+    package func index(of reference: String) -> Int? { byReference[reference] }
 
-    /// The object and service (`Oper`, `SBOw`, `Cancel`, `SBO`) a CO variable stands for.
-    func target(_ variable: MMSVariable) -> (object: Int, service: String)? { byVariable[variable] }
-
-    func setHandlers(_ new: ControlHandlers?, for index: Int) {
+    package func setHandlers(_ new: ControlHandlers?, for index: Int) {
         handlers.withLock { $0[index] = new }
     }
 
-    func handlers(for index: Int) -> ControlHandlers? { handlers.withLock { $0[index] } }
+    package func handlers(for index: Int) -> ControlHandlers? { handlers.withLock { $0[index] } }
 
-    func attach(_ loop: (any EventLoop)?) { timerLoop.withLock { $0 = loop } }
+    /// Runs the selection and execution timers on `scheduler` (nil: none run until the next attach).
+    package func attach(_ scheduler: (any TimerScheduler)?) { timers.withLock { $0 = scheduler } }
 
-    static func now() -> UInt64 { NIODeadline.now().uptimeNanoseconds }
+    package static func now() -> UInt64 { ServiceClock.monotonicNanoseconds() }
 
     // MARK: Object settings, read from the model's values each time (a client may change them)
 
-    func model(of object: ControlObject) -> ControlModel {
+    package func model(of object: ControlObject) -> ControlModel {
         guard let handle = object.ctlModel, case .integer(let raw) = store[handle.slot] else { return .directWithNormalSecurity }
         return ControlModel(rawValue: raw) ?? .statusOnly
     }
 
-    func selectTimeout(of object: ControlObject) -> UInt64 {
+    package func selectTimeout(of object: ControlObject) -> UInt64 {
         guard let handle = object.sboTimeout, case .unsigned(let milliseconds) = store[handle.slot], milliseconds > 0 else {
             return Self.defaultSelectTimeout * 1_000_000
         }
         return milliseconds * 1_000_000
     }
 
-    func operateTimeout(of object: ControlObject) -> Duration {
+    package func operateTimeout(of object: ControlObject) -> Duration {
         guard let handle = object.operateTimeout, case .unsigned(let milliseconds) = store[handle.slot], milliseconds > 0 else { return defaultTimeout }
         return .milliseconds(Int64(clamping: milliseconds))
     }
 
-    func operateMany(_ object: ControlObject) -> Bool {
+    package func operateMany(_ object: ControlObject) -> Bool {
         guard let handle = object.sboClass, case .integer(1) = store[handle.slot] else { return false }
         return true
     }
 
     // MARK: Selection
 
-    /// Model 2: a read of SBO. The object reference when the client now holds the selection, else "".
-    func selectByRead(_ index: Int, client: UInt64) -> String {
+    /// Model 2: a read of SBO. Whether the client now holds the selection.
+    package func selectByRead(_ index: Int, client: UInt64) -> Bool {
         let object = objects[index]
-        guard model(of: object) == .sboWithNormalSecurity else { return "" }
+        guard model(of: object) == .sboWithNormalSecurity else { return false }
         let timeout = selectTimeout(of: object)
         let selected = machines.withLock { $0[index].selectByRead(client, timeout: timeout, now: Self.now()) }
         if selected { scheduleExpiry(index, after: timeout) }
-        return selected ? object.mmsReference : ""
+        return selected
     }
 
     /// Expires selections whose time ran out (and so clears stSeld) once the select timeout has passed.
     private func scheduleExpiry(_ index: Int, after timeout: UInt64) {
-        guard let loop = timerLoop.withLock({ $0 }) else { return }
-        loop.scheduleTask(in: .nanoseconds(Int64(clamping: timeout) + 1_000_000)) { [weak self] in
+        guard let scheduler = timers.withLock({ $0 }) else { return }
+        scheduler.schedule(in: timeout &+ 1_000_000) { [weak self] in
             guard let self else { return }
             _ = self.machines.withLock { $0[index].timerFired(now: Self.now()) }
         }
@@ -123,7 +108,7 @@ final class ControlService: Sendable {
 
     /// The association ended: its selections go, and its time-activated operates still waiting are
     /// aborted (recorded with AddCause abortion-by-communication-loss).
-    func associationClosed(_ connection: ClientConnection) {
+    package func associationClosed(_ connection: ClientConnection) {
         let aborted = machines.withLock { machines in
             machines.indices.compactMap { index in machines[index].associationClosed(connection.id).map { (index, $0) } }
         }
@@ -133,7 +118,7 @@ final class ControlService: Sendable {
             events.notify(
                 .command(
                     CommandOutcome(
-                        object: objects[index].reference, service: ControlCommand.Service.operate.rawValue, value: parameters.value,
+                        object: objects[index].reference, service: ControlRequest.Service.operate.rawValue, value: parameters.value,
                         originCategory: parameters.originCategory, originIdentifier: parameters.originIdentifier,
                         controlNumber: parameters.controlNumber, test: parameters.test, connection: connection, cause: .abortionByCommunicationLoss)))
         }
@@ -142,42 +127,34 @@ final class ControlService: Sendable {
     // MARK: Commands
 
     /// What to answer a control write now.
-    enum Answer {
+    package enum Answer {
         /// The write response is positive now.
         case accepted
-        /// LastApplError, then a negative write response.
-        case refused(DataAccessError, ControlReportEncoder.LastApplError)
+        /// LastApplError, then a negative write response (object-access-denied, or temporarily-unavailable
+        /// when `busy`).
+        case refused(busy: Bool, LastApplError)
         /// The response comes later (direct or SBO with normal security: after the execution).
         case deferred
     }
 
-    /// Sends one MMS PDU to the association, from any thread, in order.
-    typealias Send = @Sendable (ByteBuffer) -> Void
-
-    /// Handles a write of Oper, SBOw or Cancel. `send` goes out ahead of the answer being written,
-    /// `sendAfterAnswer` after it; `respondLater` writes a deferred write response. Not `allowed` (the
-    /// association's access policy refuses it), it is refused with AddCause no-access-authority and
-    /// changes nothing.
-    func handle(
-        _ data: MMSData, service: ControlCommand.Service, object index: Int, connection: ClientConnection, allowed: Bool = true,
-        send: @escaping Send, sendAfterAnswer: @escaping Send, respondLater: @escaping @Sendable (DataAccessError?) -> Void
+    /// Handles a write of Oper, SBOw or Cancel; `command` is nil when the written structure could not be
+    /// decoded (refused with inconsistent-parameters). The responder's outputs come later, in order. Not
+    /// `allowed` (the association's access policy refuses it), it is refused with AddCause
+    /// no-access-authority and changes nothing.
+    package func handle(
+        _ command: ControlRequest?, service: ControlRequest.Service, object index: Int, connection: ClientConnection, allowed: Bool = true,
+        responder: ControlResponder
     ) -> Answer {
         let answer =
             allowed
-            ? dispatch(
-                data, service: service, object: index, connection: connection, send: send, sendAfterAnswer: sendAfterAnswer,
-                respondLater: respondLater)
-            : .refused(
-                .objectAccessDenied,
-                lastApplError(objects[index], service, ControlCommand(data, service: service, object: objects[index]), .noAccessAuthority))
+            ? dispatch(command, service: service, object: index, connection: connection, responder: responder)
+            : .refused(busy: false, lastApplError(index, service, command, .noAccessAuthority))
         // An operate that is accepted or deferred tells its outcome when it finishes.
         switch answer {
         case .refused(_, let error):
-            let object = objects[index]
-            notify(object, service, ControlCommand(data, service: service, object: object), connection, cause: error.cause)
+            notify(objects[index], service, command, connection, cause: error.cause)
         case .accepted where service != .operate:
-            let object = objects[index]
-            notify(object, service, ControlCommand(data, service: service, object: object), connection, cause: nil)
+            notify(objects[index], service, command, connection, cause: nil)
         default:
             break
         }
@@ -185,7 +162,7 @@ final class ControlService: Sendable {
     }
 
     private func notify(
-        _ object: ControlObject, _ service: ControlCommand.Service, _ command: ControlCommand?, _ connection: ClientConnection, cause: AddCause?
+        _ object: ControlObject, _ service: ControlRequest.Service, _ command: ControlRequest?, _ connection: ClientConnection, cause: AddCause?
     ) {
         events.notify(
             .command(
@@ -196,17 +173,16 @@ final class ControlService: Sendable {
     }
 
     private func dispatch(
-        _ data: MMSData, service: ControlCommand.Service, object index: Int, connection: ClientConnection, send: @escaping Send,
-        sendAfterAnswer: @escaping Send, respondLater: @escaping @Sendable (DataAccessError?) -> Void
+        _ command: ControlRequest?, service: ControlRequest.Service, object index: Int, connection: ClientConnection, responder: ControlResponder
     ) -> Answer {
         let object = objects[index]
         let model = model(of: object)
         let client = connection.id
         guard model != .statusOnly else {
-            return .refused(.objectAccessDenied, lastApplError(object, service, nil, .notSupported))
+            return .refused(busy: false, lastApplError(index, service, nil, .notSupported))
         }
-        guard let command = ControlCommand(data, service: service, object: object) else {
-            return .refused(.objectAccessDenied, lastApplError(object, service, nil, .inconsistentParameters))
+        guard let command else {
+            return .refused(busy: false, lastApplError(index, service, nil, .inconsistentParameters))
         }
         let action = ControlAction(
             object: object.reference, value: command.parameters.value, test: command.parameters.test,
@@ -221,23 +197,23 @@ final class ControlService: Sendable {
                 stopWaiting(index)
                 return .accepted
             } catch {
-                return refusal(error, object, command)
+                return refusal(error, index, service, command)
             }
         case .selectWithValue:
             guard model == .sboWithEnhancedSecurity else {
-                return .refused(.objectAccessDenied, lastApplError(object, service, command, .notSupported))
+                return .refused(busy: false, lastApplError(index, service, command, .notSupported))
             }
             do throws(ControlStateMachine.Refusal) {
                 try machines.withLock { machines throws(ControlStateMachine.Refusal) in try machines[index].canSelect(client, now: now) }
                 if let cause = blockingCause(object, action, handlers: handlers(for: index)) {
-                    return .refused(.objectAccessDenied, lastApplError(object, service, command, cause))
+                    return .refused(busy: false, lastApplError(index, service, command, cause))
                 }
                 let timeout = selectTimeout(of: object)
                 machines.withLock { $0[index].select(client, parameters: command.parameters, timeout: timeout, now: now) }
                 scheduleExpiry(index, after: timeout)
                 return .accepted
             } catch {
-                return refusal(error, object, command)
+                return refusal(error, index, service, command)
             }
         case .operate:
             // Time-activated: an operTm in the future is answered now and executed then (a Cancel may abort it).
@@ -245,7 +221,7 @@ final class ControlService: Sendable {
             let waiting = delay > 0
             // A horizon: an operTm years ahead would hold the object (and a task) for as long.
             if delay > maximumOperateDelay.components.seconds * 1000 {
-                return .refused(.objectAccessDenied, lastApplError(object, service, command, .inconsistentParameters))
+                return .refused(busy: false, lastApplError(index, service, command, .inconsistentParameters))
             }
             let activation: UInt64
             do throws(ControlStateMachine.Refusal) {
@@ -254,28 +230,27 @@ final class ControlService: Sendable {
                     return machines[index].activation
                 }
             } catch {
-                return refusal(error, object, command)
+                return refusal(error, index, service, command)
             }
             let installed = handlers(for: index)
             if let cause = blockingCause(object, action, handlers: installed) ?? (installed?.control == nil ? .notSupported : nil) {
                 endOperate(index, object, model)
-                return .refused(.objectAccessDenied, lastApplError(object, service, command, cause))
+                return .refused(busy: false, lastApplError(index, service, command, cause))
             }
             let enhanced = model.isEnhanced
             let timeout = operateTimeout(of: object)
             let finish: @Sendable (ControlResult) -> Void = { [self] result in
                 let follows = result.isSuccess && !action.test && statusFollowsControl.load(ordering: .relaxed)
                 endOperate(index, object, model)
-                var failure: ControlReportEncoder.LastApplError?
-                if case .failure(let cause) = result { failure = lastApplError(object, service, command, cause, error: 1) }
+                var failure: LastApplError?
+                if case .failure(let cause) = result { failure = lastApplError(index, service, command, cause, error: 1) }
                 notify(object, service, command, connection, cause: failure?.cause)
                 if enhanced || waiting {
                     if follows { follow(object, action) }  // the status is new by the time CommandTermination says done
-                    sendAfterAnswer(
-                        ControlReportEncoder.commandTermination(domain: object.domain, item: object.item + "$Oper", operate: command.data, error: failure))
+                    responder.terminate(failure)
                 } else {
-                    if let failure { send(ControlReportEncoder.lastApplError(failure)) }
-                    respondLater(failure == nil ? nil : .objectAccessDenied)
+                    if let failure { responder.lastApplError(failure) }
+                    responder.respondLater(failure != nil)
                     // After the response: a report on the new status must not overtake the write response
                     // (the libIEC61850 client hangs when a report arrives while it waits for an answer).
                     if follows { follow(object, action) }
@@ -322,7 +297,7 @@ final class ControlService: Sendable {
     private func awaitResult(_ work: @escaping @Sendable () async -> ControlResult, timeout: Duration, _ finish: @escaping @Sendable (ControlResult) -> Void) {
         let decision = Decision()
         let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
-        let timer = timerLoop.withLock { $0 }?.scheduleTask(in: .nanoseconds(nanoseconds)) {
+        let timer = timers.withLock { $0 }?.schedule(in: UInt64(clamping: nanoseconds)) {
             if decision.claim() {
                 finish(.failure(.timeLimitOver))
                 decision.cancelWork()
@@ -388,16 +363,15 @@ final class ControlService: Sendable {
         return nil
     }
 
-    private func refusal(_ error: ControlStateMachine.Refusal, _ object: ControlObject, _ command: ControlCommand) -> Answer {
-        let access: DataAccessError = error.kind == .accessDenied ? .objectAccessDenied : .temporarilyUnavailable
-        return .refused(access, lastApplError(object, command.service, command, error.cause))
+    private func refusal(_ error: ControlStateMachine.Refusal, _ index: Int, _ service: ControlRequest.Service, _ command: ControlRequest) -> Answer {
+        .refused(busy: error.kind != .accessDenied, lastApplError(index, service, command, error.cause))
     }
 
-    func lastApplError(
-        _ object: ControlObject, _ service: ControlCommand.Service, _ command: ControlCommand?, _ cause: AddCause, error: Int64 = 0
-    ) -> ControlReportEncoder.LastApplError {
-        ControlReportEncoder.LastApplError(
-            controlObject: object.mmsReference(service.rawValue), error: error, originCategory: command?.parameters.originCategory ?? 0,
+    package func lastApplError(
+        _ object: Int, _ service: ControlRequest.Service, _ command: ControlRequest?, _ cause: AddCause, error: Int64 = 0
+    ) -> LastApplError {
+        LastApplError(
+            object: object, service: service, error: error, originCategory: command?.parameters.originCategory ?? 0,
             originIdentifier: command?.parameters.originIdentifier ?? [], controlNumber: command?.parameters.controlNumber ?? 0, cause: cause)
     }
 
@@ -414,7 +388,7 @@ final class ControlService: Sendable {
     }
 
     /// ctlVal as the status attribute's type: SPC BOOLEAN, DPC on/off, INC/ENC/ISC integers, APC floats.
-    static func status(_ value: DataValue, as type: BasicType) -> DataValue? {
+    package static func status(_ value: DataValue, as type: BasicType) -> DataValue? {
         switch (value, type) {
         case (.boolean(let on), .dbpos): .integer(on ? 2 : 1)
         case (.boolean, .boolean): value
