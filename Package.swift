@@ -70,19 +70,19 @@ let package = Package(
         .systemLibrary(name: "CMosquitto", pkgConfig: "libmosquitto", providers: [.apt(["libmosquitto-dev"])]),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         // IEC 61850 logs and the gateway's event log in SQLite.
-        .target(name: "EventLog", dependencies: ["CSQLite", "IEC61850Server", "IEC61850Model", logging]),
+        .target(name: "EventLog", dependencies: ["CSQLite", "IEC61850Services", "IEC61850Model", logging]),
         // MQTT through libmosquitto: subscriptions feeding points, command topics for controls.
-        .target(name: "MQTTAdapter", dependencies: ["CMosquitto", "GatewayCore", "IEC61850Model", "IEC61850Server", logging]),
+        .target(name: "MQTTAdapter", dependencies: ["CMosquitto", "GatewayCore", "IEC61850Model", "IEC61850Services", logging]),
         // Modbus TCP/RTU through libmodbus: the client the gateway polls with, and a device simulator.
         .target(name: "ModbusAdapter", dependencies: ["CModbus", "GatewayCore", "IEC61850Model", logging]),
         .executableTarget(name: "ModbusSimulatorTool", dependencies: ["ModbusAdapter", "GatewayCore"], path: "Sources/ModbusSimulatorTool"),
-        // The gateway's field side: mapping of field values onto the model, adapters (no MMS inside).
-        .target(name: "GatewayCore", dependencies: ["IEC61850Model", "IEC61850Server", "EventLog", logging, .product(name: "Yams", package: "Yams")]),
+        // The gateway's field side: mapping of field values onto the model, the adapter protocol (no MMS, no server inside).
+        .target(name: "GatewayCore", dependencies: ["IEC61850Model", "IEC61850Services", logging, .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "iec61850-gateway",
             dependencies: [
                 "EventLog",
-                "IEC61850Server", "IEC61850Model", "GatewayCore", "ModbusAdapter", "MQTTAdapter", logging, lifecycle,
+                "IEC61850Server", "IEC61850Services", "IEC61850Model", "GatewayCore", "ModbusAdapter", "MQTTAdapter", logging, lifecycle,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

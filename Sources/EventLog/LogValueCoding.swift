@@ -1,4 +1,4 @@
-import IEC61850Server
+import IEC61850Services
 
 /// How an entry's values are kept in one column: for each value, the reference's length (2 octets) and
 /// UTF-8, the reason code (1 octet), and the MMS Data's length (4 octets) and octets. One row per entry

@@ -1,3 +1,4 @@
+import IEC61850Services
 import Synchronization
 
 /// The gateway's event log: written with the log entries' batches, read with filters.

@@ -1,6 +1,6 @@
 import Foundation
 import IEC61850Model
-import IEC61850Server
+import IEC61850Services
 
 /// The writer thread: takes what is queued, commits it in one transaction, and keeps it queued (and
 /// tries again, later and later) when the transaction fails.

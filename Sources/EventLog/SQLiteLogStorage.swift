@@ -1,6 +1,6 @@
 import Foundation
 import IEC61850Model
-import IEC61850Server
+import IEC61850Services
 import Logging
 import Synchronization
 

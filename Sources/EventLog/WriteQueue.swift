@@ -1,4 +1,4 @@
-import IEC61850Server
+import IEC61850Services
 
 /// What waits to be written to the database, as a value: log entries and events in arrival order, the
 /// batch the writer is committing, and a bound on the total.

@@ -1,6 +1,6 @@
-import EventLog
 import Foundation
 import IEC61850Model
+import IEC61850Services
 
 /// The `events` command's output formats: aligned text for people, CSV for spreadsheets, JSON for tools.
 public enum EventExport {

@@ -1,7 +1,6 @@
-import EventLog
 import Foundation
 import IEC61850Model
-import IEC61850Server
+import IEC61850Services
 
 extension GatewayRuntime {
     /// Writes a value to a field device (the Modbus poller of that device).
@@ -17,12 +16,12 @@ extension GatewayRuntime {
         for (index, binding) in bindings.enumerated() {
             guard let route = binding.point.control else { continue }
             if let destination = route.modbus, let writer = writers[destination.device] {
-                try server.setControlHandler(for: binding.dataObject) { [self] action in
+                try services.setControlHandler(for: binding.dataObject) { [self] action in
                     guard !action.test else { return .success }  // a test command changes nothing in the process
                     return .waiting { await self.execute(action, point: index, route: route, destination: destination, writer: writer) }
                 }
             } else if let command = route.mqtt, let commander {
-                try server.setControlHandler(for: binding.dataObject) { [self] action in
+                try services.setControlHandler(for: binding.dataObject) { [self] action in
                     guard !action.test else { return .success }
                     return .waiting {
                         let before = self.readings(of: index)
@@ -72,7 +71,7 @@ extension GatewayRuntime {
     func confirm(_ action: ControlAction, point: Int, route: GatewayConfiguration.ControlRoute, after: Int) async -> ControlResult {
         let binding = bindings[point]
         guard route.confirmMilliseconds > 0, let expected = Self.expectedStatus(action.value, as: binding.value.type) else { return .success }
-        func confirmed() -> Bool { readings(of: point) > after && server.value(of: binding.value) == expected }
+        func confirmed() -> Bool { readings(of: point) > after && services.value(of: binding.value) == expected }
         let deadline = ContinuousClock.now + .milliseconds(route.confirmMilliseconds)
         while ContinuousClock.now < deadline {
             if confirmed() { return .success }

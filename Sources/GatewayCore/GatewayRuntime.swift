@@ -1,6 +1,5 @@
-import EventLog
 import IEC61850Model
-import IEC61850Server
+import IEC61850Services
 import Logging
 import Synchronization
 
@@ -8,7 +7,8 @@ import Synchronization
 /// delivery (so a poll makes at most one report per control block), honest quality when a source fails.
 public final class GatewayRuntime: Sendable {
     public let bindings: [PointBinding]
-    let server: IedServer
+    /// The services the readings go into (the server's, in the gateway).
+    let services: IedServices
     let logger: Logger
     /// Where value, quality and communication events go (the event log), if anywhere.
     let record: (@Sendable (GatewayEvent) -> Void)?
@@ -29,9 +29,9 @@ public final class GatewayRuntime: Sendable {
     /// Sources that failed and have not delivered a good reading since.
     private let downSources = Mutex<Set<String>>([])
 
-    public init(bindings: [PointBinding], server: IedServer, logger: Logger, record: (@Sendable (GatewayEvent) -> Void)? = nil) {
+    public init(bindings: [PointBinding], services: IedServices, logger: Logger, record: (@Sendable (GatewayEvent) -> Void)? = nil) {
         self.bindings = bindings
-        self.server = server
+        self.services = services
         self.logger = logger
         self.record = record
         sources = record == nil ? [] : bindings.map { Self.source(of: $0.point) }
@@ -51,7 +51,7 @@ public final class GatewayRuntime: Sendable {
     public func apply(_ readings: [FieldReading]) {
         var events: [GatewayEvent] = []
         do {
-            try server.batch { batch in
+            try services.batch { batch in
                 try points.withLock { points in
                     for reading in readings where reading.point < bindings.count {
                         try apply(reading, to: &batch, state: &points[reading.point], events: &events)

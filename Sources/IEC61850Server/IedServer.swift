@@ -18,7 +18,7 @@ import Synchronization
 /// let power = model.handle(for: "Measurement/MMXU1.TotW.mag.f")!
 /// try server.update(power, to: .float32(1520))
 /// ```
-public final class IedServer: Sendable {
+public final class IedServer: IedServicesProviding {
     /// The model served (with the IED name it was created with).
     public let model: IedModel
     public let configuration: IedServerConfiguration
@@ -66,6 +66,10 @@ public final class IedServer: Sendable {
             })
     }
 
+    /// The services this server serves over MMS: the value, control, write access and event API
+    /// (``IedServicesProviding``) is theirs, and the server offers it too.
+    public var services: IedServices { backend.services }
+
     /// Whether the server is listening.
     public var isRunning: Bool { running.withLock { $0 != nil } }
 
@@ -104,8 +108,7 @@ public final class IedServer: Sendable {
             }
         }
         running.withLock { $0 = Running(group: group, plain: plain, tls: tls, tlsStore: tlsStore, reloadTask: reloadTask) }
-        backend.reporting.attach(EventLoopTimers(loop: group.next()))
-        backend.control.attach(EventLoopTimers(loop: group.next()))
+        backend.services.attach(EventLoopTimers(loop: group.next()))
         for (channel, kind) in [(plain, "MMS"), (tls, "MMS over TLS")] {
             guard let channel else { continue }
             logger.info("listening", metadata: ["address": "\(channel.localAddress.map { "\($0)" } ?? "?")", "protocol": "\(kind)", "ied": "\(model.name)"])
@@ -154,8 +157,7 @@ public final class IedServer: Sendable {
                 return state
             })
         else { return }
-        backend.reporting.attach(nil)
-        backend.control.attach(nil)
+        backend.services.attach(nil)
         current.reloadTask?.cancel()
         for listener in current.listeners { try? await listener.close() }
         let channels = openChannels.withLock { Array($0.values) }

@@ -160,3 +160,13 @@ extension ClientConnection {
     /// The peer's IP address as octets (4 for IPv4, 16 for IPv6; empty when unknown): a control block's Owner.
     var peerAddressBytes: [UInt8] { IPNetwork.octets(peerHost) ?? [] }
 }
+
+extension IedServerConfiguration {
+    /// What the services take of this configuration.
+    var serviceSettings: ServiceSettings {
+        ServiceSettings(
+            dataSetsPerLogicalDevice: dataSetLimits.perLogicalDevice, reportBufferEntries: reportBufferEntries, logStorage: logStorage,
+            inMemoryLogEntries: inMemoryLogEntries, controlBlockLimits: controlBlockLimits, controlTimeout: controlTimeout,
+            maximumOperateDelay: maximumOperateDelay)
+    }
+}

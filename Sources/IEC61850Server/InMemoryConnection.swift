@@ -51,8 +51,7 @@ public final class InMemoryConnection {
 
     /// Runs the server's report and control timers on this connection's clock.
     public func runServerTimers() {
-        server.backend.reporting.attach(EventLoopTimers(loop: channel.embeddedEventLoop))
-        server.backend.control.attach(EventLoopTimers(loop: channel.embeddedEventLoop))
+        server.backend.services.attach(EventLoopTimers(loop: channel.embeddedEventLoop))
     }
 
     deinit {

@@ -43,7 +43,7 @@ extension MMSServiceBackend {
         guard permitted(.writeSetting, variable.path, session: session) else { return .objectAccessDenied }
         var changes: [(variable: MMSVariable, type: BasicType, slot: Int, value: DataValue)] = []
         if let error = collect(data, for: variable, into: &changes) { return error }
-        let handlers = writeHandlers.withLock { $0 }
+        let handlers = services.writeHandlers.withLock { $0 }
         if !handlers.isEmpty {
             for change in changes {
                 guard let (handle, handler) = handlers[change.slot] else { continue }

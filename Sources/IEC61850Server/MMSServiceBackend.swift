@@ -12,19 +12,17 @@ import Synchronization
 final class MMSServiceBackend: Sendable {
     let model: IedModel
     let namespace: MMSNamespace
-    let store: ValueStore
+    /// The services the MMS requests reach.
+    let services: IedServices
     let configuration: IedServerConfiguration
-    /// Write handlers by slot, with the handle (and so the reference) each slot was installed for.
-    let writeHandlers = Mutex<[Int: (handle: AttributeHandle, handler: WriteAccessHandler)]>([:])
-    let dataSets: DataSetStore
-    let reporting: ReportingEngine
-    let control: ControlService
+    var store: ValueStore { services.store }
+    var dataSets: DataSetStore { services.dataSets }
+    var reporting: ReportingEngine { services.reporting }
+    var control: ControlService { services.control }
+    var logStorage: (any LogStorage)? { services.logStorage }
+    var events: ServerEventObservers { services.events }
     /// The controllable objects' MMS names and variables, by the control service's object index.
     let controlTargets: MMSControlTargets
-    /// Where the model's logs are kept (nil when it has none); ReadJournal reads them.
-    let logStorage: (any LogStorage)?
-    /// The application's observer of associations and commands.
-    let events = ServerEventObservers()
     /// Failed password attempts per peer address.
     let throttle: Mutex<AuthenticationThrottle>
     let refusals = Mutex(RefusalSummary())
@@ -66,25 +64,11 @@ final class MMSServiceBackend: Sendable {
         self.namespace = namespace
         self.configuration = configuration
         self.logger = logger
-        let dataSets = DataSetStore(
-            initial: Self.staticDataSets(model: model, namespace: namespace, logger: logger), perDomainLimit: configuration.dataSetLimits.perLogicalDevice)
-        self.dataSets = dataSets
-        let store = ReportingEngine.makeStore(
-            model: model, layout: layout, logLayout: logLayout, dataSets: dataSets, bufferCapacity: configuration.reportBufferEntries)
-        self.store = store
-        let logStorage: (any LogStorage)? =
-            logLayout.logs.isEmpty ? nil : configuration.logStorage ?? InMemoryLogStorage(maximumEntries: configuration.inMemoryLogEntries)
-        self.logStorage = logStorage
-        let reporting = ReportingEngine(
-            model: model, layout: layout, logLayout: logLayout, logStorage: logStorage, store: store, dataSets: dataSets,
-            limits: configuration.controlBlockLimits, logger: logger, clock: clock ?? ReportingEngine.systemTime, logValue: Self.logValue)
-        self.reporting = reporting
-        let control = ControlService(
-            model: model, store: store, reporting: reporting, timeout: configuration.controlTimeout,
-            maximumOperateDelay: configuration.maximumOperateDelay, events: events,
-            logger: logger)
-        self.control = control
-        controlTargets = MMSControlTargets(objects: control.objects, model: model, namespace: namespace)
+        let services = IedServices(
+            model: model, settings: configuration.serviceSettings, reportLayout: layout, logLayout: logLayout,
+            staticDataSets: Self.staticDataSets(model: model, namespace: namespace, logger: logger), logger: logger, clock: clock, logValue: Self.logValue)
+        self.services = services
+        controlTargets = MMSControlTargets(objects: services.control.objects, model: model, namespace: namespace)
     }
 
     /// The SCL's data sets, their members resolved.

@@ -2,7 +2,7 @@ import CMosquitto
 import Foundation
 import GatewayCore
 import IEC61850Model
-import IEC61850Server
+import IEC61850Services
 import Logging
 
 /// The MQTT side of the gateway: subscribes to the points' topics, turns messages into readings, marks

@@ -2,6 +2,7 @@ import ArgumentParser
 import EventLog
 import Foundation
 import GatewayCore
+import IEC61850Services
 
 struct EventsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

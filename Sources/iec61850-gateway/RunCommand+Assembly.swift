@@ -104,7 +104,7 @@ extension RunCommand {
             } catch {
                 throw ValidationError("\(error)")
             }
-            let runtime = GatewayRuntime(bindings: bindings, server: server, logger: logger, record: record)
+            let runtime = GatewayRuntime(bindings: bindings, services: server.services, logger: logger, record: record)
             let points = file.points
             pollers = ModbusPoller.lines(file.modbusDevices).map { line in
                 ModbusPoller(line: line, points: points, logger: Logger(label: "iec61850-gateway.modbus")) { runtime.apply($0) }

@@ -83,7 +83,7 @@ struct RuntimeEventTests {
         let model = try SCLLoader().load(file: ConfigurationTests.root.appendingPathComponent("mappings/demo/demo.icd").path)
         let recorded = Mutex<[GatewayEvent]>([])
         let runtime = GatewayRuntime(
-            bindings: try ConfigurationValidator.bind(configuration, to: model), server: IedServer(model: model), logger: Logger(label: "test"),
+            bindings: try ConfigurationValidator.bind(configuration, to: model), services: IedServer(model: model).services, logger: Logger(label: "test"),
             record: { event in recorded.withLock { $0.append(event) } })
         let time = Timestamp(millisecondsSinceEpoch: 1_000)
         for value: FieldValue? in [.bool(true), .bool(true), .bool(false), nil, nil, .bool(false)] {

@@ -133,7 +133,7 @@ struct MQTTGatewayTests {
         let model = try SCLLoader().load(file: ConfigurationTests.root.appendingPathComponent("mappings/demo/demo.icd").path)
         let server = IedServer(model: model)
         let bindings = try ConfigurationValidator.bind(configuration, to: model)
-        let runtime = GatewayRuntime(bindings: bindings, server: server, logger: Logger(label: "test"))
+        let runtime = GatewayRuntime(bindings: bindings, services: server.services, logger: Logger(label: "test"))
         let adapter = try MQTTAdapter(broker: try #require(configuration.mqtt), points: configuration.points, logger: Logger(label: "test")) {
             runtime.apply($0)
         }

@@ -19,7 +19,7 @@ enum Gateway {
         let model = try SCLLoader().load(file: ConfigurationTests.root.appendingPathComponent("mappings/demo/demo.icd").path)
         let server = IedServer(model: model)
         let bindings = try ConfigurationValidator.bind(configuration, to: model)
-        let runtime = GatewayRuntime(bindings: bindings, server: server, logger: Logger(label: "test"), record: record)
+        let runtime = GatewayRuntime(bindings: bindings, services: server.services, logger: Logger(label: "test"), record: record)
         let poller = ModbusPoller(line: configuration.modbusDevices, points: configuration.points, logger: Logger(label: "test")) {
             runtime.apply($0)
         }

@@ -1,6 +1,6 @@
+import GatewayCore
 import Testing
 
-import GatewayCore
 @testable import ModbusAdapter
 
 @Suite("Modbus register codec")

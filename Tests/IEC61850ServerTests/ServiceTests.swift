@@ -167,7 +167,7 @@ struct ServiceTests {
     func writeHandler() throws {
         let handle = try #require(association.backend.model.handle(for: "LD0/GGIO1.IntSet.setVal"))
         let seen = NIOLockedValueBox<[WriteAccess]>([])
-        association.backend.writeHandlers.withLock {
+        association.backend.services.writeHandlers.withLock {
             $0[handle.slot] = (
                 handle,
                 { access in

@@ -1,9 +1,11 @@
 """The layering of DESIGN.md §3, checked on the target graph that `swift package dump-package` prints.
 
-The field side (GatewayCore, the adapters, EventLog) must reach neither the MMS stack (MMS, BERCodec,
-IEC61850Server) nor NIOPosix, and the model depends on nothing of ours. Issue 15 is taking the remaining
-ties apart; until it is done, KNOWN lists the paths that exist today. The test fails on any path that is
-not in it (a new tie), and on any listed path that is gone (so the list only ever shrinks).
+- The field side (GatewayCore, the adapters, EventLog, the Modbus simulator) and the IEC 61850 services
+  reach neither the MMS stack (MMS, BERCodec, IEC61850Server, the OSI layers) nor NIOPosix.
+- The services reach no NIO at all: time comes in, timers go out through a scheduler.
+- The model depends on nothing of ours.
+- Only the adapters and the event log import a C library module (and the server its one TLS setting).
+A later change cannot quietly undo any of it: these tests fail on the first new tie.
 """
 
 from __future__ import annotations
@@ -13,16 +15,13 @@ import os
 import subprocess
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-FIELD_SIDE = ["GatewayCore", "ModbusAdapter", "MQTTAdapter", "EventLog", "ModbusSimulatorTool"]
-FORBIDDEN = {"MMS", "BERCodec", "IEC61850Server", "NIOPosix"}
-OURS = {"BERCodec", "ISOTransport", "OSIUpperLayers", "MMS", "IEC61850Server", "GatewayCore", "EventLog", "ModbusAdapter",
-        "MQTTAdapter", "CModbus", "CMosquitto", "CSQLite", "TestSupport", "CSessionTickets"}
-# (target, what it must not reach) pairs that exist today, to be removed by issue 15.
-KNOWN = {
-    (target, forbidden)
-    for target in ["GatewayCore", "ModbusAdapter", "MQTTAdapter", "EventLog", "ModbusSimulatorTool"]
-    for forbidden in ["MMS", "BERCodec", "IEC61850Server", "NIOPosix"]
-}
+FIELD_SIDE = ["GatewayCore", "ModbusAdapter", "MQTTAdapter", "EventLog", "ModbusSimulatorTool", "IEC61850Services"]
+MMS_STACK = {"MMS", "BERCodec", "IEC61850Server", "ISOTransport", "OSIUpperLayers", "NIOPosix"}
+NIO = {"NIOCore", "NIOPosix", "NIOEmbedded", "NIOSSL"}
+OURS = {"BERCodec", "ISOTransport", "OSIUpperLayers", "MMS", "IEC61850Services", "IEC61850Server", "GatewayCore", "EventLog",
+        "ModbusAdapter", "MQTTAdapter", "CModbus", "CMosquitto", "CSQLite", "TestSupport", "CSessionTickets"}
+C_MODULES = {"CModbus": {"ModbusAdapter"}, "CMosquitto": {"MQTTAdapter"}, "CSQLite": {"EventLog"},
+             "CSessionTickets": {"IEC61850Server"}}
 
 
 def graph() -> dict[str, set[str]]:
@@ -51,15 +50,32 @@ def reachable(edges: dict[str, set[str]], start: str) -> set[str]:
     return seen
 
 
-def test_the_field_side_does_not_reach_the_mms_stack_beyond_the_known_ties():
+def test_the_field_side_and_the_services_do_not_reach_the_mms_stack():
     edges = graph()
-    found = {(target, forbidden) for target in FIELD_SIDE for forbidden in FORBIDDEN & reachable(edges, target)}
-    new = found - KNOWN
-    gone = KNOWN - found
-    assert not new, f"new layering violations (DESIGN.md §3): {sorted(new)}"
-    assert not gone, f"these ties are gone: remove them from KNOWN in {__file__}: {sorted(gone)}"
+    for target in FIELD_SIDE:
+        assert target in edges, f"{target} is gone from Package.swift: update this test"
+    found = sorted((target, forbidden) for target in FIELD_SIDE for forbidden in MMS_STACK & reachable(edges, target))
+    assert not found, f"layering violations (DESIGN.md §3): {found}"
+
+
+def test_the_services_use_no_nio():
+    edges = graph()
+    assert not reachable(edges, "IEC61850Services") & NIO, sorted(reachable(edges, "IEC61850Services") & NIO)
+
+
+def test_the_services_depend_on_the_model_only_of_ours():
+    edges = graph()
+    assert reachable(edges, "IEC61850Services") & OURS == set(), sorted(reachable(edges, "IEC61850Services") & OURS)
 
 
 def test_the_model_depends_on_nothing_of_ours():
     edges = graph()
     assert not reachable(edges, "IEC61850Model") & OURS, sorted(reachable(edges, "IEC61850Model") & OURS)
+
+
+def test_only_the_edge_targets_import_c_modules():
+    edges = graph()
+    # Test targets may use what they test; libraries and executables are held to the rule.
+    offenders = sorted((target, module) for target, deps in edges.items() if not target.endswith("Tests")
+                       for module in C_MODULES.keys() & deps if target not in C_MODULES[module])
+    assert not offenders, f"C modules imported outside the edge (DESIGN.md §3 rule 5): {offenders}"

@@ -1,6 +1,4 @@
 import IEC61850Model
-import IEC61850Services
-import MMS
 
 /// A client's write of one basic attribute, as a write access handler sees it.
 public struct WriteAccess: Sendable {
@@ -12,6 +10,13 @@ public struct WriteAccess: Sendable {
     public let newValue: DataValue
     /// Who writes.
     public let connection: ClientConnection
+
+    public init(attribute: AttributeHandle, currentValue: DataValue, newValue: DataValue, connection: ClientConnection) {
+        self.attribute = attribute
+        self.currentValue = currentValue
+        self.newValue = newValue
+        self.connection = connection
+    }
 }
 
 /// A write access handler's answer.
@@ -21,7 +26,7 @@ public enum WriteDecision: Sendable, Equatable {
     case deny(WriteRefusal)
 }
 
-/// Why a write is refused, as the client sees it (an MMS DataAccessError).
+/// Why a write is refused, as the client sees it (over MMS, the DataAccessError of the same name).
 public enum WriteRefusal: Sendable, Equatable {
     case objectAccessDenied
     case objectValueInvalid
@@ -29,17 +34,6 @@ public enum WriteRefusal: Sendable, Equatable {
     case typeInconsistent
     case objectAttributeInconsistent
     case hardwareFault
-
-    var dataAccessError: DataAccessError {
-        switch self {
-        case .objectAccessDenied: .objectAccessDenied
-        case .objectValueInvalid: .objectValueInvalid
-        case .temporarilyUnavailable: .temporarilyUnavailable
-        case .typeInconsistent: .typeInconsistent
-        case .objectAttributeInconsistent: .objectAttributeInconsistent
-        case .hardwareFault: .hardwareFault
-        }
-    }
 }
 
 /// A handler that decides on writes to an attribute.

@@ -1,9 +1,8 @@
 import IEC61850Model
-import IEC61850Services
 
-extension IedServer {
+extension IedServicesProviding {
     /// The controllable data objects of the model (`GenericIO/GGIO1.SPCSO1`).
-    public var controllableObjects: [String] { backend.control.objects.map(\.reference) }
+    public var controllableObjects: [String] { services.control.objects.map(\.reference) }
 
     /// Installs the handlers of one controllable object (nil removes them: its commands are then
     /// refused with AddCause not-supported).
@@ -17,13 +16,13 @@ extension IedServer {
     ///     }))
     /// ```
     public func setControlHandlers(for reference: String, _ handlers: ControlHandlers?) throws(ServerError) {
-        guard let index = backend.control.index(of: reference) else { throw .notControllable(reference) }
-        backend.control.setHandlers(handlers, for: index)
+        guard let index = services.control.index(of: reference) else { throw .notControllable(reference) }
+        services.control.setHandlers(handlers, for: index)
     }
 
     /// Installs only the control (execution) handler of an object.
     public func setControlHandler(for reference: String, _ control: @escaping @Sendable (ControlAction) -> ControlResult) throws(ServerError) {
-        var handlers = backend.control.index(of: reference).flatMap { backend.control.handlers(for: $0) } ?? ControlHandlers()
+        var handlers = services.control.index(of: reference).flatMap { services.control.handlers(for: $0) } ?? ControlHandlers()
         handlers.control = control
         try setControlHandlers(for: reference, handlers)
     }
@@ -32,23 +31,23 @@ extension IedServer {
     /// (DPC: on/off; APC: mxVal) follows ctlVal, q becomes good, t now, and origin and ctlNum are the
     /// command's. Reports on those attributes follow as for any update.
     public var statusFollowsControl: Bool {
-        get { backend.control.statusFollowsControl.load(ordering: .relaxed) }
-        set { backend.control.statusFollowsControl.store(newValue, ordering: .relaxed) }
+        get { services.control.statusFollowsControl.load(ordering: .relaxed) }
+        nonmutating set { services.control.statusFollowsControl.store(newValue, ordering: .relaxed) }
     }
 
     /// Installs the observer of associations (accepted, refused, ended) and of every control command's
     /// outcome, for an audit trail such as the gateway's event log (nil removes it). It is called on
     /// the server's threads: keep it short (queue the event).
     public func setEventObserver(_ observer: (@Sendable (ServerEvent) -> Void)?) {
-        backend.events.set(observer)
+        services.events.set(observer)
     }
 
     /// An IED simulator: every controllable object without handlers accepts its commands and executes
     /// them after `delay`, and the status follows. For commissioning before the plant exists.
     public func simulateControls(delay: Duration = .milliseconds(100)) {
         statusFollowsControl = true
-        for index in backend.control.objects.indices where backend.control.handlers(for: index) == nil {
-            backend.control.setHandlers(ControlHandlers(control: Self.simulated(delay: delay)), for: index)
+        for index in services.control.objects.indices where services.control.handlers(for: index) == nil {
+            services.control.setHandlers(ControlHandlers(control: Self.simulated(delay: delay)), for: index)
         }
     }
 

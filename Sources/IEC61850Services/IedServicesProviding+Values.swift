@@ -1,11 +1,10 @@
 import IEC61850Model
-import IEC61850Services
 
-extension IedServer {
+extension IedServicesProviding {
     /// The handle of a basic attribute, by reference (`GenericIO/GGIO1.AnIn1.mag.f`).
     public func handle(for reference: String) throws(ServerError) -> AttributeHandle {
-        guard let handle = model.handle(for: reference) else {
-            if model.attribute(at: reference) != nil || model.dataObject(at: reference) != nil {
+        guard let handle = services.model.handle(for: reference) else {
+            if services.model.attribute(at: reference) != nil || services.model.dataObject(at: reference) != nil {
                 throw .notABasicAttribute(reference)
             }
             throw .unknownReference(reference)
@@ -15,13 +14,13 @@ extension IedServer {
 
     /// The current value of a basic attribute.
     public func value(of handle: AttributeHandle) -> DataValue {
-        backend.store[handle.slot]
+        services.store[handle.slot]
     }
 
     /// Sets a basic attribute's value.
     public func update(_ handle: AttributeHandle, to value: DataValue) throws(ServerError) {
         guard value.conforms(to: handle.type) else { throw .typeMismatch(reference: handle.reference, expected: "\(handle.type)") }
-        backend.reporting.apply(CollectionOfOne((slot: handle.slot, value: value)))
+        services.reporting.apply(CollectionOfOne((slot: handle.slot, value: value)))
     }
 
     /// Sets a basic attribute's value, by reference.
@@ -41,27 +40,27 @@ extension IedServer {
     public func batch(_ body: (inout ValueBatch) throws -> Void) throws {
         var batch = ValueBatch()
         try body(&batch)
-        backend.reporting.apply(batch.changes.lazy.map { (slot: $0.0, value: $0.1) })
+        services.reporting.apply(batch.changes.lazy.map { (slot: $0.0, value: $0.1) })
     }
 
     /// Installs a handler that decides on client writes to a basic attribute (nil removes it).
     ///
     /// The handler runs on the association's event loop before the value changes; keep it short.
     public func setWriteAccessHandler(for handle: AttributeHandle, _ handler: WriteAccessHandler?) {
-        backend.writeHandlers.withLock { $0[handle.slot] = handler.map { (handle, $0) } }
+        services.writeHandlers.withLock { $0[handle.slot] = handler.map { (handle, $0) } }
     }
 
     /// Installs a handler for every basic attribute below a reference (a DA, a DO or an LN).
     public func setWriteAccessHandler(below reference: String, _ handler: WriteAccessHandler?) throws(ServerError) {
         var handles: [AttributeHandle] = []
-        if let attribute = model.attribute(at: reference) {
+        if let attribute = services.model.attribute(at: reference) {
             Self.collectHandles(attribute, reference: reference, into: &handles)
-        } else if let object = model.dataObject(at: reference) {
+        } else if let object = services.model.dataObject(at: reference) {
             Self.collectHandles(object, reference: reference, into: &handles)
         } else {
             throw .unknownReference(reference)
         }
-        backend.writeHandlers.withLock { handlers in
+        services.writeHandlers.withLock { handlers in
             for handle in handles { handlers[handle.slot] = handler.map { (handle, $0) } }
         }
     }
@@ -94,7 +93,7 @@ extension IedServer {
     public func update(_ handle: AttributeHandle, timestamp value: Timestamp) throws(ServerError) { try update(handle, to: .timestamp(value)) }
 }
 
-/// Values collected for one atomic ``IedServer/batch(_:)``.
+/// Values collected for one atomic ``IedServicesProviding/batch(_:)``.
 public struct ValueBatch: Sendable {
     fileprivate var changes: [(Int, DataValue)] = []
 

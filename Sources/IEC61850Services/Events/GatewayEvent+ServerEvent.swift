@@ -1,6 +1,4 @@
-import EventLog
 import IEC61850Model
-import IEC61850Server
 
 extension Quality {
     /// How the event log writes a quality: `good`, or the validity and the detail bits set
