@@ -129,7 +129,7 @@ let package = Package(
         .testTarget(
             name: "IEC61850ServerTests",
             dependencies: [
-                "IEC61850Server", "IEC61850Model", "MMS", "OSIUpperLayers", "ISOTransport", "BERCodec", "TestSupport", nio,
+                "IEC61850Server", "IEC61850Model", "MMS", "OSIUpperLayers", "ISOTransport", "BERCodec", "TestSupport", "EventLog", nio,
                 .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), nioPosix,
                 .product(name: "X509", package: "swift-certificates"),
             ]

@@ -11,8 +11,8 @@ enum LogWriterBenchmark {
     static func run(path: String, rate: Int?, seconds: Double, maximumEntries: Int, label: String = "0") throws {
         let storage = try SQLiteLogStorage(path: path, maximumEntries: maximumEntries)
         let values = [
-            LogEntry.Value(reference: "DEMOGenericIO/GGIO1$ST$Ind1$stVal", data: [0x83, 0x01, 0xFF], reasonCode: 0x40),
-            LogEntry.Value(reference: "DEMOGenericIO/GGIO1$ST$Ind1$q", data: [0x84, 0x03, 0x03, 0x00, 0x00], reasonCode: 0x40),
+            LogEntry.Value(reference: "DEMOGenericIO/GGIO1.Ind1.stVal[ST]", values: [.boolean(true)], reasonCode: 0x40),
+            LogEntry.Value(reference: "DEMOGenericIO/GGIO1.Ind1.q[ST]", values: [.quality(Quality())], reasonCode: 0x40),
         ]
         let start = DispatchTime.now().uptimeNanoseconds
         var appended = 0

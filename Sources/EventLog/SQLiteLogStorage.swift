@@ -20,11 +20,13 @@ import Synchronization
 ///
 /// @unchecked Sendable: the writer connection belongs to the writer thread; the reader connection and
 /// the queue are behind their mutexes.
-public final class SQLiteLogStorage: LogStorage, @unchecked Sendable {
+public final class SQLiteLogStorage: LegacyLogConversion, @unchecked Sendable {
     /// The schema this code writes; older files are migrated on open.
     /// Version 1: `log_entries`. Version 2 adds `events` (the gateway's event log). Version 3 marks the
-    /// audit events (`audit`), which have a retention of their own.
-    public static let schemaVersion: Int64 = 3
+    /// audit events (`audit`), which have a retention of their own. Version 4 keeps log values as model
+    /// values (``LogValueCoding``); entries of older files are marked `legacy` until the server converts
+    /// them (``convertLegacyEntries(_:)``).
+    public static let schemaVersion: Int64 = 4
 
     public let path: String
     public let maximumEntries: Int
@@ -213,6 +215,14 @@ public final class SQLiteLogStorage: LogStorage, @unchecked Sendable {
                     CREATE INDEX events_audit ON events (audit, id);
                     """)
             }
+            if version < 4 {
+                try database.execute(
+                    """
+                    ALTER TABLE log_entries ADD COLUMN legacy INTEGER NOT NULL DEFAULT 0;
+                    UPDATE log_entries SET legacy = 1;
+                    CREATE INDEX log_entries_legacy ON log_entries (legacy) WHERE legacy = 1;
+                    """)
+            }
             try database.execute("PRAGMA user_version = \(schemaVersion); COMMIT")
         } catch {
             try? database.execute("ROLLBACK")
@@ -244,7 +254,7 @@ public final class SQLiteLogStorage: LogStorage, @unchecked Sendable {
     public func entries(log: String, matching query: LogQuery, limit: Int) throws -> [LogEntry] {
         flushOrSay()
         return try reader.withLock { database throws(SQLiteError) -> [LogEntry] in
-            var sql = "SELECT id, time_ms, entry_values FROM log_entries WHERE log = ?1"
+            var sql = "SELECT id, time_ms, entry_values, legacy FROM log_entries WHERE log = ?1"
             if query.from != nil { sql += " AND time_ms >= ?2" }
             if query.to != nil { sql += " AND time_ms <= ?3" }
             if query.afterEntry != nil { sql += " AND id > ?4" }
@@ -261,7 +271,7 @@ public final class SQLiteLogStorage: LogStorage, @unchecked Sendable {
                 entries.append(
                     LogEntry(
                         entryID: UInt64(max(0, statement.integer(0))), time: Timestamp(millisecondsSinceEpoch: UInt64(max(0, statement.integer(1)))),
-                        values: LogValueCoding.decode(statement.blob(2))))
+                        values: statement.integer(3) == 0 ? LogValueCoding.decode(statement.blob(2)) : []))
             }
             return entries
         }

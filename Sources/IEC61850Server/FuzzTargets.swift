@@ -137,11 +137,18 @@ public enum FuzzTargets {
         }
     }
 
-    /// Log entry values (as a storage returned them) encoded into a ReadJournal response.
+    /// Log entry values (as a storage returned them) encoded into a ReadJournal response of the fuzz model.
     public static func journal(_ values: [LogEntry.Value]) {
         var buffer = ByteBuffer()
         JournalEncoder.writeResponse(
-            [LogEntry(entryID: 1, time: Timestamp(millisecondsSinceEpoch: 1), values: values)], more: false, maximumPDUSize: 65_000, into: &buffer)
+            [LogEntry(entryID: 1, time: Timestamp(millisecondsSinceEpoch: 1), values: values)], more: false, maximumPDUSize: 65_000,
+            namespace: server.backend.namespace, into: &buffer)
+    }
+
+    /// Log values of the older form (MMS names and MMS Data) converted to model values as the server does
+    /// when it starts, and those that convert encoded into a ReadJournal response.
+    public static func legacyLogValues(_ values: [LegacyLogValue]) {
+        journal(values.compactMap { server.backend.convert($0) })
     }
 
     /// One MMS PDU in presentation user data (context 3), a session data SPDU, a COTP DT and TPKT.

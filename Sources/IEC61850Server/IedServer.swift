@@ -87,6 +87,8 @@ public final class IedServer: IedServicesProviding {
     public func start() async throws {
         guard !isRunning else { throw ServerError.alreadyRunning }
         guard configuration.servesPlainMMS || configuration.tls != nil else { throw ServerError.noListener }
+        // Entries an older version logged (MMS names and MMS Data) become model values before anyone reads them.
+        backend.convertLegacyLogEntries()
         var tlsStore: TLSMaterialStore?
         if let settings = configuration.tls {
             do { tlsStore = try TLSMaterialStore(settings: settings, logger: logger) } catch { throw ServerError.tls(error) }

@@ -44,6 +44,7 @@ extension MMSServiceBackend {
         let limit = session.maximumPDUSize
         let answer = session.answerLater
         let logger = logger
+        let namespace = namespace
         journals.submit(association: session.connection.id) { [query, wanted] in
             var response = ByteBuffer()
             do {
@@ -51,7 +52,8 @@ extension MMSServiceBackend {
                 let page = min(wanted, Self.journalPageEntries, limit / 32 + 1)
                 let entries = try storage.entries(log: log, matching: query, limit: page)
                 MMSResponseEncoder.writeConfirmedResponse(invokeID: invokeID, into: &response) { body in
-                    JournalEncoder.writeResponse(entries, more: entries.count == page && wanted > page, maximumPDUSize: limit, into: &body)
+                    JournalEncoder.writeResponse(
+                        entries, more: entries.count == page && wanted > page, maximumPDUSize: limit, namespace: namespace, into: &body)
                 }
             } catch {
                 logger.error("a journal query failed", metadata: ["log": "\(log)", "error": "\(error)"])
@@ -69,22 +71,16 @@ extension MMSServiceBackend {
 
 /// Encodes ReadJournal responses (PROTOCOL.md §7).
 enum JournalEncoder {
-    /// Whether `data` is exactly one well-formed BER element.
-    static func isOneElement(_ data: [UInt8]) -> Bool {
-        var reader = BERReader(ByteBuffer(bytes: data))
-        return (try? reader.readElement()) != nil && reader.isAtEnd
-    }
-
     /// The ReadJournal-Response (`BF 41`) with as many of `entries` as fit in `maximumPDUSize`, and
     /// moreFollows when some did not fit or `more` says the storage holds more.
-    static func writeResponse(_ entries: [LogEntry], more: Bool, maximumPDUSize: Int, into buffer: inout ByteBuffer) {
+    static func writeResponse(_ entries: [LogEntry], more: Bool, maximumPDUSize: Int, namespace: MMSNamespace, into buffer: inout ByteBuffer) {
         // Room for the PDU's own headers (invoke id, the two constructed tags with long lengths, moreFollows).
         let budget = maximumPDUSize - 32
         var encoded = ByteBuffer()
         var moreFollows = more
         for entry in entries {
             let mark = encoded.writerIndex
-            write(entry, into: &encoded)
+            write(entry, namespace: namespace, into: &encoded)
             if encoded.readableBytes > budget {
                 encoded.moveWriterIndex(to: mark)
                 moreFollows = true
@@ -98,8 +94,8 @@ enum JournalEncoder {
     }
 
     /// One JournalEntry: identifier, an empty originating application, the time and the variables, each
-    /// data set member followed by its ReasonCode.
-    static func write(_ entry: LogEntry, into buffer: inout ByteBuffer) {
+    /// data set member (by its MMS name, as MMS Data) followed by its ReasonCode.
+    static func write(_ entry: LogEntry, namespace: MMSNamespace, into buffer: inout ByteBuffer) {
         buffer.writeBERElement(.sequence) { journal in
             journal.writeBERPrimitive(.context(0), bytes: LogControlBlock.entryIDOctets(entry.entryID))
             journal.writeBytes([0xA1, 0x02, 0x30, 0x00])
@@ -107,15 +103,20 @@ enum JournalEncoder {
                 ReadJournalRequest.writeTimeOfDay(.context(0), millisecondsSinceEpoch: entry.time.millisecondsSinceEpoch, into: &content)
                 content.writeBERElement(.contextConstructed(2)) { data in
                     data.writeBERElement(.contextConstructed(1)) { variables in
-                        // A storage someone else wrote may hold anything: only well-formed MMS Data goes out.
-                        for value in entry.values where isOneElement(value.data) {
-                            variables.writeBERElement(.sequence) { variable in
-                                variable.writeBERString(.context(0), value.reference)
-                                variable.writeBERElement(.contextConstructed(1)) { $0.writeBytes(value.data) }
+                        for value in entry.values {
+                            // A storage someone else wrote, or a model changed since, may hold anything: only
+                            // values that fit a variable of this model go out.
+                            guard let (name, variable) = resolve(value, in: namespace) else { continue }
+                            variables.writeBERElement(.sequence) { item in
+                                item.writeBERString(.context(0), name)
+                                item.writeBERElement(.contextConstructed(1)) {
+                                    var index = 0
+                                    InformationReportEncoder.encode(variable, values: value.values, index: &index, into: &$0)
+                                }
                             }
-                            variables.writeBERElement(.sequence) { variable in
-                                variable.writeBERString(.context(0), "ReasonCode")
-                                variable.writeBERElement(.contextConstructed(1)) { MMSValueCodec.writeBits(UInt32(value.reasonCode), count: 7, into: &$0) }
+                            variables.writeBERElement(.sequence) { item in
+                                item.writeBERString(.context(0), "ReasonCode")
+                                item.writeBERElement(.contextConstructed(1)) { MMSValueCodec.writeBits(UInt32(value.reasonCode), count: 7, into: &$0) }
                             }
                         }
                     }
@@ -123,15 +124,60 @@ enum JournalEncoder {
             }
         }
     }
+
+    /// The MMS name and variable of a log value's member, when its values fit the variable's attributes.
+    static func resolve(_ value: LogEntry.Value, in namespace: MMSNamespace) -> (String, MMSVariable)? {
+        guard let (domain, item) = DataSetEntry.mmsName(ofReference: value.reference), let variable = namespace.variable(domain: domain, item: item)
+        else { return nil }
+        var fits = true
+        var index = 0
+        variable.forEachLeaf { _, type, _ in
+            fits = fits && index < value.values.count && value.values[index].conforms(to: type)
+            index += 1
+        }
+        return fits && index == value.values.count ? ("\(domain)/\(item)", variable) : nil
+    }
 }
 
 extension MMSServiceBackend {
-    /// A member's values as a log entry keeps them: the MMS name and the MMS Data ReadJournal returns.
-    @Sendable static func logValue(_ member: DataSetEntry.Member, _ included: IncludedMember) -> LogEntry.Value {
-        var buffer = ByteBuffer()
-        var position = 0
-        InformationReportEncoder.encode(member.variable, values: included.values, index: &position, into: &buffer)
-        return LogEntry.Value(
-            reference: member.specification.name.text, data: Array(buffer.readableBytesView), reasonCode: UInt8(truncatingIfNeeded: included.reason.rawValue))
+    /// A log value as schema 3 kept it (MMS name, MMS Data), in model terms: nil when the name is not a
+    /// variable of this model or the data does not fit it.
+    func convert(_ legacy: LegacyLogValue) -> LogEntry.Value? {
+        guard let slash = legacy.mmsReference.firstIndex(of: "/") else { return nil }
+        let domain = String(legacy.mmsReference[..<slash])
+        let item = String(legacy.mmsReference[legacy.mmsReference.index(after: slash)...])
+        guard let variable = namespace.variable(domain: domain, item: item) else { return nil }
+        var reader = BERReader(ByteBuffer(bytes: legacy.mmsData))
+        guard let element = try? reader.readElement(), reader.isAtEnd, let data = try? MMSData.decode(element) else { return nil }
+        var values: [DataValue] = []
+        guard Self.leaves(of: data, as: variable, into: &values) else { return nil }
+        let reference = DataSetEntry.reference(of: VariableSpecification(name: .domainSpecific(domain: domain, item: item)))
+        return LogEntry.Value(reference: reference, values: values, reasonCode: legacy.reasonCode)
+    }
+
+    /// The basic attribute values of `data`, shaped as `variable`; false when the shapes differ.
+    private static func leaves(of data: MMSData, as variable: MMSVariable, into values: inout [DataValue]) -> Bool {
+        switch (variable.content, data) {
+        case (.leaf(let type, _), _):
+            guard case .success(let value) = MMSValueCodec.decode(data, as: type) else { return false }
+            values.append(value)
+            return true
+        case (.structure(let children), .structure(let components)), (.array(let children), .array(let components)):
+            guard children.count == components.count else { return false }
+            for (child, component) in zip(children, components) where !leaves(of: component, as: child, into: &values) { return false }
+            return true
+        default:
+            return false
+        }
+    }
+
+    /// Converts the log storage's entries of the older form, before ReadJournal is answered from it.
+    func convertLegacyLogEntries() {
+        guard let storage = logStorage as? any LegacyLogConversion, storage.hasLegacyEntries else { return }
+        do {
+            _ = try storage.convertLegacyEntries { convert($0) }
+        } catch {
+            logger.error("the log's older entries could not be converted; ReadJournal shows them without values", metadata: ["error": "\(error)"])
+        }
     }
 }

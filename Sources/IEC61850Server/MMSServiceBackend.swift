@@ -66,7 +66,7 @@ final class MMSServiceBackend: Sendable {
         self.logger = logger
         let services = IedServices(
             model: model, settings: configuration.serviceSettings, reportLayout: layout, logLayout: logLayout,
-            staticDataSets: Self.staticDataSets(model: model, namespace: namespace, logger: logger), logger: logger, clock: clock, logValue: Self.logValue)
+            staticDataSets: Self.staticDataSets(model: model, namespace: namespace, logger: logger), logger: logger, clock: clock)
         self.services = services
         controlTargets = MMSControlTargets(objects: services.control.objects, model: model, namespace: namespace)
     }

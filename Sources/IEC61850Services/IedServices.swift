@@ -36,12 +36,10 @@ public final class IedServices: Sendable {
     /// SCL's data sets resolved (`staticDataSets`, by domain and item), as the protocol mapping made them.
     ///
     /// - Parameters:
-    ///   - clock: the reporting engine's time (a test or fuzzing clock; the system's by default).
-    ///   - logValue: how a data set member's values are kept in a log entry.
+    /// - Parameter clock: the reporting engine's time (a test or fuzzing clock; the system's by default).
     package init(
         model: IedModel, settings: ServiceSettings, reportLayout: ReportControlLayout, logLayout: LogControlLayout,
-        staticDataSets: [String: [String: DataSetEntry]], logger: Logger, clock: (@Sendable () -> ReportTime)? = nil,
-        logValue: @escaping @Sendable (DataSetEntry.Member, IncludedMember) -> LogEntry.Value
+        staticDataSets: [String: [String: DataSetEntry]], logger: Logger, clock: (@Sendable () -> ReportTime)? = nil
     ) {
         self.model = model
         self.settings = settings
@@ -57,7 +55,7 @@ public final class IedServices: Sendable {
         self.logStorage = logStorage
         let reporting = ReportingEngine(
             model: model, layout: reportLayout, logLayout: logLayout, logStorage: logStorage, store: store, dataSets: dataSets,
-            limits: settings.controlBlockLimits, logger: logger, clock: clock ?? ReportingEngine.systemTime, logValue: logValue)
+            limits: settings.controlBlockLimits, logger: logger, clock: clock ?? ReportingEngine.systemTime)
         self.reporting = reporting
         control = ControlService(
             model: model, store: store, reporting: reporting, timeout: settings.controlTimeout, maximumOperateDelay: settings.maximumOperateDelay,

@@ -12,7 +12,7 @@ struct SQLiteLogStorageTests {
     }
 
     static func value(_ number: UInt8) -> [LogEntry.Value] {
-        [LogEntry.Value(reference: "IED1LD0/GGIO1$ST$Ind1$stVal", data: [0x83, 0x01, number], reasonCode: 0x40)]
+        [LogEntry.Value(reference: "IED1LD0/GGIO1.Ind1.stVal[ST]", values: [.unsigned(UInt64(number))], reasonCode: 0x40)]
     }
 
     static func remove(_ path: String) {
@@ -100,12 +100,27 @@ struct SQLiteLogStorageTests {
     @Test("values survive the column coding, and a damaged column yields what precedes the damage")
     func coding() {
         let values = [
-            LogEntry.Value(reference: "LD/LN$ST$A$stVal", data: [0x83, 0x01, 0xFF], reasonCode: 0x40),
-            LogEntry.Value(reference: "LD/LN$ST$A$q", data: Array(repeating: 7, count: 300), reasonCode: 0x20),
+            LogEntry.Value(
+                reference: "LD/LN.A[ST]",
+                values: [
+                    .boolean(true), .integer(-5), .unsigned(UInt64.max), .float32(-3.25), .float64(1e300), .bits(0x2A0), .quality(Quality(rawValue: 0x0841)),
+                    .timestamp(Timestamp(secondsSinceEpoch: 1_764_000_000, fraction: 0x1F7C_ED, timeQuality: 10)), .entryTime(millisecondsSinceEpoch: 99),
+                    .string("Grüße"),
+                ], reasonCode: 0x40),
+            LogEntry.Value(reference: "LD/LN.A.q[ST]", values: [.octets(Array(repeating: 7, count: 300))], reasonCode: 0x20),
         ]
         let bytes = LogValueCoding.encode(values)
         #expect(LogValueCoding.decode(bytes) == values)
         #expect(LogValueCoding.decode(Array(bytes.dropLast(5))) == [values[0]])
+    }
+
+    @Test("a column of the older form (schema 3: MMS names and MMS Data) reads back, and damage ends it")
+    func legacyCoding() {
+        // reference length, reference, reason code, data length (4 octets), data; twice.
+        let column: [UInt8] =
+            [0, 8] + Array("LD/LN$ST".utf8) + [0x40, 0, 0, 0, 3, 0x83, 0x01, 0xFF] + [0, 2] + Array("LD".utf8) + [0x20, 0, 0, 0, 9, 0x84]
+        #expect(
+            LogValueCoding.decodeLegacy(column) == [LegacyLogValue(mmsReference: "LD/LN$ST", mmsData: [0x83, 0x01, 0xFF], reasonCode: 0x40)])
     }
 }
 

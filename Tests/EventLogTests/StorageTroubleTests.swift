@@ -116,8 +116,8 @@ struct StorageTroubleTests {
         let foreign = try SQLiteDatabase(path: file)
         try foreign.execute(
             """
-            INSERT INTO log_entries VALUES ('LD/LLN0$Log', -5, -1000, x'ffff00');
-            INSERT INTO log_entries VALUES ('LD/LLN0$Log', 7, 9223372036854775807, x'0001');
+            INSERT INTO log_entries (log, id, time_ms, entry_values) VALUES ('LD/LLN0$Log', -5, -1000, x'ffff00');
+            INSERT INTO log_entries (log, id, time_ms, entry_values) VALUES ('LD/LLN0$Log', 7, 9223372036854775807, x'0001');
             INSERT INTO events (time_ms, kind, reference, ctl_num, audit) VALUES (-1, 'nonsense', 'x', -9223372036854775808, 7);
             """)
         let storage = try SQLiteLogStorage(path: file)
@@ -134,7 +134,7 @@ struct StorageTroubleTests {
         let file = Self.path()
         defer { Self.remove(file) }
         try SQLiteLogStorage(path: file).close()
-        try SQLiteDatabase(path: file).execute("INSERT INTO log_entries VALUES ('LD/LLN0$Log', 9223372036854775807, 0, x'')")
+        try SQLiteDatabase(path: file).execute("INSERT INTO log_entries (log, id, time_ms, entry_values) VALUES ('LD/LLN0$Log', 9223372036854775807, 0, x'')")
         let storage = try SQLiteLogStorage(path: file)
         let aside = try #require(storage.quarantinedFile)
         defer { Self.remove(aside) }

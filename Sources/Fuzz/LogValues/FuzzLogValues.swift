@@ -6,11 +6,13 @@ import Foundation
 @_spi(Testing) import IEC61850Server
 
 /// The input as the values column of a log entry in a database someone else wrote: decoded as the
-/// storage does, then encoded into a ReadJournal response as the server would send it.
+/// storage does, then encoded into a ReadJournal response as the server would send it; and as a column
+/// of the older form (schema 3), converted as the server converts such entries when it starts.
 func fuzzLogValues(_ data: [UInt8]) {
     let values = LogValueCoding.decode(data)
     FuzzTargets.journal(values)
     _ = LogValueCoding.encode(values)
+    FuzzTargets.legacyLogValues(LogValueCoding.decodeLegacy(data))
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")

@@ -2,18 +2,19 @@ import IEC61850Model
 
 /// One entry of an IEC 61850 log: what a log control block recorded at one instant.
 public struct LogEntry: Sendable, Equatable {
-    /// One data set member's value in the entry.
+    /// One data set member's value in the entry, in model terms.
     public struct Value: Sendable, Equatable {
-        /// The member in MMS form (`DEMOGenericIO/GGIO1$ST$Ind1$stVal`), as ReadJournal names it.
+        /// The member as an IEC 61850 reference with its functional constraint, the logical device by its
+        /// full name: `DEMOGenericIO/GGIO1.Ind1.stVal[ST]`, `DEMOGenericIO/GGIO1.AnIn1[MX]`.
         public var reference: String
-        /// The value as MMS Data (BER), as ReadJournal returns it.
-        public var data: [UInt8]
+        /// The values of the member's basic attributes, in model order (one for a basic attribute).
+        public var values: [DataValue]
         /// Reason for inclusion bits (data change, quality change, data update, integrity, GI, application).
         public var reasonCode: UInt8
 
-        public init(reference: String, data: [UInt8], reasonCode: UInt8) {
+        public init(reference: String, values: [DataValue], reasonCode: UInt8) {
             self.reference = reference
-            self.data = data
+            self.values = values
             self.reasonCode = reasonCode
         }
     }
@@ -75,4 +76,30 @@ public protocol LogStorage: Sendable {
     func entries(log: String, matching query: LogQuery, limit: Int) throws -> [LogEntry]
     /// The entries `log` holds now, or nil when it is empty.
     func bounds(log: String) -> LogBounds?
+}
+
+/// A log value as storages kept it before log values were model values (schema 3 of the SQLite storage):
+/// the member's MMS name and its MMS Data. Only the server's MMS mapping can read it.
+public struct LegacyLogValue: Sendable, Equatable {
+    /// `DEMOGenericIO/GGIO1$ST$Ind1$stVal`.
+    public var mmsReference: String
+    /// The value as MMS Data (BER).
+    public var mmsData: [UInt8]
+    public var reasonCode: UInt8
+
+    public init(mmsReference: String, mmsData: [UInt8], reasonCode: UInt8) {
+        self.mmsReference = mmsReference
+        self.mmsData = mmsData
+        self.reasonCode = reasonCode
+    }
+}
+
+/// A log storage that may hold entries written in the older form (``LegacyLogValue``). The server
+/// converts them with its MMS mapping when it starts, before it answers ReadJournal.
+public protocol LegacyLogConversion: LogStorage {
+    /// Whether entries wait to be converted.
+    var hasLegacyEntries: Bool { get }
+    /// Rewrites every entry still in the older form, each value through `convert` (nil: the value cannot
+    /// be read, and is left out of its entry); returns the number of entries rewritten.
+    func convertLegacyEntries(_ convert: (LegacyLogValue) -> LogEntry.Value?) throws -> Int
 }

@@ -70,12 +70,15 @@ extension ReportingEngine {
         }
     }
 
-    /// Turns an entry's members into log values (``logValue``) and hands them to the storage (which only
-    /// queues them).
+    /// Hands an entry's members to the storage as log values (it only queues them).
     private func record(_ entry: LogControlBlock.Entry, block index: Int, now: ReportTime, _ state: inout ValueStore.State) {
         guard let logStorage, let binding = state.reporting.logBindings[index] else { return }
         let log = state.reporting.logBlocks[index].logReference
-        let values = entry.map { included in logValue(binding.entry.members[included.member], included) }
+        let values = entry.map { included in
+            LogEntry.Value(
+                reference: binding.entry.members[included.member].reference, values: included.values,
+                reasonCode: UInt8(truncatingIfNeeded: included.reason.rawValue))
+        }
         _ = logStorage.append(log: log, time: Timestamp(millisecondsSinceEpoch: now.utcMilliseconds), values: values)
         // Every block writing to this log shows the new bounds.
         let bounds = logStorage.bounds(log: log)

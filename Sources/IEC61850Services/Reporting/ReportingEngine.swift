@@ -24,8 +24,6 @@ package final class ReportingEngine: Sendable {
     private let sinks = Mutex<[UInt64: Sink]>([:])
     private let timers = Mutex<(any TimerScheduler)?>(nil)
     package let clock: @Sendable () -> ReportTime
-    /// How a data set member's values are kept in a log entry (the MMS mapping's form, for ReadJournal).
-    package let logValue: @Sendable (DataSetEntry.Member, IncludedMember) -> LogEntry.Value
     package let logger: Logger
 
     /// The store, with the control blocks' attribute slots after the model's, and the blocks in it.
@@ -65,10 +63,8 @@ package final class ReportingEngine: Sendable {
     package init(
         model: IedModel, layout: ReportControlLayout, logLayout: LogControlLayout, logStorage: (any LogStorage)?, store: ValueStore,
         dataSets: DataSetStore, limits: ControlBlockLimits = ControlBlockLimits(), logger: Logger,
-        clock: @escaping @Sendable () -> ReportTime = ReportingEngine.systemTime,
-        logValue: @escaping @Sendable (DataSetEntry.Member, IncludedMember) -> LogEntry.Value
+        clock: @escaping @Sendable () -> ReportTime = ReportingEngine.systemTime
     ) {
-        self.logValue = logValue
         self.limits = limits
         self.layout = layout
         self.logLayout = logLayout
