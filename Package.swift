@@ -14,6 +14,8 @@ let package = Package(
         .library(name: "IEC61850Model", targets: ["IEC61850Model"]),
         .library(name: "IEC61850Services", targets: ["IEC61850Services"]),
         .library(name: "EventLog", targets: ["EventLog"]),
+        // For applications' tests: a server's pipeline in memory, a clock that moves when told, captured vectors.
+        .library(name: "IEC61850TestSupport", targets: ["IEC61850TestSupport", "TestSupport"]),
         .executable(name: "iec61850-gateway", targets: ["iec61850-gateway"]),
         .executable(name: "iec61850-bench", targets: ["Bench"]),
         .executable(name: "modbus-simulator", targets: ["ModbusSimulatorTool"]),
@@ -54,7 +56,6 @@ let package = Package(
             name: "IEC61850Server",
             dependencies: [
                 "ISOTransport", "OSIUpperLayers", "MMS", "BERCodec", "IEC61850Model", "IEC61850Services", nio, nioPosix, logging, lifecycle,
-                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"), "CSessionTickets",
                 .product(name: "X509", package: "swift-certificates"),
@@ -104,20 +105,24 @@ let package = Package(
             name: "example-write-handler", dependencies: ["IEC61850Server", "IEC61850Model", logging, lifecycle], path: "Sources/Examples/WriteHandler"),
         // Read-load benchmark against our server and libIEC61850's, side by side (run on demand).
         .executableTarget(
-            name: "Bench", dependencies: ["BERCodec", "MMS", "IEC61850Server", "IEC61850Model", "GatewayCore", "MQTTAdapter", "EventLog", logging, nio],
+            name: "Bench", dependencies: ["BERCodec", "MMS", "IEC61850Server", "IEC61850TestSupport", "IEC61850Model", "GatewayCore", "MQTTAdapter", "EventLog", logging, nio],
             path: "Sources/Bench"),
         // libFuzzer targets: build one at a time with --sanitize=fuzzer --product NAME.
         // Without -DFUZZING they are replay tools: `fuzz-mms FILE…` runs each file through the target.
-        .executableTarget(name: "FuzzFraming", dependencies: ["IEC61850Server"], path: "Sources/Fuzz/Framing"),
-        .executableTarget(name: "FuzzMMS", dependencies: ["IEC61850Server"], path: "Sources/Fuzz/MMS"),
-        .executableTarget(name: "FuzzSessions", dependencies: ["IEC61850Server"], path: "Sources/Fuzz/Sessions"),
+        .executableTarget(name: "FuzzFraming", dependencies: ["IEC61850Server", "IEC61850TestSupport"], path: "Sources/Fuzz/Framing"),
+        .executableTarget(name: "FuzzMMS", dependencies: ["IEC61850Server", "IEC61850TestSupport"], path: "Sources/Fuzz/MMS"),
+        .executableTarget(name: "FuzzSessions", dependencies: ["IEC61850Server", "IEC61850TestSupport"], path: "Sources/Fuzz/Sessions"),
         .executableTarget(
-            name: "FuzzMQTTPayload", dependencies: ["MQTTAdapter", "GatewayCore", "IEC61850Model", "IEC61850Server"], path: "Sources/Fuzz/MQTTPayload"),
-        .executableTarget(name: "FuzzModbus", dependencies: ["ModbusAdapter", "GatewayCore", "IEC61850Server"], path: "Sources/Fuzz/Modbus"),
-        .executableTarget(name: "FuzzConfiguration", dependencies: ["GatewayCore", "IEC61850Server"], path: "Sources/Fuzz/Configuration"),
-        .executableTarget(name: "FuzzSCL", dependencies: ["IEC61850Model", "IEC61850Server"], path: "Sources/Fuzz/SCL"),
-        .executableTarget(name: "FuzzLogValues", dependencies: ["EventLog", "IEC61850Server"], path: "Sources/Fuzz/LogValues"),
-        // Hex helpers and the captured vectors, shared by the test targets.
+            name: "FuzzMQTTPayload", dependencies: ["MQTTAdapter", "GatewayCore", "IEC61850Model", "IEC61850TestSupport"], path: "Sources/Fuzz/MQTTPayload"),
+        .executableTarget(name: "FuzzModbus", dependencies: ["ModbusAdapter", "GatewayCore", "IEC61850TestSupport"], path: "Sources/Fuzz/Modbus"),
+        .executableTarget(name: "FuzzConfiguration", dependencies: ["GatewayCore", "IEC61850Server", "IEC61850TestSupport"], path: "Sources/Fuzz/Configuration"),
+        .executableTarget(name: "FuzzSCL", dependencies: ["IEC61850Model", "IEC61850Server", "IEC61850TestSupport"], path: "Sources/Fuzz/SCL"),
+        .executableTarget(name: "FuzzLogValues", dependencies: ["EventLog", "IEC61850TestSupport"], path: "Sources/Fuzz/LogValues"),
+        // Test support: the server's pipeline in memory (InMemoryConnection), the fuzz targets' bodies, a
+        // manual clock for the services; hex helpers and the captured vectors.
+        .target(
+            name: "IEC61850TestSupport",
+            dependencies: ["IEC61850Server", "IEC61850Services", "IEC61850Model", nio, logging, .product(name: "NIOEmbedded", package: "swift-nio")]),
         .target(name: "TestSupport", dependencies: [nio], path: "Tests/TestSupport"),
         .testTarget(name: "BERCodecTests", dependencies: ["BERCodec", "TestSupport", nio]),
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "EventLog", "ModbusAdapter", "MQTTAdapter", "IEC61850Model", "IEC61850Server"]),
@@ -125,11 +130,12 @@ let package = Package(
         .testTarget(name: "OSIUpperLayersTests", dependencies: ["OSIUpperLayers", "BERCodec", "TestSupport", nio]),
         .testTarget(name: "MMSTests", dependencies: ["MMS", "BERCodec", "TestSupport", nio]),
         .testTarget(name: "IEC61850ModelTests", dependencies: ["IEC61850Model", "TestSupport"]),
+        .testTarget(name: "IEC61850ServicesTests", dependencies: ["IEC61850Services", "IEC61850Model", "IEC61850TestSupport", logging]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "IEC61850Server", "IEC61850Model"]),
         .testTarget(
             name: "IEC61850ServerTests",
             dependencies: [
-                "IEC61850Server", "IEC61850Model", "MMS", "OSIUpperLayers", "ISOTransport", "BERCodec", "TestSupport", "EventLog", nio,
+                "IEC61850Server", "IEC61850Model", "MMS", "OSIUpperLayers", "ISOTransport", "BERCodec", "TestSupport", "IEC61850TestSupport", "EventLog", nio,
                 .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), nioPosix,
                 .product(name: "X509", package: "swift-certificates"),
             ]

@@ -1,6 +1,7 @@
 import Foundation
 import IEC61850Model
-@_spi(Testing) import IEC61850Server
+import IEC61850Server
+import IEC61850TestSupport
 
 #if canImport(Glibc)
     import Glibc

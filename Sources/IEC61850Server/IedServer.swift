@@ -22,7 +22,7 @@ public final class IedServer: IedServicesProviding {
     /// The model served (with the IED name it was created with).
     public let model: IedModel
     public let configuration: IedServerConfiguration
-    let backend: MMSServiceBackend
+    package let backend: MMSServiceBackend
     private let logger: Logger
     private let running = Mutex<Running?>(nil)
     private let associationCount = Atomic<Int>(0)
@@ -52,8 +52,7 @@ public final class IedServer: IedServicesProviding {
 
     /// A server whose reporting runs on `monotonicNanoseconds` instead of the system's clock (UTC follows
     /// it from 2023-11-14), for tests and fuzzing that drive time themselves.
-    @_spi(Testing)
-    public init(model: IedModel, configuration: IedServerConfiguration = IedServerConfiguration(), monotonicNanoseconds: @escaping @Sendable () -> UInt64) {
+    package init(model: IedModel, configuration: IedServerConfiguration = IedServerConfiguration(), monotonicNanoseconds: @escaping @Sendable () -> UInt64) {
         self.model = model
         self.configuration = configuration
         let logger = Logger(label: "iec61850.server", factory: { _ in SwiftLogNoOpLogHandler() })
@@ -185,8 +184,14 @@ public final class IedServer: IedServicesProviding {
             + "(deploy/HARDENING.md)"
     }
 
+    /// The handler of one association of this server from `peerAddress`, for running its pipeline without
+    /// a socket (IEC61850TestSupport's in-memory connection).
+    package func makeAssociationHandler(peerAddress: String, logger: Logger) -> any ChannelHandler {
+        AssociationHandler(backend: backend, connection: ClientConnection(id: makeConnectionID(), peerAddress: peerAddress), logger: logger)
+    }
+
     /// A number no other association of this server has had.
-    func makeConnectionID() -> UInt64 {
+    package func makeConnectionID() -> UInt64 {
         nextConnectionID.wrappingAdd(1, ordering: .relaxed).oldValue
     }
 

@@ -4,7 +4,7 @@ import MMS
 
 /// The MMS view of a model (IEC 61850-8-1): one domain per LD, one named variable per LN with its FCs
 /// as components, and every name below as its own addressable variable.
-struct MMSNamespace: Sendable {
+package struct MMSNamespace: Sendable {
     struct Domain: Sendable {
         let name: String
         /// The rows of every named variable (`GGIO1`, `GGIO1$ST`, `GGIO1$ST$Ind1`, …) in the order of their

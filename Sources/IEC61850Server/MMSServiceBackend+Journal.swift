@@ -70,10 +70,10 @@ extension MMSServiceBackend {
 }
 
 /// Encodes ReadJournal responses (PROTOCOL.md §7).
-enum JournalEncoder {
+package enum JournalEncoder {
     /// The ReadJournal-Response (`BF 41`) with as many of `entries` as fit in `maximumPDUSize`, and
     /// moreFollows when some did not fit or `more` says the storage holds more.
-    static func writeResponse(_ entries: [LogEntry], more: Bool, maximumPDUSize: Int, namespace: MMSNamespace, into buffer: inout ByteBuffer) {
+    package static func writeResponse(_ entries: [LogEntry], more: Bool, maximumPDUSize: Int, namespace: MMSNamespace, into buffer: inout ByteBuffer) {
         // Room for the PDU's own headers (invoke id, the two constructed tags with long lengths, moreFollows).
         let budget = maximumPDUSize - 32
         var encoded = ByteBuffer()
@@ -142,7 +142,7 @@ enum JournalEncoder {
 extension MMSServiceBackend {
     /// A log value as schema 3 kept it (MMS name, MMS Data), in model terms: nil when the name is not a
     /// variable of this model or the data does not fit it.
-    func convert(_ legacy: LegacyLogValue) -> LogEntry.Value? {
+    package func convert(_ legacy: LegacyLogValue) -> LogEntry.Value? {
         guard let slash = legacy.mmsReference.firstIndex(of: "/") else { return nil }
         let domain = String(legacy.mmsReference[..<slash])
         let item = String(legacy.mmsReference[legacy.mmsReference.index(after: slash)...])

@@ -9,11 +9,11 @@ import Synchronization
 /// Answers MMS confirmed requests from the model: the MMS side of the server, shared by every association.
 ///
 /// It runs on the association's event loop and writes each response straight into the outbound buffer.
-final class MMSServiceBackend: Sendable {
+package final class MMSServiceBackend: Sendable {
     let model: IedModel
-    let namespace: MMSNamespace
+    package let namespace: MMSNamespace
     /// The services the MMS requests reach.
-    let services: IedServices
+    package let services: IedServices
     let configuration: IedServerConfiguration
     var store: ValueStore { services.store }
     var dataSets: DataSetStore { services.dataSets }

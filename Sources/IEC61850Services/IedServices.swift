@@ -59,7 +59,7 @@ public final class IedServices: Sendable {
         self.reporting = reporting
         control = ControlService(
             model: model, store: store, reporting: reporting, timeout: settings.controlTimeout, maximumOperateDelay: settings.maximumOperateDelay,
-            events: events, logger: logger)
+            events: events, logger: logger, monotonicNanoseconds: { reporting.clock().monotonicNanoseconds })
     }
 
     /// Runs the reporting, logging and control timers on `scheduler` (nil stops them until the next attach).

@@ -1,5 +1,5 @@
 import Foundation
-@_spi(Testing) import IEC61850Server
+import IEC61850TestSupport
 import TestSupport
 import Testing
 

@@ -3,7 +3,8 @@
 // Without FUZZING this is a replay tool: `fuzz-configuration FILE…` runs each file through the target.
 import Foundation
 import GatewayCore
-@_spi(Testing) import IEC61850Server
+import IEC61850Server
+import IEC61850TestSupport
 
 /// The input as a gateway configuration (YAML, any bytes); one that reads is built into a model from
 /// its points, as `run` does without an SCL file, and its access rules' values go through the parsers

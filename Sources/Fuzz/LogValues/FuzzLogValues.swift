@@ -3,7 +3,7 @@
 // Without FUZZING this is a replay tool: `fuzz-log-values FILE…` runs each file through the target.
 import EventLog
 import Foundation
-@_spi(Testing) import IEC61850Server
+import IEC61850TestSupport
 
 /// The input as the values column of a log entry in a database someone else wrote: decoded as the
 /// storage does, then encoded into a ReadJournal response as the server would send it; and as a column

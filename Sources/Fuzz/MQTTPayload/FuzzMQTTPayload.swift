@@ -4,7 +4,7 @@
 import Foundation
 import GatewayCore
 import IEC61850Model
-@_spi(Testing) import IEC61850Server
+import IEC61850TestSupport
 import MQTTAdapter
 
 /// The first byte picks which paths the point reads (value, time, quality, nested or array paths); the

@@ -3,7 +3,7 @@
 // Without FUZZING this is a replay tool: `fuzz-modbus FILE…` runs each file through the target.
 import Foundation
 import GatewayCore
-@_spi(Testing) import IEC61850Server
+import IEC61850TestSupport
 import ModbusAdapter
 
 /// The first bytes describe up to eight points of one device (table, address, type, bit, orders,

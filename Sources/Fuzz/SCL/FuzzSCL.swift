@@ -3,7 +3,8 @@
 // Without FUZZING this is a replay tool: `fuzz-scl FILE…` runs each file through the target.
 import Foundation
 import IEC61850Model
-@_spi(Testing) import IEC61850Server
+import IEC61850Server
+import IEC61850TestSupport
 
 /// The input as an SCL file; a model that loads is served (its MMS namespace, report and log control
 /// blocks and data sets are built) and written back as an ICD.

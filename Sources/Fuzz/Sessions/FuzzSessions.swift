@@ -1,7 +1,7 @@
 // libFuzzer target: build with
 //   swift build -c release --sanitize=fuzzer -Xswiftc -DFUZZING --product fuzz-sessions
 // Without FUZZING this is a replay tool: `fuzz-sessions FILE…` runs each file through the target.
-@_spi(Testing) import IEC61850Server
+import IEC61850TestSupport
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {

@@ -29,8 +29,10 @@ package final class ControlService: Sendable {
 
     package init(
         model: IedModel, store: ValueStore, reporting: ReportingEngine, timeout: Duration,
-        maximumOperateDelay: Duration = .seconds(86_400), events: ServerEventObservers, logger: Logger
+        maximumOperateDelay: Duration = .seconds(86_400), events: ServerEventObservers, logger: Logger,
+        monotonicNanoseconds: @escaping @Sendable () -> UInt64 = ServiceClock.monotonicNanoseconds
     ) {
+        self.monotonicNanoseconds = monotonicNanoseconds
         defaultTimeout = timeout
         self.maximumOperateDelay = maximumOperateDelay
         self.events = events
@@ -50,10 +52,16 @@ package final class ControlService: Sendable {
 
     package func handlers(for index: Int) -> ControlHandlers? { handlers.withLock { $0[index] } }
 
+    /// The association that holds object `index`'s selection now (stSeld), if any.
+    package func selection(of index: Int) -> UInt64? { machines.withLock { $0[index].selectedBy } }
+
     /// Runs the selection and execution timers on `scheduler` (nil: none run until the next attach).
     package func attach(_ scheduler: (any TimerScheduler)?) { timers.withLock { $0 = scheduler } }
 
-    package static func now() -> UInt64 { ServiceClock.monotonicNanoseconds() }
+    /// The monotonic time (ns) selections and executions are timed with: the system's, or a test's clock.
+    private let monotonicNanoseconds: @Sendable () -> UInt64
+
+    package func now() -> UInt64 { monotonicNanoseconds() }
 
     // MARK: Object settings, read from the model's values each time (a client may change them)
 
@@ -86,7 +94,7 @@ package final class ControlService: Sendable {
         let object = objects[index]
         guard model(of: object) == .sboWithNormalSecurity else { return false }
         let timeout = selectTimeout(of: object)
-        let selected = machines.withLock { $0[index].selectByRead(client, timeout: timeout, now: Self.now()) }
+        let selected = machines.withLock { $0[index].selectByRead(client, timeout: timeout, now: now()) }
         if selected { scheduleExpiry(index, after: timeout) }
         return selected
     }
@@ -96,7 +104,7 @@ package final class ControlService: Sendable {
         guard let scheduler = timers.withLock({ $0 }) else { return }
         scheduler.schedule(in: timeout &+ 1_000_000) { [weak self] in
             guard let self else { return }
-            _ = self.machines.withLock { $0[index].timerFired(now: Self.now()) }
+            _ = self.machines.withLock { $0[index].timerFired(now: now()) }
         }
     }
 
@@ -189,7 +197,7 @@ package final class ControlService: Sendable {
             originCategory: command.parameters.originCategory, originIdentifier: command.parameters.originIdentifier,
             controlNumber: command.parameters.controlNumber, interlockCheck: command.parameters.check & 0b10 != 0,
             synchroCheck: command.parameters.check & 0b01 != 0, operateTime: command.operateTime, connection: connection, model: model)
-        let now = Self.now()
+        let now = now()
         switch service {
         case .cancel:
             do throws(ControlStateMachine.Refusal) {
@@ -347,7 +355,7 @@ package final class ControlService: Sendable {
     private func endOperate(_ index: Int, _ object: ControlObject, _ model: ControlModel) {
         let many = operateMany(object)
         let timeout = selectTimeout(of: object)
-        machines.withLock { $0[index].endOperate(model: model, operateMany: many, timeout: timeout, now: Self.now()) }
+        machines.withLock { $0[index].endOperate(model: model, operateMany: many, timeout: timeout, now: now()) }
     }
 
     /// Mode, switching hierarchy, then the application's check: the first cause that blocks the command.

@@ -1,11 +1,11 @@
 import Foundation
 import IEC61850Model
+import IEC61850Server
 import IEC61850Services
 import NIOCore
 import Synchronization
 
 /// The fuzz targets' bodies, shared by the libFuzzer entry points and the regression tests.
-@_spi(Testing)
 public enum FuzzTargets {
     /// A small model with every kind of node the services walk: structures, arrays, settings, controls.
     public static let server = makeServer()

@@ -1,5 +1,6 @@
 import Foundation
 import IEC61850Model
+import IEC61850Server
 import IEC61850Services
 import ISOTransport
 import Logging
@@ -9,16 +10,13 @@ import NIOEmbedded
 /// One association of a server's pipeline run in memory, without sockets: bytes in, bytes out.
 ///
 /// For tests and fuzzing of the whole stack (framing, association, MMS services) against a model.
-@_spi(Testing)
 public final class InMemoryConnection {
     private let channel = EmbeddedChannel()
 
     public init(server: IedServer, peerAddress: String = "127.0.0.1:5000") throws {
         self.server = server
         try channel.pipeline.syncOperations.addHandler(
-            AssociationHandler(
-                backend: server.backend, connection: ClientConnection(id: server.makeConnectionID(), peerAddress: peerAddress),
-                logger: Logger(label: "in-memory", factory: { _ in SwiftLogNoOpLogHandler() })))
+            server.makeAssociationHandler(peerAddress: peerAddress, logger: Logger(label: "in-memory", factory: { _ in SwiftLogNoOpLogHandler() })))
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 102)).wait()
     }
 
