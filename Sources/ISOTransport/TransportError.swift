@@ -1,31 +1,44 @@
-/// A violation of TPKT or COTP rules by the peer. Each case has a stable code.
-public enum TransportError: Error, Equatable, Sendable, CustomStringConvertible {
-    case invalidTPKTHeader
-    case invalidTPKTLength(Int)
-    case frameTooLarge(Int, maximum: Int)
-    case invalidTPDU(String)
-    case unsupportedTPDU(UInt8)
-    case reassemblyOverflow(Int)
+/// A violation of TPKT or COTP rules by the peer. It carries a stable code and a message.
+public struct TransportError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The kind of error, with its stable number (TP-1xx: transport).
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        /// The number in the family.
+        public let number: Int
 
-    public var code: Int {
-        switch self {
-        case .invalidTPKTHeader: 101
-        case .invalidTPKTLength: 102
-        case .frameTooLarge: 103
-        case .invalidTPDU: 104
-        case .unsupportedTPDU: 105
-        case .reassemblyOverflow: 106
-        }
+        private init(_ number: Int) { self.number = number }
+
+        public static let invalidTPKTHeader = Code(101)
+        public static let invalidTPKTLength = Code(102)
+        public static let frameTooLarge = Code(103)
+        public static let invalidTPDU = Code(104)
+        public static let unsupportedTPDU = Code(105)
+        public static let reassemblyOverflow = Code(106)
+
+        public var description: String { "TP-\(number)" }
     }
 
-    public var description: String {
-        switch self {
-        case .invalidTPKTHeader: "TP-101 TPKT header is not 03 00"
-        case .invalidTPKTLength(let length): "TP-102 TPKT length \(length) is too small"
-        case .frameTooLarge(let length, let maximum): "TP-103 TPKT frame of \(length) octets exceeds \(maximum)"
-        case .invalidTPDU(let why): "TP-104 malformed COTP TPDU: \(why)"
-        case .unsupportedTPDU(let code): "TP-105 unsupported COTP TPDU code \(code)"
-        case .reassemblyOverflow(let size): "TP-106 reassembled TSDU exceeds \(size) octets"
-        }
+    public let code: Code
+    /// What went wrong, in words.
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
     }
+
+    public var description: String { "\(code) \(message)" }
+
+    public static let invalidTPKTHeader = TransportError(.invalidTPKTHeader, "TPKT header is not 03 00")
+
+    public static func invalidTPKTLength(_ length: Int) -> TransportError { TransportError(.invalidTPKTLength, "TPKT length \(length) is too small") }
+
+    public static func frameTooLarge(_ length: Int, maximum: Int) -> TransportError {
+        TransportError(.frameTooLarge, "TPKT frame of \(length) octets exceeds \(maximum)")
+    }
+
+    public static func invalidTPDU(_ why: String) -> TransportError { TransportError(.invalidTPDU, "malformed COTP TPDU: \(why)") }
+
+    public static func unsupportedTPDU(_ code: UInt8) -> TransportError { TransportError(.unsupportedTPDU, "unsupported COTP TPDU code \(code)") }
+
+    public static func reassemblyOverflow(_ size: Int) -> TransportError { TransportError(.reassemblyOverflow, "reassembled TSDU exceeds \(size) octets") }
 }

@@ -87,7 +87,7 @@ public struct MMSRequestDecodeFailure: Error, Sendable, Equatable {
     /// The reject reason a server sends for this failure.
     public var rejectReason: RejectReason {
         guard invokeID != nil else { return .pduError(.invalidPDU) }
-        switch error {
+        switch error.code {
         case .unknownService: return .confirmedRequest(.unrecognizedService)
         case .nestingTooDeep: return .confirmedRequest(.maxRecursionExceeded)
         default: return .confirmedRequest(.invalidArgument)

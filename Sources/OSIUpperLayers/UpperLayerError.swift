@@ -1,25 +1,36 @@
-/// A violation of the session, presentation or ACSE rules by the peer. Each case has a stable code.
-public enum UpperLayerError: Error, Equatable, Sendable, CustomStringConvertible {
-    case invalidSPDU(String)
-    case unexpectedSPDU(UInt8)
-    case invalidPresentation(String)
-    case invalidACSE(String)
+/// A violation of the session, presentation or ACSE rules by the peer. It carries a stable code and a message.
+public struct UpperLayerError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// The kind of error, with its stable number (UL-2xx: session, presentation and ACSE).
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        /// The number in the family.
+        public let number: Int
 
-    public var code: Int {
-        switch self {
-        case .invalidSPDU: 201
-        case .unexpectedSPDU: 202
-        case .invalidPresentation: 203
-        case .invalidACSE: 204
-        }
+        private init(_ number: Int) { self.number = number }
+
+        public static let invalidSPDU = Code(201)
+        public static let unexpectedSPDU = Code(202)
+        public static let invalidPresentation = Code(203)
+        public static let invalidACSE = Code(204)
+
+        public var description: String { "UL-\(number)" }
     }
 
-    public var description: String {
-        switch self {
-        case .invalidSPDU(let why): "UL-201 malformed session SPDU: \(why)"
-        case .unexpectedSPDU(let code): "UL-202 unexpected session SPDU \(code)"
-        case .invalidPresentation(let why): "UL-203 malformed presentation PDU: \(why)"
-        case .invalidACSE(let why): "UL-204 malformed ACSE APDU: \(why)"
-        }
+    public let code: Code
+    /// What went wrong, in words.
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
     }
+
+    public var description: String { "\(code) \(message)" }
+
+    public static func invalidSPDU(_ why: String) -> UpperLayerError { UpperLayerError(.invalidSPDU, "malformed session SPDU: \(why)") }
+
+    public static func unexpectedSPDU(_ code: UInt8) -> UpperLayerError { UpperLayerError(.unexpectedSPDU, "unexpected session SPDU \(code)") }
+
+    public static func invalidPresentation(_ why: String) -> UpperLayerError { UpperLayerError(.invalidPresentation, "malformed presentation PDU: \(why)") }
+
+    public static func invalidACSE(_ why: String) -> UpperLayerError { UpperLayerError(.invalidACSE, "malformed ACSE APDU: \(why)") }
 }

@@ -49,7 +49,7 @@ struct ValidateCommand: ParsableCommand {
                 FileHandle.standardError.write(Data("\(tls.location.file):\(tls.location.line): warning: server.tls: \(warning)\n".utf8))
             }
         } catch {
-            FileHandle.standardError.write(Data("\(tls.location.file):\(tls.location.line): server.tls: TLS-\(error.code) \(error)\n".utf8))
+            FileHandle.standardError.write(Data("\(tls.location.file):\(tls.location.line): server.tls: \(error)\n".utf8))
             throw ExitCode(1)
         }
     }

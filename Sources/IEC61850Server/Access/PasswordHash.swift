@@ -14,11 +14,15 @@ public struct PasswordHash: Sendable, Hashable, CustomStringConvertible {
     /// is remembered for the server's lifetime, a failed one counts towards the address's lock-out).
     public static let defaultRounds = 100_000
 
-    public enum ParseError: Error, Equatable, CustomStringConvertible {
-        case notAHash
-        public var description: String {
-            "not a password hash: expected pbkdf2-sha256$ROUNDS$SALT$HASH (make one with: iec61850-gateway hash-password)"
-        }
+    /// Why a text is not a password hash, with what to do instead.
+    public struct ParseError: Error, Hashable, Sendable, CustomStringConvertible {
+        public let message: String
+
+        /// The one kind there is: the text is not `pbkdf2-sha256$ROUNDS$SALT$HASH` with sane parameters.
+        public static let notAHash = ParseError(
+            message: "not a password hash: expected pbkdf2-sha256$ROUNDS$SALT$HASH (make one with: iec61850-gateway hash-password)")
+
+        public var description: String { message }
     }
 
     /// Reads `pbkdf2-sha256$ROUNDS$SALT$HASH`.

@@ -35,7 +35,7 @@ final class TLSMaterialStore: Sendable {
                 defer { last = error }
                 return last != error
             }
-            if isNew { logger.error("TLS reload failed; the previous certificates stay in use", metadata: ["error": "TLS-\(error.code) \(error)"]) }
+            if isNew { logger.error("TLS reload failed; the previous certificates stay in use", metadata: ["error": "\(error)"]) }
             throw error
         }
         material.withLock { $0 = loaded }
