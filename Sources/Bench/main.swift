@@ -2,7 +2,8 @@
 //
 //   swift build -c release && .build/release/iec61850-bench [--seconds 5] [--scenario TEXT] [--gateway PATH]
 //                                                 (--scenario: only the scenarios whose name has TEXT;
-//                                                  --gateway: another build of ours, to compare two)
+//                                                  --gateway: another build of ours, to compare two;
+//                                                  --console PATH does the same for the report benchmarks)
 //   .build/release/iec61850-bench --in-memory     (our pipeline's own CPU per read, no sockets)
 //   .build/release/iec61850-bench --reports [--clients 5] [--rate 1000] [--updates 5000]
 //                                                 (report latency, update → client, both servers;
@@ -38,7 +39,7 @@ func option(_ name: String, _ fallback: Int) -> Int { value(of: name).flatMap { 
 let seconds = value(of: "--seconds").flatMap { Double($0) } ?? 5
 let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 let gateway = value(of: "--gateway") ?? "\(root)/.build/release/iec61850-gateway"
-let console = "\(root)/.build/release/example-console-server"
+let console = value(of: "--console") ?? "\(root)/.build/release/example-console-server"
 
 /// Our console server on `port`, logging `load` entries a second to the SQLite file `database`.
 func loggingConsole(name: String, port: Int, database: String, load: Int) throws -> ServerProcess {

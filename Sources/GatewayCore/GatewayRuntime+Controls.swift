@@ -3,53 +3,45 @@ import IEC61850Model
 import IEC61850Services
 
 extension GatewayRuntime {
-    /// Writes a value to a field device (the Modbus poller of that device).
-    public typealias Writer = @Sendable (GatewayConfiguration.ModbusAddress, FieldValue) async throws -> Void
-    /// Publishes a command to an MQTT command topic: the device's answer, or nil when the route has no
-    /// response topic (the point's status then confirms).
-    public typealias Commander = @Sendable (GatewayConfiguration.MQTTCommand, ControlAction, Duration) async -> ControlResult?
-
-    /// Installs a control handler on every point with a control route: the command is written to the
-    /// field once (never retried), and succeeds when the point's status reaches the commanded value within
-    /// the route's confirmation time.
-    public func routeControls(writers: [String: Writer], mqtt commander: Commander? = nil) throws(ServerError) {
+    /// Installs a control handler on every point with a control route that one of `adapters` carries: the
+    /// command goes to the field once (never retried), and succeeds when the device says so or, when it
+    /// says nothing, when the point's status reaches the commanded value within the route's confirmation
+    /// time. Returns the references of the routed objects no adapter carries.
+    @discardableResult
+    public func routeControls(through adapters: [any FieldAdapter]) throws(ServerError) -> [String] {
+        var unrouted: [String] = []
         for (index, binding) in bindings.enumerated() {
             guard let route = binding.point.control else { continue }
-            if let destination = route.modbus, let writer = writers[destination.device] {
-                try services.setControlHandler(for: binding.dataObject) { [self] action in
-                    guard !action.test else { return .success }  // a test command changes nothing in the process
-                    return .waiting { await self.execute(action, point: index, route: route, destination: destination, writer: writer) }
-                }
-            } else if let command = route.mqtt, let commander {
-                try services.setControlHandler(for: binding.dataObject) { [self] action in
-                    guard !action.test else { return .success }
-                    return .waiting {
-                        let before = self.readings(of: index)
-                        if let answer = await commander(command, action, .milliseconds(route.confirmMilliseconds)) { return answer }
-                        return await self.confirm(action, point: index, route: route, after: before)
-                    }
-                }
+            guard let adapter = adapters.first(where: { $0.carries(route) }) else {
+                unrouted.append(binding.dataObject)
+                continue
+            }
+            try services.setControlHandler(for: binding.dataObject) { [self] action in
+                guard !action.test else { return .success }  // a test command changes nothing in the process
+                return .waiting { await self.execute(action, point: index, route: route, through: adapter) }
             }
         }
+        return unrouted
     }
 
-    /// Writes a command to point `point`'s Modbus route, then waits for its confirmation.
-    func execute(
-        _ action: ControlAction, point: Int, route: GatewayConfiguration.ControlRoute, destination: GatewayConfiguration.ModbusAddress, writer: @escaping Writer
-    ) async -> ControlResult {
+    /// Sends a command over point `point`'s route, then waits for its confirmation.
+    func execute(_ action: ControlAction, point: Int, route: GatewayConfiguration.ControlRoute, through adapter: any FieldAdapter) async -> ControlResult {
         let binding = bindings[point]
         let value = Self.fieldValue(for: action.value, map: route.valueMap)
+        let timeout = Duration.milliseconds(route.confirmMilliseconds)
         let before = readings(of: point)
         do {
-            try await writer(destination, value)
+            let answer = try await adapter.send(FieldCommand(route: route, value: value, action: action, timeout: timeout))
             if let pulse = route.pulseMilliseconds {
                 // The pulse is in the field now: it ends on time even if the command's answer went out
                 // meanwhile (an unstructured task is not cancelled with the handler).
-                try await Task.detached {
+                let release = FieldCommand(route: route, value: Self.released(value), action: action, timeout: timeout)
+                _ = try await Task.detached {
                     try? await Task.sleep(for: .milliseconds(pulse))
-                    try await writer(destination, Self.released(value))
+                    return try await adapter.send(release)
                 }.value
             }
+            if let answer { return answer }
         } catch is CancellationError {
             // The command already ended (its answer went out): the queued write was dropped, never sent late.
             logger.warning("a field write outlived its command; dropped, not sent", metadata: ["object": "\(binding.dataObject)"])
@@ -60,7 +52,7 @@ extension GatewayRuntime {
                     detail: "the field write was still queued when the command ended; not sent"))
             return .failure(.timeLimitOver)
         } catch {
-            logger.warning("control not delivered", metadata: ["object": "\(binding.dataObject)", "error": "\(error)"])
+            logger.warning("control not delivered", metadata: ["object": "\(binding.dataObject)", "adapter": "\(adapter.name)", "error": "\(error)"])
             return .failure(.abortionByCommunicationLoss)
         }
         return await confirm(action, point: point, route: route, after: before)

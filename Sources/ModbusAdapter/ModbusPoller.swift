@@ -2,6 +2,7 @@ import Foundation
 import GatewayCore
 import IEC61850Model
 import Logging
+import Synchronization
 
 /// Polls the devices of one Modbus line on a thread of its own, one request at a time, and hands the
 /// readings of each poll to `deliver`.
@@ -20,6 +21,8 @@ public final class ModbusPoller: @unchecked Sendable {
     private let deliver: @Sendable ([FieldReading]) -> Void
     private let logger: Logger
     private let worker = WorkerThread()
+    /// The devices that answered their last request (the link state).
+    private let answering = Mutex<Set<String>>([])
     private let wake = DispatchSemaphore(value: 0)
     private let jobs = NSLock()
     private var pendingWrites: [Write] = []
@@ -65,6 +68,12 @@ public final class ModbusPoller: @unchecked Sendable {
         logger[metadataKey: "line"] = "\(Self.lineName(devices[0]))"
         self.logger = logger
     }
+
+    /// The line's address (`10.0.0.5:502`, `/dev/ttyUSB0`).
+    var lineName: String { Self.lineName(devices[0]) }
+
+    /// The devices that answered their last request.
+    var answeringDevices: Set<String> { answering.withLock { $0 } }
 
     private static func lineName(_ device: GatewayConfiguration.ModbusDevice) -> String {
         switch device.transport {
@@ -250,9 +259,11 @@ public final class ModbusPoller: @unchecked Sendable {
             }
             if schedule.down { logger.notice("device answers again", metadata: ["device": "\(device.name)"]) }
             schedule.down = false
+            answering.withLock { _ = $0.insert(device.name) }
             deliver(readings)
         } catch {
             recover(after: error)
+            answering.withLock { _ = $0.remove(device.name) }
             if !schedule.down {
                 logger.warning(
                     "device failed; its points turn invalid",

@@ -12,12 +12,18 @@ extension RunCommand {
     /// What `run` serves: the server with its model, the adapters that feed it and the event log.
     struct Assembly {
         let server: IedServer
-        let pollers: [ModbusPoller]
-        let mqtt: MQTTAdapter?
+        /// The field adapters feeding the server, started and stopped by `run`.
+        let adapters: [any FieldAdapter]
         /// Closed by `run` when the gateway stops, and here if loading fails after opening it (its writer
         /// thread keeps it alive until then).
         let storage: SQLiteLogStorage?
     }
+
+    /// The field protocols the gateway speaks: one line per adapter.
+    static let adapterFactories: [FieldAdapterFactory] = [
+        ModbusPoller.adapters,
+        MQTTAdapter.adapters,
+    ]
 
     /// Loads the configuration and the model, checks every point against the model, and wires the server
     /// to its adapters, the event log and the control routes. Nothing here talks to the field yet.
@@ -95,8 +101,7 @@ extension RunCommand {
         }
         var record: (@Sendable (GatewayEvent) -> Void)?
         if let storage { record = { event in storage.record(event) } }
-        var pollers: [ModbusPoller] = []
-        var mqtt: MQTTAdapter?
+        var adapters: [any FieldAdapter] = []
         if let file {
             let bindings: [PointBinding]
             do {
@@ -105,9 +110,12 @@ extension RunCommand {
                 throw ValidationError("\(error)")
             }
             let runtime = GatewayRuntime(bindings: bindings, services: server.services, logger: logger, record: record)
-            let points = file.points
-            pollers = ModbusPoller.lines(file.modbusDevices).map { line in
-                ModbusPoller(line: line, points: points, logger: Logger(label: "iec61850-gateway.modbus")) { runtime.apply($0) }
+            for factory in Self.adapterFactories {
+                do {
+                    adapters += try factory(file) { runtime.apply($0) }
+                } catch {
+                    throw ValidationError("\(error)")
+                }
             }
             logger.notice(
                 "loaded \(config ?? "")",
@@ -116,24 +124,9 @@ extension RunCommand {
                     "mqttBroker": "\(file.mqtt.map { "\($0.host):\($0.port)" } ?? "none")",
                     "controlRoutes": "\(bindings.filter { $0.point.control != nil }.count)",
                 ])
-            if let broker = file.mqtt {
-                do {
-                    mqtt = try MQTTAdapter(broker: broker, points: points, logger: Logger(label: "iec61850-gateway.mqtt")) { runtime.apply($0) }
-                } catch {
-                    throw ValidationError("mqtt: \(error)")
-                }
+            for object in try runtime.routeControls(through: adapters) {
+                logger.warning("no adapter carries the control route of \(object); its commands are refused")
             }
-            var writers: [String: GatewayRuntime.Writer] = [:]
-            for poller in pollers {
-                for device in poller.devices {
-                    writers[device.name] = { destination, value in try await poller.write(device: device.name, destination, value) }
-                }
-            }
-            var commander: GatewayRuntime.Commander?
-            if let adapter = mqtt {
-                commander = { route, action, timeout in await adapter.command(route, action: action, timeout: timeout) }
-            }
-            try runtime.routeControls(writers: writers, mqtt: commander)
         }
         if simulate {
             // Objects with a route keep it; the others are simulated.
@@ -145,7 +138,7 @@ extension RunCommand {
             "serving IED \(model.name) from \(sclPath ?? "the configuration's points") on \(listeners.joined(separator: " and "))",
             metadata: ["logicalDevices": "\(model.logicalDevices.map { $0.name(iedName: model.name) }.joined(separator: ","))"])
         assembled = true
-        return Assembly(server: server, pollers: pollers, mqtt: mqtt, storage: storage)
+        return Assembly(server: server, adapters: adapters, storage: storage)
     }
 
     /// The TLS listener's settings: the flags, over the configuration's `server: tls:` section.

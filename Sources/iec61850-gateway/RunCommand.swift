@@ -150,22 +150,22 @@ struct RunCommand: AsyncParsableCommand {
         // loading needs are gone before serving: a plant's configuration has tens of thousands of points.
         let gateway = try assemble(logger: logger)
         defer { gateway.storage?.close() }
-        let server = gateway.server, pollers = gateway.pollers, mqtt = gateway.mqtt
+        let server = gateway.server, adapters = gateway.adapters
         // Loading parsed the SCL and YAML files into many short-lived allocations: hand that memory back
         // to the system before serving (glibc keeps freed heap otherwise).
         #if os(Linux)
             _ = releaseFreedHeap(0)
         #endif
-        for poller in pollers { poller.start() }
-        defer { for poller in pollers { poller.stop() } }
-        if let mqtt {
+        var started: [any FieldAdapter] = []
+        defer { for adapter in started.reversed() { adapter.stop() } }
+        for adapter in adapters {
             do {
-                try mqtt.start()
+                try adapter.start()
             } catch {
-                throw ValidationError("mqtt: \(error)")
+                throw ValidationError("\(adapter.name): \(error)")
             }
+            started.append(adapter)
         }
-        defer { mqtt?.stop() }
         // SIGHUP reads the TLS certificates, key and CRLs again (as the server also does when they change).
         signal(SIGHUP, SIG_IGN)
         let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())

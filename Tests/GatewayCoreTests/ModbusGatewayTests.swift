@@ -149,8 +149,7 @@ struct ModbusControlTests {
         func run(_ index: Int, _ value: Bool) async -> ControlResult {
             let binding = bindings[index]
             return await runtime.execute(
-                ControlAction(object: binding.dataObject, value: .boolean(value)), point: index, route: binding.point.control!,
-                destination: binding.point.control!.modbus!, writer: { try await poller.write(device: "io", $0, $1) })
+                ControlAction(object: binding.dataObject, value: .boolean(value)), point: index, route: binding.point.control!, through: poller)
         }
 
         #expect(await run(0, true).isSuccessForTest)
@@ -279,11 +278,8 @@ struct LateWriteTests {
         #expect(try await ModbusGatewayTests.eventually { server.value(of: try server.handle(for: "GenericIO/GGIO1.Ind3.q")) != .quality(.good) })
         try await Task.sleep(for: .milliseconds(100))  // the next poll of the silent unit is under way
         let route = try #require(bindings[0].point.control)
-        let destination = try #require(route.modbus)
         let command = Task {
-            await runtime.execute(
-                ControlAction(object: bindings[0].dataObject, value: .boolean(true)), point: 0, route: route, destination: destination,
-                writer: { try await poller.write(device: "live", $0, $1) })
+            await runtime.execute(ControlAction(object: bindings[0].dataObject, value: .boolean(true)), point: 0, route: route, through: poller)
         }
         try await Task.sleep(for: .milliseconds(100))
         command.cancel()  // what the server does when the control timeout answers first
