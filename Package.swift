@@ -51,11 +51,14 @@ let package = Package(
         // The IEC 61850 services in model terms: value store, data sets, reporting, control, logs, server
         // events. Time comes in, timers go out as actions; no NIO, no MMS.
         .target(name: "IEC61850Services", dependencies: ["IEC61850Model", logging]),
-        // The server: association state machine, MMS mapping, NIO pipeline, public API.
+        // The MMS mapping of the services: namespace of MMS names, value codec, service back end, report,
+        // journal and control encoders. No sockets: ByteBuffers in and out.
+        .target(name: "MMSMapping", dependencies: ["MMS", "BERCodec", "IEC61850Services", "IEC61850Model", nio, logging]),
+        // The server: NIO listeners (plain, TLS), association handler, public IedServer API.
         .target(
             name: "IEC61850Server",
             dependencies: [
-                "ISOTransport", "OSIUpperLayers", "MMS", "BERCodec", "IEC61850Model", "IEC61850Services", nio, nioPosix, logging, lifecycle,
+                "ISOTransport", "OSIUpperLayers", "MMS", "BERCodec", "MMSMapping", "IEC61850Model", "IEC61850Services", nio, nioPosix, logging, lifecycle,
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"), "CSessionTickets",
                 .product(name: "X509", package: "swift-certificates"),
@@ -122,7 +125,7 @@ let package = Package(
         // manual clock for the services; hex helpers and the captured vectors.
         .target(
             name: "IEC61850TestSupport",
-            dependencies: ["IEC61850Server", "IEC61850Services", "IEC61850Model", nio, logging, .product(name: "NIOEmbedded", package: "swift-nio")]),
+            dependencies: ["IEC61850Server", "MMSMapping", "IEC61850Services", "IEC61850Model", nio, logging, .product(name: "NIOEmbedded", package: "swift-nio")]),
         .target(name: "TestSupport", dependencies: [nio], path: "Tests/TestSupport"),
         .testTarget(name: "BERCodecTests", dependencies: ["BERCodec", "TestSupport", nio]),
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "EventLog", "ModbusAdapter", "MQTTAdapter", "IEC61850Model", "IEC61850Server"]),
@@ -135,7 +138,8 @@ let package = Package(
         .testTarget(
             name: "IEC61850ServerTests",
             dependencies: [
-                "IEC61850Server", "IEC61850Model", "MMS", "OSIUpperLayers", "ISOTransport", "BERCodec", "TestSupport", "IEC61850TestSupport", "EventLog", nio,
+                "IEC61850Server", "MMSMapping", "IEC61850Model", "MMS", "OSIUpperLayers", "ISOTransport", "BERCodec", "TestSupport", "IEC61850TestSupport",
+                "EventLog", nio,
                 .product(name: "NIOEmbedded", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio"), nioPosix,
                 .product(name: "X509", package: "swift-certificates"),
             ]

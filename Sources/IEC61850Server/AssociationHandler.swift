@@ -2,6 +2,7 @@ import Dispatch
 import ISOTransport
 import Logging
 import MMS
+import MMSMapping
 import NIOCore
 import OSIUpperLayers
 
@@ -17,6 +18,7 @@ final class AssociationHandler: ChannelInboundHandler {
     // Touched only on the channel's event loop: the dynamic exclusivity check buys nothing here.
     @exclusivity(unchecked) private var machine: AssociationStateMachine
     private let backend: MMSServiceBackend
+    private let shared: ServerContext
     private let connection: ClientConnection
     private var logger: Logger
     private var session: SessionContext
@@ -42,12 +44,13 @@ final class AssociationHandler: ChannelInboundHandler {
     /// The TLS connection's certificate check, on a TLS connection.
     private let tlsPeer: TLSPeer?
 
-    init(backend: MMSServiceBackend, connection: ClientConnection, tlsPeer: TLSPeer? = nil, logger: Logger) {
+    init(shared: ServerContext, connection: ClientConnection, tlsPeer: TLSPeer? = nil, logger: Logger) {
         self.tlsPeer = tlsPeer
-        let configuration = backend.configuration
+        let configuration = shared.configuration
         machine = AssociationStateMachine(
             maximumTPDUSizeExponent: configuration.maximumTPDUSizeExponent, maximumTSDUSize: configuration.maximumMMSPDUSize + 4096)
-        self.backend = backend
+        self.shared = shared
+        self.backend = shared.backend
         self.connection = connection
         self.logger = logger
         self.logger[metadataKey: "association"] = "\(connection.id)"
@@ -58,7 +61,7 @@ final class AssociationHandler: ChannelInboundHandler {
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
-        let timeout = backend.configuration.associationTimeout
+        let timeout = shared.configuration.associationTimeout
         let target = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         establishmentTimer = context.eventLoop.scheduleTask(in: TimeAmount(timeout)) {
             let (handler, context) = target.value
@@ -151,7 +154,7 @@ final class AssociationHandler: ChannelInboundHandler {
     /// buffering for its return). True when it was closed now.
     private func closedForNotReading(_ context: ChannelHandlerContext) -> Bool {
         guard !context.channel.isWritable, let queued = try? context.channel.syncOptions?.getOption(.bufferedWritableBytes),
-            queued > backend.configuration.maximumQueuedReportBytes
+            queued > shared.configuration.maximumQueuedReportBytes
         else { return false }
         logger.warning("closing: the client does not read what it is sent", metadata: ["queuedBytes": "\(queued)"])
         context.close(promise: nil)
@@ -185,8 +188,8 @@ final class AssociationHandler: ChannelInboundHandler {
             context.writeAndFlush(wrapOutboundOut(bytes)).whenComplete { _ in channel.close(promise: nil) }
         case .close: context.close(promise: nil)
         case .closeUnassociated:
-            logger.notice("closing: no association within \(backend.configuration.associationTimeout)")
-            backend.notifyRefusal(connection, reason: "no association within \(backend.configuration.associationTimeout)")
+            logger.notice("closing: no association within \(shared.configuration.associationTimeout)")
+            shared.notifyRefusal(connection, reason: "no association within \(shared.configuration.associationTimeout)")
             context.close(promise: nil)
         case .associate(let attempt): associate(attempt, context: context)
         case .mms(let pdu): mmsReceived(pdu, context: context)
@@ -220,7 +223,7 @@ final class AssociationHandler: ChannelInboundHandler {
     /// is checked on a queue of its own, so the event loop (and every association on it) is not held up.
     /// Frames wait meanwhile; the decision comes back to the loop. Returns whether it went off the loop.
     private func checkOffLoop(_ credentials: AuthenticationRequest, request: AssociationRequest, context: ChannelHandlerContext) -> Bool {
-        let authenticator = backend.configuration.authenticator
+        let authenticator = shared.configuration.authenticator
         guard case .roles(let mapping) = authenticator, credentials.mechanism == .password, let password = credentials.password,
             !mapping.remembers(password)
         else { return false }
@@ -251,7 +254,7 @@ final class AssociationHandler: ChannelInboundHandler {
         let allocator = context.channel.allocator
         guard let initiatePDU = request.userInformation, case .initiateRequest(let initiate)? = try? MMSRequestPDU.decode(initiatePDU) else {
             logger.info("association refused: no valid MMS initiate request")
-            backend.notifyRefusal(connection, reason: "no valid MMS initiate request")
+            shared.notifyRefusal(connection, reason: "no valid MMS initiate request")
             run(machine.reject(.rejectedPermanent(diagnostic: 1), allocator: allocator), context: context)
             return
         }
@@ -310,7 +313,7 @@ final class AssociationHandler: ChannelInboundHandler {
     /// Checks the credentials, through the lock-out of addresses with too many failures; refuses the
     /// association (and records why) when they do not pass. Returns the association's access policy.
     private func authenticate(_ credentials: AuthenticationRequest, context: ChannelHandlerContext) -> AccessPolicy? {
-        let authenticator = backend.configuration.authenticator
+        let authenticator = shared.configuration.authenticator
         if case .none = authenticator { return .unrestricted }
         if refuseIfLockedOut(context: context) { return nil }
         return admit(credentials, authenticator.decision(for: credentials), context: context)
@@ -319,7 +322,7 @@ final class AssociationHandler: ChannelInboundHandler {
     /// Refuses the association when its address is locked out after failed passwords.
     private func refuseIfLockedOut(context: ChannelHandlerContext) -> Bool {
         let now = NIODeadline.now().uptimeNanoseconds
-        guard case .lockedOut(let remaining, let first) = backend.throttle.withLock({ $0.attempt(from: connection.peerHost, now: now) }) else {
+        guard case .lockedOut(let remaining, let first) = shared.throttle.withLock({ $0.attempt(from: connection.peerHost, now: now) }) else {
             return false
         }
         let seconds = (remaining + 999_999_999) / 1_000_000_000
@@ -335,7 +338,7 @@ final class AssociationHandler: ChannelInboundHandler {
     private func admit(_ credentials: AuthenticationRequest, _ decision: AccessDecision, context: ChannelHandlerContext) -> AccessPolicy? {
         let host = connection.peerHost
         guard case .admit(let policy) = decision else {
-            let outcome = backend.throttle.withLock { $0.failed(from: host, now: NIODeadline.now().uptimeNanoseconds) }
+            let outcome = shared.throttle.withLock { $0.failed(from: host, now: NIODeadline.now().uptimeNanoseconds) }
             let what =
                 switch credentials.mechanism {
                 case .password: "wrong password"
@@ -356,7 +359,7 @@ final class AssociationHandler: ChannelInboundHandler {
         }
         // Only a password that was checked and matched clears the address's failures: an association admitted
         // by its address or a default role must not reset the count between guesses.
-        if credentials.mechanism == .password { backend.throttle.withLock { $0.succeeded(from: host) } }
+        if credentials.mechanism == .password { shared.throttle.withLock { $0.succeeded(from: host) } }
         logger.debug("admitted", metadata: ["access": "\(policy.name)"])
         return policy
     }

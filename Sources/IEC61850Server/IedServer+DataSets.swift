@@ -1,5 +1,6 @@
 import IEC61850Model
 import IEC61850Services
+import MMSMapping
 
 /// A data set the server holds: from the SCL, or created by a client for a logical device.
 public struct DataSetInfo: Sendable, Equatable {
@@ -26,7 +27,7 @@ extension IedServer {
             .map { domain, item, entry in
                 DataSetInfo(
                     reference: "\(domain)/\(item.replacingOccurrences(of: "$", with: "."))",
-                    members: entry.members.map { DataSetEntry.reference(of: $0.specification) }, isDeletable: entry.deletable)
+                    members: entry.members.map(\.reference), isDeletable: entry.deletable)
             }
             .sorted { MMSNamespace.mmsOrder($0.reference, $1.reference) }
     }
@@ -44,9 +45,7 @@ extension IedServer {
         guard let entry = backend.dataSets.entry(domain: domain, item: String(item)) else { throw .unknownReference(reference) }
         return backend.store.withValues { values in
             entry.members.map { member in
-                var leaves: [DataValue] = []
-                member.variable.forEachLeaf { _, _, slot in leaves.append(values[slot]) }
-                return DataSetMemberValue(member: DataSetEntry.reference(of: member.specification), values: leaves)
+                DataSetMemberValue(member: member.reference, values: member.slots.map { values[$0] })
             }
         }
     }

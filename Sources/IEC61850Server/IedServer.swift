@@ -2,6 +2,7 @@ import IEC61850Model
 import IEC61850Services
 import ISOTransport
 import Logging
+import MMSMapping
 import NIOCore
 import NIOPosix
 import Synchronization
@@ -23,6 +24,7 @@ public final class IedServer: IedServicesProviding {
     public let model: IedModel
     public let configuration: IedServerConfiguration
     package let backend: MMSServiceBackend
+    let context: ServerContext
     private let logger: Logger
     private let running = Mutex<Running?>(nil)
     private let associationCount = Atomic<Int>(0)
@@ -47,7 +49,8 @@ public final class IedServer: IedServicesProviding {
         self.model = model
         self.configuration = configuration
         self.logger = logger
-        self.backend = MMSServiceBackend(model: model, configuration: configuration, logger: logger)
+        backend = MMSServiceBackend(model: model, settings: configuration.mmsSettings, serviceSettings: configuration.serviceSettings, logger: logger)
+        context = ServerContext(backend: backend, configuration: configuration)
     }
 
     /// A server whose reporting runs on `monotonicNanoseconds` instead of the system's clock (UTC follows
@@ -57,12 +60,13 @@ public final class IedServer: IedServicesProviding {
         self.configuration = configuration
         let logger = Logger(label: "iec61850.server", factory: { _ in SwiftLogNoOpLogHandler() })
         self.logger = logger
-        self.backend = MMSServiceBackend(
-            model: model, configuration: configuration, logger: logger,
+        backend = MMSServiceBackend(
+            model: model, settings: configuration.mmsSettings, serviceSettings: configuration.serviceSettings, logger: logger,
             clock: {
                 let now = monotonicNanoseconds()
                 return ReportTime(monotonicNanoseconds: now, utcMilliseconds: 1_700_000_000_000 + now / 1_000_000)
             })
+        context = ServerContext(backend: backend, configuration: configuration)
     }
 
     /// The services this server serves over MMS: the value, control, write access and event API
@@ -187,7 +191,7 @@ public final class IedServer: IedServicesProviding {
     /// The handler of one association of this server from `peerAddress`, for running its pipeline without
     /// a socket (IEC61850TestSupport's in-memory connection).
     package func makeAssociationHandler(peerAddress: String, logger: Logger) -> any ChannelHandler {
-        AssociationHandler(backend: backend, connection: ClientConnection(id: makeConnectionID(), peerAddress: peerAddress), logger: logger)
+        AssociationHandler(shared: context, connection: ClientConnection(id: makeConnectionID(), peerAddress: peerAddress), logger: logger)
     }
 
     /// A number no other association of this server has had.
@@ -233,15 +237,15 @@ public final class IedServer: IedServicesProviding {
         if let tls {
             let tlsPeer = TLSPeer()
             try sync.addHandler(tls.makeHandler(peer: tlsPeer))
-            try sync.addHandler(TLSHandshakeMonitor(peer: tlsPeer, connection: connection, backend: backend, logger: logger))
+            try sync.addHandler(TLSHandshakeMonitor(peer: tlsPeer, connection: connection, shared: context, logger: logger))
             peer = tlsPeer
         }
-        try sync.addHandler(AssociationHandler(backend: backend, connection: connection, tlsPeer: peer, logger: logger))
+        try sync.addHandler(AssociationHandler(shared: context, connection: connection, tlsPeer: peer, logger: logger))
     }
 
     private func refuse(_ channel: any Channel, _ connection: ClientConnection, reason: String, limit: Int) {
         logger.warning("\(reason); closing the connection", metadata: ["peer": "\(connection.peerAddress ?? "?")", "limit": "\(limit)"])
-        backend.notifyRefusal(connection, reason: reason)
+        context.notifyRefusal(connection, reason: reason)
         channel.close(promise: nil)
     }
 }

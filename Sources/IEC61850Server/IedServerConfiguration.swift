@@ -156,11 +156,6 @@ public struct AuthenticationRequest: Sendable {
     public var callingAEQualifier: Int64?
 }
 
-extension ClientConnection {
-    /// The peer's IP address as octets (4 for IPv4, 16 for IPv6; empty when unknown): a control block's Owner.
-    var peerAddressBytes: [UInt8] { IPNetwork.octets(peerHost) ?? [] }
-}
-
 extension IedServerConfiguration {
     /// What the services take of this configuration.
     var serviceSettings: ServiceSettings {

@@ -2,6 +2,7 @@ import Foundation
 import IEC61850Model
 import IEC61850Server
 import IEC61850Services
+import MMSMapping
 import NIOCore
 import Synchronization
 

@@ -4,6 +4,7 @@ import TestSupport
 import Testing
 
 @testable import IEC61850Server
+@testable import MMSMapping
 
 @Suite("ACSE password authentication")
 struct AuthenticationTests {

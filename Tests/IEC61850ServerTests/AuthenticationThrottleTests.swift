@@ -2,6 +2,7 @@ import Synchronization
 import Testing
 
 @testable import IEC61850Server
+@testable import MMSMapping
 
 @Suite("Failed passwords: lock-out per address, and summarised refusals")
 struct AuthenticationThrottleTests {

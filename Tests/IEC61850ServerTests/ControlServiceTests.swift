@@ -10,6 +10,7 @@ import TestSupport
 import Testing
 
 @testable import IEC61850Server
+@testable import MMSMapping
 
 /// The control model over MMS on loopback: the bytes a client sees for each model, refusal and handler outcome.
 @Suite("Control model over MMS, on loopback", .timeLimit(.minutes(1)))

@@ -2,6 +2,7 @@ import IEC61850Model
 import Testing
 
 @testable import IEC61850Server
+@testable import MMSMapping
 
 /// Selection and execution of a controllable object without sockets, with a fake clock (nanoseconds).
 @Suite("Control state machine")

@@ -6,6 +6,7 @@ import TestSupport
 import Testing
 
 @testable import IEC61850Server
+@testable import MMSMapping
 
 @Suite("Data sets as named variable lists, in memory")
 struct DataSetServiceTests {

@@ -9,28 +9,30 @@ import TestSupport
 import Testing
 
 @testable import IEC61850Server
+@testable import MMSMapping
 
 /// The whole server pipeline (TPKT decoder + association handler) in an embedded channel.
 final class InMemoryAssociation {
     let channel = EmbeddedChannel()
-    let backend: MMSServiceBackend
+    let shared: ServerContext
+    var backend: MMSServiceBackend { shared.backend }
 
     init(
         model: IedModel = InMemoryAssociation.walkThroughModel(), configuration: IedServerConfiguration = IedServerConfiguration()
     ) throws {
-        backend = MMSServiceBackend(model: model, configuration: configuration, logger: Logger(label: "test"))
+        shared = ServerContext(model: model, configuration: configuration, logger: Logger(label: "test"))
         try channel.pipeline.syncOperations.addHandler(
             AssociationHandler(
-                backend: backend, connection: ClientConnection(id: 1, peerAddress: "127.0.0.1:5000"), logger: Logger(label: "test")))
+                shared: shared, connection: ClientConnection(id: 1, peerAddress: "127.0.0.1:5000"), logger: Logger(label: "test")))
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 102)).wait()
         precondition(channel.isActive)
     }
 
     /// Another association to the same server (its own channel, the same backend).
     init(sharing other: InMemoryAssociation, id: UInt64, peerAddress: String = "127.0.0.1:5001") throws {
-        backend = other.backend
+        shared = other.shared
         try channel.pipeline.syncOperations.addHandler(
-            AssociationHandler(backend: backend, connection: ClientConnection(id: id, peerAddress: peerAddress), logger: Logger(label: "test")))
+            AssociationHandler(shared: shared, connection: ClientConnection(id: id, peerAddress: peerAddress), logger: Logger(label: "test")))
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 102)).wait()
     }
 

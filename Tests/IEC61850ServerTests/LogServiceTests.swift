@@ -6,6 +6,7 @@ import TestSupport
 import Testing
 
 @testable import IEC61850Server
+@testable import MMSMapping
 
 /// The log service over MMS on loopback (PROTOCOL.md §7): the demo's log control block, entries on its
 /// triggers, the journal in getNameList, and ReadJournal by time, after an entry and in pages.

@@ -6,6 +6,7 @@ import TestSupport
 import Testing
 
 @testable import IEC61850Server
+@testable import MMSMapping
 
 /// A log database written before log values were model values (schema 3: MMS names and MMS Data) is
 /// converted when the server starts, and ReadJournal answers exactly as it did before.

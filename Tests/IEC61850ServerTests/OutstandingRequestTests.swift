@@ -6,6 +6,7 @@ import TestSupport
 import Testing
 
 @testable import IEC61850Server
+@testable import MMSMapping
 
 /// A log storage whose reads wait until the test opens the gate (a slow disk).
 final class GatedLogStorage: LogStorage {

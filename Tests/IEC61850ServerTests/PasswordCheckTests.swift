@@ -4,6 +4,7 @@ import NIOPosix
 import Testing
 
 @testable import IEC61850Server
+@testable import MMSMapping
 
 @Suite("Password hashes are checked off the event loop", .timeLimit(.minutes(1)))
 struct PasswordCheckTests {

@@ -2,6 +2,7 @@ import IEC61850Model
 import Testing
 
 @testable import IEC61850Server
+@testable import MMSMapping
 
 /// The report control block state machine without sockets, driven by a fake clock.
 @Suite("Report control block state machine")

@@ -6,6 +6,7 @@ import TestSupport
 import Testing
 
 @testable import IEC61850Server
+@testable import MMSMapping
 
 /// Report control blocks through MMS, in memory: attribute reads and writes, and the InformationReport bytes.
 @Suite("Reporting over MMS, in memory")

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import IEC61850Server
+@testable import MMSMapping
 
 @Suite("Roles from passwords, certificates and addresses")
 struct RoleMappingTests {

@@ -9,6 +9,7 @@ import TestSupport
 import Testing
 
 @testable import IEC61850Server
+@testable import MMSMapping
 
 /// A raw TCP client on loopback, bounded in time.
 final class RawClient {
@@ -239,13 +240,12 @@ struct ServerLifecycleTests {
 struct AssociationMemoryTests {
     @Test("after close, the association handler is deallocated")
     func handlerFreed() throws {
-        let backend = MMSServiceBackend(
-            model: try SCLLoader().load(file: Fixtures.demoSCL), configuration: IedServerConfiguration(), logger: Logger(label: "test"))
+        let shared = ServerContext(model: try SCLLoader().load(file: Fixtures.demoSCL), configuration: IedServerConfiguration(), logger: Logger(label: "test"))
         weak var released: AssociationHandler?
         do {
             let channel = EmbeddedChannel()
             let handler = AssociationHandler(
-                backend: backend, connection: ClientConnection(id: 7, peerAddress: "127.0.0.1:5000"), logger: Logger(label: "test"))
+                shared: shared, connection: ClientConnection(id: 7, peerAddress: "127.0.0.1:5000"), logger: Logger(label: "test"))
             released = handler
             try channel.pipeline.syncOperations.addHandler(handler)
             try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 102)).wait()

@@ -8,6 +8,7 @@ import TestSupport
 import Testing
 
 @testable import IEC61850Server
+@testable import MMSMapping
 
 @Suite("MMS services over an association, in memory")
 struct ServiceTests {

@@ -3,6 +3,7 @@ import Testing
 import X509
 
 @testable import IEC61850Server
+@testable import MMSMapping
 
 /// A PKI made by Tests/Fixtures/pki/make-test-pki (openssl) once for the suite, or the one in
 /// $IEC61850_TEST_PKI (scripts/test makes it before the tests, so that forty openssl runs do not load the

@@ -3,6 +3,7 @@
 - The field side (GatewayCore, the adapters, EventLog, the Modbus simulator) and the IEC 61850 services
   reach neither the MMS stack (MMS, BERCodec, IEC61850Server, the OSI layers) nor NIOPosix.
 - The services reach no NIO at all: time comes in, timers go out through a scheduler.
+- The MMS mapping reaches MMS, the services and the model, but no sockets, OSI layers or server.
 - The model depends on nothing of ours.
 - Only the adapters and the event log import a C library module (and the server its one TLS setting).
 A later change cannot quietly undo any of it: these tests fail on the first new tie.
@@ -16,9 +17,9 @@ import subprocess
 
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 FIELD_SIDE = ["GatewayCore", "ModbusAdapter", "MQTTAdapter", "EventLog", "ModbusSimulatorTool", "IEC61850Services"]
-MMS_STACK = {"MMS", "BERCodec", "IEC61850Server", "ISOTransport", "OSIUpperLayers", "NIOPosix"}
+MMS_STACK = {"MMS", "BERCodec", "MMSMapping", "IEC61850Server", "ISOTransport", "OSIUpperLayers", "NIOPosix"}
 NIO = {"NIOCore", "NIOPosix", "NIOEmbedded", "NIOSSL"}
-OURS = {"BERCodec", "ISOTransport", "OSIUpperLayers", "MMS", "IEC61850Services", "IEC61850Server", "GatewayCore", "EventLog",
+OURS = {"BERCodec", "ISOTransport", "OSIUpperLayers", "MMS", "MMSMapping", "IEC61850Services", "IEC61850Server", "GatewayCore", "EventLog",
         "ModbusAdapter", "MQTTAdapter", "CModbus", "CMosquitto", "CSQLite", "TestSupport", "CSessionTickets"}
 C_MODULES = {"CModbus": {"ModbusAdapter"}, "CMosquitto": {"MQTTAdapter"}, "CSQLite": {"EventLog"},
              "CSessionTickets": {"IEC61850Server"}}
@@ -66,6 +67,13 @@ def test_the_services_use_no_nio():
 def test_the_services_depend_on_the_model_only_of_ours():
     edges = graph()
     assert reachable(edges, "IEC61850Services") & OURS == set(), sorted(reachable(edges, "IEC61850Services") & OURS)
+
+
+def test_the_mms_mapping_reaches_no_sockets_no_osi_layers_and_no_server():
+    edges = graph()
+    found = reachable(edges, "MMSMapping") & {"IEC61850Server", "ISOTransport", "OSIUpperLayers", "NIOPosix", "NIOSSL", "NIOEmbedded"}
+    assert not found, sorted(found)
+    assert {"MMS", "IEC61850Services"} <= reachable(edges, "MMSMapping")
 
 
 def test_the_model_depends_on_nothing_of_ours():

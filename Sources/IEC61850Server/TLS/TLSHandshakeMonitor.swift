@@ -12,14 +12,14 @@ final class TLSHandshakeMonitor: ChannelInboundHandler, RemovableChannelHandler 
 
     private let peer: TLSPeer
     private let connection: ClientConnection
-    private let backend: MMSServiceBackend
+    private let shared: ServerContext
     private let logger: Logger
     private var finished = false
 
-    init(peer: TLSPeer, connection: ClientConnection, backend: MMSServiceBackend, logger: Logger) {
+    init(peer: TLSPeer, connection: ClientConnection, shared: ServerContext, logger: Logger) {
         self.peer = peer
         self.connection = connection
-        self.backend = backend
+        self.shared = shared
         self.logger = logger
     }
 
@@ -44,7 +44,7 @@ final class TLSHandshakeMonitor: ChannelInboundHandler, RemovableChannelHandler 
         var metadata: Logger.Metadata = ["peer": "\(connection.peerAddress ?? "?")", "reason": "\(refusal)"]
         if let subject { metadata["subject"] = "\(subject)" }
         logger.warning("TLS handshake refused", metadata: metadata)
-        backend.notifyTLSFailure(connection, refusal, subject: subject)
+        shared.notifyTLSFailure(connection, refusal, subject: subject)
         context.close(promise: nil)
     }
 }

@@ -6,20 +6,22 @@ import NIOCore
 /// The control model over MMS (PROTOCOL.md §6): writes of Oper, SBOw and Cancel, reads of SBO.
 extension MMSServiceBackend {
     /// The controllable object and service a CO variable names (`…SPCSO1.Oper`), if it is one.
-    func controlTarget(_ variable: MMSVariable) -> (Int, ControlCommand.Service)? {
+    package func controlTarget(_ variable: MMSVariable) -> (Int, ControlCommand.Service)? {
         guard let target = controlTargets.target(variable), let service = ControlCommand.Service(rawValue: target.service) else { return nil }
         return (target.object, service)
     }
 
     /// A read of SBO (model 2): selects the object for this association when it can.
-    func selectByRead(_ variable: MMSVariable, session: SessionContext) -> String? {
+    package func selectByRead(_ variable: MMSVariable, session: SessionContext) -> String? {
         guard let target = controlTargets.target(variable), target.service == "SBO" else { return nil }
         guard permitted(.control(service: "SBO"), control.objects[target.object].reference, session: session) else { return "" }
         let selected = control.selectByRead(target.object, client: session.connection.id)
         return selected ? controlTargets.targets[target.object].mmsReference : ""
     }
 
-    func writeControl(_ data: MMSData, service: ControlCommand.Service, object: Int, invokeID: UInt32, session: SessionContext, into buffer: inout ByteBuffer) {
+    package func writeControl(
+        _ data: MMSData, service: ControlCommand.Service, object: Int, invokeID: UInt32, session: SessionContext, into buffer: inout ByteBuffer
+    ) {
         let send = session.send
         let sendAfterAnswer = session.sendAfterAnswer
         let answerLater = session.answerLater

@@ -3,7 +3,7 @@ import MMS
 
 extension WriteRefusal {
     /// The DataAccessError a client reads.
-    var dataAccessError: DataAccessError {
+    package var dataAccessError: DataAccessError {
         switch self {
         case .objectAccessDenied: .objectAccessDenied
         case .objectValueInvalid: .objectValueInvalid

@@ -5,18 +5,18 @@ extension MMSNodeTable {
     /// Lays out the rows: an LN, then its FCs as consecutive rows, then each FC's components as
     /// consecutive rows, and so on down (every structure's components are placed together, before their
     /// own components).
-    struct Builder {
+    package struct Builder {
         private var nodes: [Node] = []
         private var types: [BasicType] = []
         private var typeIndex: [BasicType: UInt16] = [:]
         private var childIndexes: [Int32: [String: Int32]] = [:]
 
         /// Structures with more components than this get a name index.
-        static let indexedComponents = 8
+        package static let indexedComponents = 8
 
         /// Adds an LN with one structure per FC it has (in `fcOrder`): its data objects' parts of that FC,
         /// then the control blocks `controlBlocks` gives for the FC. Returns the LN's row.
-        mutating func addLogicalNode(
+        package mutating func addLogicalNode(
             _ node: LogicalNode, fcOrder: [FunctionalConstraint], controlBlocks: (FunctionalConstraint) -> [ControlBlockStructure]
         ) -> Int32 {
             let row = reserve(1)
@@ -43,12 +43,12 @@ extension MMSNodeTable {
         }
 
         /// The table, each array at its exact size.
-        func build() -> MMSNodeTable {
+        package func build() -> MMSNodeTable {
             MMSNodeTable(nodes: Self.exact(nodes), types: types, childIndexes: childIndexes)
         }
 
         /// Whether a data object has anything of `fc` (an array of SDOs: every element has).
-        static func hasContent(_ object: DataObject, _ fc: FunctionalConstraint) -> Bool {
+        package static func hasContent(_ object: DataObject, _ fc: FunctionalConstraint) -> Bool {
             if let elements = object.elements { return !elements.isEmpty && elements.allSatisfy { hasContent($0, fc) } }
             return object.children.contains { has($0, fc) }
         }
@@ -140,5 +140,7 @@ extension MMSNodeTable {
                 count = array.count
             }
         }
+
+        package init() {}
     }
 }

@@ -45,3 +45,8 @@ public struct IPNetwork: Sendable, Hashable, CustomStringConvertible {
         return nil
     }
 }
+
+extension ClientConnection {
+    /// The peer's IP address as octets (4 for IPv4, 16 for IPv6; empty when unknown): a control block's Owner.
+    package var peerAddressBytes: [UInt8] { IPNetwork.octets(peerHost) ?? [] }
+}

@@ -6,22 +6,22 @@ import MMS
 ///
 /// A handle to a row of the namespace's ``MMSNodeTable``; reads encode straight from the value slots
 /// its leaves point at. Two handles are equal when they name the same row of the same table.
-struct MMSVariable: Sendable, Hashable {
-    enum Content {
+package struct MMSVariable: Sendable, Hashable {
+    package enum Content {
         case leaf(BasicType, slot: Int)
         case structure(Components)
         case array(Components)
     }
 
     /// The components of a structure or the elements of an array, in order (consecutive rows).
-    struct Components: RandomAccessCollection {
-        unowned(unsafe) let table: MMSNodeTable
-        let first: Int32
-        let count: Int
+    package struct Components: RandomAccessCollection {
+        package unowned(unsafe) let table: MMSNodeTable
+        package let first: Int32
+        package let count: Int
 
-        var startIndex: Int { 0 }
-        var endIndex: Int { count }
-        subscript(position: Int) -> MMSVariable {
+        package var startIndex: Int { 0 }
+        package var endIndex: Int { count }
+        package subscript(position: Int) -> MMSVariable {
             precondition(position >= 0 && position < count, "component index out of range")
             return MMSVariable(table: table, row: first + Int32(position))
         }
@@ -30,17 +30,17 @@ struct MMSVariable: Sendable, Hashable {
     /// Unowned: the namespace holds its table for the server's lifetime, and handles never outlive the
     /// server. Handles are copied for every component a read walks, on every event loop at once; a
     /// counted reference would make all of them update one shared reference count.
-    unowned(unsafe) let table: MMSNodeTable
-    let row: Int32
+    package unowned(unsafe) let table: MMSNodeTable
+    package let row: Int32
 
     private var node: MMSNodeTable.Node { table.nodes[Int(row)] }
 
     /// The component name (`stVal`); the LN name for an LN.
-    var name: String { node.name }
+    package var name: String { node.name }
     /// The functional constraint (nil for a whole LN).
-    var fc: FunctionalConstraint? { node.fc }
+    package var fc: FunctionalConstraint? { node.fc }
 
-    var content: Content {
+    package var content: Content {
         let node = self.node
         switch node.kind {
         case .leaf: return .leaf(table.types[Int(node.type)], slot: Int(node.first))
@@ -50,13 +50,13 @@ struct MMSVariable: Sendable, Hashable {
     }
 
     /// The structure or array this variable is a component of (nil for an LN).
-    var parent: MMSVariable? {
+    package var parent: MMSVariable? {
         let parent = node.parent
         return parent < 0 ? nil : MMSVariable(table: table, row: parent)
     }
 
     /// The MMS name below the domain (`GGIO1$ST$Ind1$stVal`), from the chain of parents.
-    var path: String {
+    package var path: String {
         var parts = [name]
         var current = parent
         while let node = current {
@@ -68,7 +68,7 @@ struct MMSVariable: Sendable, Hashable {
 
     /// The MMS type, built when a client asks (getVariableAccessAttributes): keeping it for every variable
     /// would repeat each subtree at every level above it.
-    var typeSpecification: TypeSpecification {
+    package var typeSpecification: TypeSpecification {
         switch content {
         case .leaf(let type, _): MMSValueCodec.typeSpecification(type)
         case .structure(let children): .structure(children.map { TypeSpecification.Component(name: $0.name, type: $0.typeSpecification) })
@@ -77,7 +77,7 @@ struct MMSVariable: Sendable, Hashable {
     }
 
     /// The component named `name`: by index in a large structure, by a short search in a small one.
-    func child(named name: Substring) -> MMSVariable? {
+    package func child(named name: Substring) -> MMSVariable? {
         let nodes = table.nodes
         let kind = nodes[Int(row)].kind, first = nodes[Int(row)].first, count = nodes[Int(row)].count
         guard kind == .structure else { return nil }
@@ -89,16 +89,16 @@ struct MMSVariable: Sendable, Hashable {
     }
 
     /// Calls `body` for each basic attribute below, in order.
-    func forEachLeaf(_ body: (MMSVariable, BasicType, Int) -> Void) {
+    package func forEachLeaf(_ body: (MMSVariable, BasicType, Int) -> Void) {
         switch content {
         case .leaf(let type, let slot): body(self, type, slot)
         case .structure(let children), .array(let children): for child in children { child.forEachLeaf(body) }
         }
     }
 
-    static func == (lhs: MMSVariable, rhs: MMSVariable) -> Bool { lhs.row == rhs.row && lhs.table === rhs.table }
+    package static func == (lhs: MMSVariable, rhs: MMSVariable) -> Bool { lhs.row == rhs.row && lhs.table === rhs.table }
 
-    func hash(into hasher: inout Hasher) {
+    package func hash(into hasher: inout Hasher) {
         hasher.combine(row)
         hasher.combine(ObjectIdentifier(table))
     }

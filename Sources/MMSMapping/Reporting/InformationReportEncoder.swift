@@ -6,18 +6,18 @@ import NIOCore
 
 /// Encodes a report as MMS InformationReport PDUs (PROTOCOL.md §5.3): one PDU, or segments with
 /// SubSeqNum and MoreSegmentsFollow when it would exceed the association's PDU size.
-enum InformationReportEncoder {
+package enum InformationReportEncoder {
     /// One included member, encoded once, placed in whichever segment carries it.
     private struct Part {
-        let member: Int
-        let reference: ByteBuffer?
-        let value: ByteBuffer
-        let reason: ReportTrigger
-        var size: Int { (reference?.readableBytes ?? 0) + value.readableBytes + 4 }
+        package let member: Int
+        package let reference: ByteBuffer?
+        package let value: ByteBuffer
+        package let reason: ReportTrigger
+        package var size: Int { (reference?.readableBytes ?? 0) + value.readableBytes + 4 }
     }
 
     /// The report's PDUs (each a complete MMS unconfirmed PDU).
-    static func encode(_ report: OutgoingReport, maximumPDUSize: Int, allocator: ByteBufferAllocator = ByteBufferAllocator()) -> [ByteBuffer] {
+    package static func encode(_ report: OutgoingReport, maximumPDUSize: Int, allocator: ByteBufferAllocator = ByteBufferAllocator()) -> [ByteBuffer] {
         var content = report.content
         if content.entryID == nil { content.options.subtract([.bufferOverflow, .entryID]) }  // a URCB sends neither
         content.options.remove(.segmentation)
@@ -105,7 +105,7 @@ enum InformationReportEncoder {
     }
 
     /// Encodes a member's values (its basic attributes in order) in the member's MMS shape.
-    static func encode(_ variable: MMSVariable, values: [DataValue], index: inout Int, into buffer: inout ByteBuffer) {
+    package static func encode(_ variable: MMSVariable, values: [DataValue], index: inout Int, into buffer: inout ByteBuffer) {
         switch variable.content {
         case .leaf(let type, _):
             let value = index < values.count ? values[index] : type.defaultValue

@@ -8,7 +8,7 @@ import NIOCore
 /// reads and writes by list name.
 extension MMSServiceBackend {
     /// The data set a list name names: a domain's (SCL or client-created) or this association's.
-    func dataSetEntry(_ name: ObjectName, session: SessionContext) -> DataSetEntry? {
+    package func dataSetEntry(_ name: ObjectName, session: SessionContext) -> DataSetEntry? {
         switch name {
         case .domainSpecific(let domain, let item): dataSets.entry(domain: domain, item: item)
         case .aaSpecific(let set): session.dataSets.sets[set]
@@ -16,12 +16,12 @@ extension MMSServiceBackend {
         }
     }
 
-    func defineNamedVariableList(
+    package func defineNamedVariableList(
         _ name: ObjectName, members specifications: [VariableSpecification], invokeID: UInt32, session: SessionContext, into buffer: inout ByteBuffer
     ) {
         do throws(ServiceError) {
             guard permitted(.createDataSet, "\(name)", session: session) else { throw .objectAccessDenied }
-            let limits = configuration.dataSetLimits
+            let limits = settings.dataSetLimits
             guard !specifications.isEmpty else { throw ServiceError(.definition, 6) }  // object-attribute-inconsistent
             guard specifications.count <= limits.members else { throw .capabilityUnavailable }
             var members: [DataSetEntry.Member] = []
@@ -53,7 +53,7 @@ extension MMSServiceBackend {
         }
     }
 
-    func getNamedVariableListAttributes(_ name: ObjectName, invokeID: UInt32, session: SessionContext, into buffer: inout ByteBuffer) {
+    package func getNamedVariableListAttributes(_ name: ObjectName, invokeID: UInt32, session: SessionContext, into buffer: inout ByteBuffer) {
         guard let entry = dataSetEntry(name, session: session) else {
             MMSResponseEncoder.writeConfirmedError(invokeID: invokeID, error: .objectNonExistent, into: &buffer)
             return
@@ -73,7 +73,7 @@ extension MMSServiceBackend {
         }
     }
 
-    func deleteNamedVariableList(_ request: DeleteNamedVariableListRequest, invokeID: UInt32, session: SessionContext, into buffer: inout ByteBuffer) {
+    package func deleteNamedVariableList(_ request: DeleteNamedVariableListRequest, invokeID: UInt32, session: SessionContext, into buffer: inout ByteBuffer) {
         guard permitted(.deleteDataSet, request.names.map { "\($0)" }.joined(separator: ", "), session: session) else {
             MMSResponseEncoder.writeConfirmedError(invokeID: invokeID, error: .objectAccessDenied, into: &buffer)
             return
@@ -137,7 +137,7 @@ extension MMSServiceBackend {
 
 extension VariableSpecification {
     /// Writes the alternate access of a list member, if it has one (element `A5`).
-    func encodeAlternateAccess(into buffer: inout ByteBuffer) {
+    package func encodeAlternateAccess(into buffer: inout ByteBuffer) {
         guard !alternateAccess.isEmpty else { return }
         buffer.writeBERElement(.contextConstructed(5)) { list in
             for selection in alternateAccess { selection.encode(into: &list) }

@@ -4,11 +4,11 @@ import MMS
 
 /// What the MMS mapping keeps of a data set member: the name a client gave it (domain, item with FC,
 /// optional alternate access) and the variable it resolves to.
-final class MMSMemberBinding: DataSetMemberBinding {
-    let specification: VariableSpecification
-    let variable: MMSVariable
+package final class MMSMemberBinding: DataSetMemberBinding {
+    package let specification: VariableSpecification
+    package let variable: MMSVariable
 
-    init(specification: VariableSpecification, variable: MMSVariable) {
+    package init(specification: VariableSpecification, variable: MMSVariable) {
         self.specification = specification
         self.variable = variable
     }
@@ -16,7 +16,7 @@ final class MMSMemberBinding: DataSetMemberBinding {
 
 extension DataSetEntry.Member {
     /// A member the MMS mapping resolved: its IEC 61850 reference and slots, from the name and the variable.
-    init(specification: VariableSpecification, variable: MMSVariable) {
+    package init(specification: VariableSpecification, variable: MMSVariable) {
         var slots: [Int] = []
         variable.forEachLeaf { _, _, slot in slots.append(slot) }
         self.init(
@@ -26,13 +26,13 @@ extension DataSetEntry.Member {
 
     /// Every member is made by the MMS mapping (from the SCL or a client's definition), so its binding is ours.
     private var mms: MMSMemberBinding { unsafeDowncast(binding, to: MMSMemberBinding.self) }
-    var specification: VariableSpecification { mms.specification }
-    var variable: MMSVariable { mms.variable }
+    package var specification: VariableSpecification { mms.specification }
+    package var variable: MMSVariable { mms.variable }
 }
 
 extension DataSetEntry {
     /// A member in IEC 61850 form: `DEMOGenericIO/GGIO1.Ind1.stVal[ST]`.
-    static func reference(of specification: VariableSpecification) -> String {
+    package static func reference(of specification: VariableSpecification) -> String {
         guard case .domainSpecific(let domain, let item) = specification.name else { return "\(specification.name)" }
         let parts = item.split(separator: "$", omittingEmptySubsequences: false)
         guard parts.count >= 2 else { return "\(domain)/\(item)" }
@@ -44,7 +44,7 @@ extension DataSetEntry {
 extension DataSetEntry {
     /// The MMS domain and item of a member reference (`DEMOGenericIO/GGIO1.Ind1.stVal[ST]` →
     /// `DEMOGenericIO`, `GGIO1$ST$Ind1$stVal`); nil when it is not of that form.
-    static func mmsName(ofReference reference: String) -> (domain: String, item: String)? {
+    package static func mmsName(ofReference reference: String) -> (domain: String, item: String)? {
         guard let slash = reference.firstIndex(of: "/"), reference.last == "]", let open = reference.lastIndex(of: "[") else { return nil }
         let fc = reference[reference.index(after: open)..<reference.index(before: reference.endIndex)]
         let path = reference[reference.index(after: slash)..<open].split(separator: ".", omittingEmptySubsequences: false)
@@ -55,7 +55,7 @@ extension DataSetEntry {
 
 extension DataSetRefusal {
     /// The MMS service error of a refused definition.
-    var serviceError: ServiceError {
+    package var serviceError: ServiceError {
         switch self {
         case .exists: .objectExists
         case .full: .capabilityUnavailable
@@ -65,7 +65,7 @@ extension DataSetRefusal {
 
 extension ControlBlockRefusal {
     /// The DataAccessError a client reads for a refused control block write.
-    var dataAccessError: DataAccessError {
+    package var dataAccessError: DataAccessError {
         switch self {
         case .nonExistent: .objectNonExistent
         case .temporarilyUnavailable: .temporarilyUnavailable

@@ -6,7 +6,7 @@ import NIOCore
 extension MMSServiceBackend {
     /// Whether the association may do this. A refusal is logged and recorded as a security event
     /// (repeats of one kind by one role summarised); the caller answers with its protocol's refusal.
-    func permitted(_ kind: AccessRequest.Kind, _ reference: @autoclosure () -> String, session: SessionContext) -> Bool {
+    package func permitted(_ kind: AccessRequest.Kind, _ reference: @autoclosure () -> String, session: SessionContext) -> Bool {
         let policy = session.access
         if policy.isUnrestricted { return true }
         let request = AccessRequest(kind: kind, reference: reference(), connection: session.connection)
@@ -22,7 +22,7 @@ extension MMSServiceBackend {
 
     /// The access a write to this variable needs: nil for what any association may write (subscribing to
     /// reports: a report control block's attributes but DatSet).
-    func accessNeeded(toWrite variable: MMSVariable) -> AccessRequest.Kind? {
+    package func accessNeeded(toWrite variable: MMSVariable) -> AccessRequest.Kind? {
         switch variable.fc {
         case .rp?, .br?: variable.name == "DatSet" ? .configureControlBlock : nil
         case .lg?: .configureControlBlock

@@ -1,29 +1,39 @@
 import BERCodec
+import IEC61850Services
 import MMS
 import NIOCore
 
 /// The unconfirmed PDUs of the control model (PROTOCOL.md §6): LastApplError before a refusal, and
 /// CommandTermination after an enhanced-security execution.
-enum ControlReportEncoder {
+package enum ControlReportEncoder {
     /// The LastApplError structure's values.
-    struct LastApplError: Sendable {
+    package struct LastApplError: Sendable {
         /// `DEMOGenericIO/GGIO1$CO$SPCSO1$Oper`.
-        let controlObject: String
+        package let controlObject: String
         /// 0 no-error (refusals, as libIEC61850 sends), 1 unknown (failed execution), 2 timeout-test-not-ok.
-        let error: Int64
-        let originCategory: Int64
-        let originIdentifier: [UInt8]
-        let controlNumber: UInt8
-        let cause: AddCause
+        package let error: Int64
+        package let originCategory: Int64
+        package let originIdentifier: [UInt8]
+        package let controlNumber: UInt8
+        package let cause: AddCause
+
+        package init(controlObject: String, error: Int64, originCategory: Int64, originIdentifier: [UInt8], controlNumber: UInt8, cause: AddCause) {
+            self.controlObject = controlObject
+            self.error = error
+            self.originCategory = originCategory
+            self.originIdentifier = originIdentifier
+            self.controlNumber = controlNumber
+            self.cause = cause
+        }
     }
 
     /// `A3 { A0 { A0 { 30 { A0 { 80 "LastApplError" } } } A0 { structure } } }`.
-    static func lastApplError(_ error: LastApplError) -> ByteBuffer {
+    package static func lastApplError(_ error: LastApplError) -> ByteBuffer {
         informationReport(variables: { list in writeLastApplErrorName(into: &list) }, results: { results in write(error, into: &results) })
     }
 
     /// Positive: the Oper as received; negative: LastApplError and the Oper in one report.
-    static func commandTermination(domain: String, item: String, operate: MMSData, error: LastApplError?) -> ByteBuffer {
+    package static func commandTermination(domain: String, item: String, operate: MMSData, error: LastApplError?) -> ByteBuffer {
         informationReport(
             variables: { list in
                 if error != nil { writeLastApplErrorName(into: &list) }

@@ -5,33 +5,33 @@ import MMS
 /// The MMS view of a model (IEC 61850-8-1): one domain per LD, one named variable per LN with its FCs
 /// as components, and every name below as its own addressable variable.
 package struct MMSNamespace: Sendable {
-    struct Domain: Sendable {
-        let name: String
+    package struct Domain: Sendable {
+        package let name: String
         /// The rows of every named variable (`GGIO1`, `GGIO1$ST`, `GGIO1$ST$Ind1`, …) in the order of their
         /// names; the names are built from the parents when listed, rather than kept (they would be a good
         /// part of a large model's memory).
-        let sortedRows: [Int32]
+        package let sortedRows: [Int32]
         /// The LNs' rows by name; names below an LN are resolved component by component.
-        let logicalNodes: [String: Int32]
+        package let logicalNodes: [String: Int32]
         /// Data sets defined in this domain, by item name (`LLN0$Events`).
-        let dataSets: [String: DataSetDefinition]
+        package let dataSets: [String: DataSetDefinition]
         /// Journals (logs), by item name (`LLN0$EventLog`).
-        let journals: [String]
-        let table: MMSNodeTable
+        package let journals: [String]
+        package let table: MMSNodeTable
 
         /// Every named variable, in name order.
-        var sortedVariables: LazyMapCollection<[Int32], MMSVariable> { sortedRows.lazy.map { [table] in table.variable($0) } }
+        package var sortedVariables: LazyMapCollection<[Int32], MMSVariable> { sortedRows.lazy.map { [table] in table.variable($0) } }
     }
 
     /// FC components in the order libIEC61850 puts them inside an LN.
-    static let fcOrder: [FunctionalConstraint] = [.mx, .st, .co, .cf, .dc, .sp, .sg, .rp, .lg, .br, .go, .gs, .sv, .se, .ms, .us, .ex, .sr, .or, .bl]
+    package static let fcOrder: [FunctionalConstraint] = [.mx, .st, .co, .cf, .dc, .sp, .sg, .rp, .lg, .br, .go, .gs, .sv, .se, .ms, .us, .ex, .sr, .or, .bl]
 
-    let domains: [Domain]
+    package let domains: [Domain]
     private let domainIndex: [String: Int]
     /// Every variable of every domain.
-    let table: MMSNodeTable
+    package let table: MMSNodeTable
 
-    init(model: IedModel, reportControls: ReportControlLayout, logControls: LogControlLayout) {
+    package init(model: IedModel, reportControls: ReportControlLayout, logControls: LogControlLayout) {
         var builder = MMSNodeTable.Builder()
         var laidOut: [(name: String, logicalNodes: [String: Int32], dataSets: [String: DataSetDefinition], journals: [String])] = []
         for device in model.logicalDevices {
@@ -65,12 +65,12 @@ package struct MMSNamespace: Sendable {
         self.domainIndex = Dictionary(domains.enumerated().map { ($1.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
-    func domain(named name: String) -> Domain? {
+    package func domain(named name: String) -> Domain? {
         domainIndex[name].map { domains[$0] }
     }
 
     /// Resolves a domain-specific variable name.
-    func variable(domain: String, item: String) -> MMSVariable? {
+    package func variable(domain: String, item: String) -> MMSVariable? {
         guard let index = domainIndex[domain] else { return nil }
         var parts = item.split(separator: "$", omittingEmptySubsequences: false)[...]
         guard let first = parts.popFirst(), let row = domains[index].logicalNodes[String(first)] else { return nil }
@@ -102,7 +102,7 @@ package struct MMSNamespace: Sendable {
 
     /// The identifier collation of ISO 9506-2 (7.5.2), as libIEC61850 sorts name lists: `AaBb…Zz$_0…9`,
     /// other characters before those, and a name before every longer name it begins.
-    static func mmsOrder(_ lhs: String, _ rhs: String) -> Bool {
+    package static func mmsOrder(_ lhs: String, _ rhs: String) -> Bool {
         lhs.utf8.lexicographicallyPrecedes(rhs.utf8) { collationWeight[Int($0)] < collationWeight[Int($1)] }
     }
 

@@ -9,40 +9,50 @@ import IEC61850Services
 /// consecutive rows, and a leaf's type is an index into the few distinct types of the model.
 ///
 /// Immutable once built (see ``Builder``), so it is shared between event loops without locks.
-final class MMSNodeTable: Sendable {
-    enum Kind: UInt8, Sendable {
+package final class MMSNodeTable: Sendable {
+    package enum Kind: UInt8, Sendable {
         case leaf, structure, array
     }
 
-    struct Node: Sendable {
+    package struct Node: Sendable {
         /// The component name (`stVal`); the LN name for an LN. Names of up to 15 bytes are stored inline.
-        var name: String
+        package var name: String
         /// The row of the structure or array this is a component of; -1 for an LN.
-        var parent: Int32
+        package var parent: Int32
         /// A leaf's value slot; the first component's row of a structure or an array.
-        var first: Int32
+        package var first: Int32
         /// The number of components (0 for a leaf).
-        var count: Int32
+        package var count: Int32
         /// A leaf's type, as an index into ``MMSNodeTable/types``.
-        var type: UInt16
-        var kind: Kind
+        package var type: UInt16
+        package var kind: Kind
         /// The functional constraint (nil for a whole LN).
-        var fc: FunctionalConstraint?
+        package var fc: FunctionalConstraint?
+
+        package init(name: String, parent: Int32, first: Int32, count: Int32, type: UInt16, kind: Kind, fc: FunctionalConstraint?) {
+            self.name = name
+            self.parent = parent
+            self.first = first
+            self.count = count
+            self.type = type
+            self.kind = kind
+            self.fc = fc
+        }
     }
 
-    let nodes: [Node]
+    package let nodes: [Node]
     /// The distinct basic types of the leaves.
-    let types: [BasicType]
+    package let types: [BasicType]
     /// Component rows by name, for structures too large to search (an FC of an LN with many data
     /// objects), by the structure's row.
-    let childIndexes: [Int32: [String: Int32]]
+    package let childIndexes: [Int32: [String: Int32]]
 
-    init(nodes: [Node], types: [BasicType], childIndexes: [Int32: [String: Int32]]) {
+    package init(nodes: [Node], types: [BasicType], childIndexes: [Int32: [String: Int32]]) {
         self.nodes = nodes
         self.types = types
         self.childIndexes = childIndexes
     }
 
     /// The variable at `row`.
-    func variable(_ row: Int32) -> MMSVariable { MMSVariable(table: self, row: row) }
+    package func variable(_ row: Int32) -> MMSVariable { MMSVariable(table: self, row: row) }
 }

@@ -5,7 +5,7 @@ import MMS
 import NIOCore
 
 extension MMSServiceBackend {
-    func getNameList(_ request: GetNameListRequest, invokeID: UInt32, session: SessionContext, into buffer: inout ByteBuffer) {
+    package func getNameList(_ request: GetNameListRequest, invokeID: UInt32, session: SessionContext, into buffer: inout ByteBuffer) {
         if case .domain(let domainName) = request.scope, request.objectClass == .namedVariable, let domain = namespace.domain(named: domainName) {
             listVariables(of: domain, after: request.continueAfter, session: session, invokeID: invokeID, into: &buffer)
             return
@@ -70,7 +70,7 @@ extension MMSServiceBackend {
     }
 
     /// The first index whose element does not satisfy `belongsBefore` (the list is sorted).
-    static func partitionIndex<Names: RandomAccessCollection<Element>, Element>(_ names: Names, _ belongsBefore: (Element) -> Bool) -> Int
+    package static func partitionIndex<Names: RandomAccessCollection<Element>, Element>(_ names: Names, _ belongsBefore: (Element) -> Bool) -> Int
     where Names.Index == Int {
         var low = 0
         var high = names.count
@@ -81,7 +81,7 @@ extension MMSServiceBackend {
         return low
     }
 
-    func getVariableAccessAttributes(_ name: ObjectName, invokeID: UInt32, into buffer: inout ByteBuffer) {
+    package func getVariableAccessAttributes(_ name: ObjectName, invokeID: UInt32, into buffer: inout ByteBuffer) {
         guard let variable = resolve(name) else {
             MMSResponseEncoder.writeConfirmedError(invokeID: invokeID, error: .objectNonExistent, into: &buffer)
             return

@@ -9,9 +9,9 @@ import NIOCore
 /// log storage off the event loop, a PDU at a time with moreFollows.
 extension MMSServiceBackend {
     /// The most entries read from the storage for one response; a client pages for more.
-    static let journalPageEntries = 2_000
+    package static let journalPageEntries = 2_000
 
-    func readJournal(_ request: ReadJournalRequest, invokeID: UInt32, session: SessionContext, into buffer: inout ByteBuffer) {
+    package func readJournal(_ request: ReadJournalRequest, invokeID: UInt32, session: SessionContext, into buffer: inout ByteBuffer) {
         guard case .domainSpecific(let domain, let item) = request.journal, let storage = logStorage,
             reporting.logLayout.logs.contains("\(domain)/\(item)")
         else {
@@ -95,7 +95,7 @@ package enum JournalEncoder {
 
     /// One JournalEntry: identifier, an empty originating application, the time and the variables, each
     /// data set member (by its MMS name, as MMS Data) followed by its ReasonCode.
-    static func write(_ entry: LogEntry, namespace: MMSNamespace, into buffer: inout ByteBuffer) {
+    package static func write(_ entry: LogEntry, namespace: MMSNamespace, into buffer: inout ByteBuffer) {
         buffer.writeBERElement(.sequence) { journal in
             journal.writeBERPrimitive(.context(0), bytes: LogControlBlock.entryIDOctets(entry.entryID))
             journal.writeBytes([0xA1, 0x02, 0x30, 0x00])
@@ -126,7 +126,7 @@ package enum JournalEncoder {
     }
 
     /// The MMS name and variable of a log value's member, when its values fit the variable's attributes.
-    static func resolve(_ value: LogEntry.Value, in namespace: MMSNamespace) -> (String, MMSVariable)? {
+    package static func resolve(_ value: LogEntry.Value, in namespace: MMSNamespace) -> (String, MMSVariable)? {
         guard let (domain, item) = DataSetEntry.mmsName(ofReference: value.reference), let variable = namespace.variable(domain: domain, item: item)
         else { return nil }
         var fits = true
@@ -172,7 +172,7 @@ extension MMSServiceBackend {
     }
 
     /// Converts the log storage's entries of the older form, before ReadJournal is answered from it.
-    func convertLegacyLogEntries() {
+    package func convertLegacyLogEntries() {
         guard let storage = logStorage as? any LegacyLogConversion, storage.hasLegacyEntries else { return }
         do {
             _ = try storage.convertLegacyEntries { convert($0) }

@@ -4,17 +4,11 @@ import MMS
 import NIOCore
 
 extension MMSServiceBackend {
-    func write(_ specification: VariableAccessSpecification, data: [MMSData], invokeID: UInt32, session: SessionContext, into buffer: inout ByteBuffer) {
-        let targets: [AccessTarget?]
-        switch specification {
-        case .listOfVariable(let variables):
-            targets = variables.map { variable in resolve(variable.name).flatMap { select($0, variable.alternateAccess) } }
-        case .variableListName(let name):
-            guard let members = dataSetEntry(name, session: session)?.members.map(\.variable) else {
-                MMSResponseEncoder.writeConfirmedError(invokeID: invokeID, error: .objectNonExistent, into: &buffer)
-                return
-            }
-            targets = members.map(AccessTarget.variable)
+    package func write(_ specification: VariableAccessSpecification, data: [MMSData], invokeID: UInt32, session: SessionContext, into buffer: inout ByteBuffer)
+    {
+        guard let targets = targets(of: specification, session: session) else {
+            MMSResponseEncoder.writeConfirmedError(invokeID: invokeID, error: .objectNonExistent, into: &buffer)
+            return
         }
         guard targets.count == data.count else {
             MMSResponseEncoder.writeReject(invokeID: invokeID, reason: .confirmedRequest(.invalidArgument), into: &buffer)
@@ -34,12 +28,12 @@ extension MMSServiceBackend {
     }
 
     /// Writes one variable; nil on success.
-    func write(_ data: MMSData, to variable: MMSVariable, session: SessionContext) -> DataAccessError? {
+    package func write(_ data: MMSData, to variable: MMSVariable, session: SessionContext) -> DataAccessError? {
         if variable.fc == .rp || variable.fc == .br || variable.fc == .lg {
             if let kind = accessNeeded(toWrite: variable), !permitted(kind, variable.path, session: session) { return .objectAccessDenied }
             return writeControlBlock(data, to: variable, session: session)
         }
-        guard let fc = variable.fc, configuration.writableFunctionalConstraints.contains(fc) else { return .objectAccessDenied }
+        guard let fc = variable.fc, settings.writableFunctionalConstraints.contains(fc) else { return .objectAccessDenied }
         guard permitted(.writeSetting, variable.path, session: session) else { return .objectAccessDenied }
         var changes: [(variable: MMSVariable, type: BasicType, slot: Int, value: DataValue)] = []
         if let error = collect(data, for: variable, into: &changes) { return error }

@@ -10,43 +10,28 @@ import Synchronization
 ///
 /// It runs on the association's event loop and writes each response straight into the outbound buffer.
 package final class MMSServiceBackend: Sendable {
-    let model: IedModel
+    package let model: IedModel
     package let namespace: MMSNamespace
     /// The services the MMS requests reach.
     package let services: IedServices
-    let configuration: IedServerConfiguration
-    var store: ValueStore { services.store }
-    var dataSets: DataSetStore { services.dataSets }
-    var reporting: ReportingEngine { services.reporting }
-    var control: ControlService { services.control }
-    var logStorage: (any LogStorage)? { services.logStorage }
-    var events: ServerEventObservers { services.events }
+    /// What the mapping takes of the server's configuration.
+    package let settings: MMSSettings
+    package var store: ValueStore { services.store }
+    package var dataSets: DataSetStore { services.dataSets }
+    package var reporting: ReportingEngine { services.reporting }
+    package var control: ControlService { services.control }
+    package var logStorage: (any LogStorage)? { services.logStorage }
+    package var events: ServerEventObservers { services.events }
     /// The controllable objects' MMS names and variables, by the control service's object index.
-    let controlTargets: MMSControlTargets
-    /// Failed password attempts per peer address.
-    let throttle: Mutex<AuthenticationThrottle>
-    let refusals = Mutex(RefusalSummary())
+    package let controlTargets: MMSControlTargets
+    /// Refusals for the audit trail (access, and the server's own), floods of one kind summarised.
+    package let refusals = Mutex(RefusalSummary())
     /// Where ReadJournal queries run, off the event loops, the associations in turn.
-    let journals = JournalScheduler()
-    let logger: Logger
-
-    /// Records a refused connection or association, summarising floods of the same kind.
-    func notifyRefusal(_ connection: ClientConnection, reason: String) {
-        let now = NIODeadline.now().uptimeNanoseconds
-        guard let recorded = refusals.withLock({ $0.admit(reason, now: now) }) else { return }
-        events.notify(.refused(connection, reason: recorded))
-    }
-
-    /// Records a refused TLS handshake, summarising repeats of one kind as ``notifyRefusal(_:reason:)`` does.
-    func notifyTLSFailure(_ connection: ClientConnection, _ refusal: TLSRefusal, subject: String?) {
-        let now = NIODeadline.now().uptimeNanoseconds
-        guard let recorded = refusals.withLock({ $0.admit("TLS: \(refusal.kind)", now: now) }) else { return }
-        let summary = recorded.dropFirst("TLS: \(refusal.kind)".count)  // "" or " (and N more like it…)"
-        events.notify(.tlsHandshakeFailed(connection, reason: "\(refusal)\(summary)", subject: subject))
-    }
+    package let journals = JournalScheduler()
+    package let logger: Logger
 
     /// The services this server answers, for the initiate response.
-    static let servicesSupported = ServicesSupported([
+    package static let servicesSupported = ServicesSupported([
         ServicesSupported.status, ServicesSupported.getNameList, ServicesSupported.identify, ServicesSupported.read,
         ServicesSupported.write, ServicesSupported.getVariableAccessAttributes, ServicesSupported.defineNamedVariableList,
         ServicesSupported.getNamedVariableListAttributes, ServicesSupported.deleteNamedVariableList, ServicesSupported.readJournal,
@@ -55,17 +40,18 @@ package final class MMSServiceBackend: Sendable {
     ])
 
     /// - Parameter clock: the reporting engine's time (a test or fuzzing clock; the system's by default).
-    init(model: IedModel, configuration: IedServerConfiguration, logger: Logger, clock: (@Sendable () -> ReportTime)? = nil) {
+    package init(
+        model: IedModel, settings: MMSSettings, serviceSettings: ServiceSettings, logger: Logger, clock: (@Sendable () -> ReportTime)? = nil
+    ) {
         self.model = model
-        throttle = Mutex(AuthenticationThrottle(policy: configuration.authenticationLockout))
         let layout = ReportControlLayout(model: model)
         let logLayout = LogControlLayout(model: model, firstSlot: model.slotTypes.count + layout.slotTypes.count)
         let namespace = MMSNamespace(model: model, reportControls: layout, logControls: logLayout)
         self.namespace = namespace
-        self.configuration = configuration
+        self.settings = settings
         self.logger = logger
         let services = IedServices(
-            model: model, settings: configuration.serviceSettings, reportLayout: layout, logLayout: logLayout,
+            model: model, settings: serviceSettings, reportLayout: layout, logLayout: logLayout,
             staticDataSets: Self.staticDataSets(model: model, namespace: namespace, logger: logger), logger: logger, clock: clock)
         self.services = services
         controlTargets = MMSControlTargets(objects: services.control.objects, model: model, namespace: namespace)
@@ -92,11 +78,11 @@ package final class MMSServiceBackend: Sendable {
     }
 
     /// Negotiates an initiate request: the response values, or the initiate error code.
-    func negotiate(_ request: InitiateRequest) -> Result<InitiateResponse, InitiateFailure> {
-        let proposed = request.localDetailCalling ?? Int64(configuration.maximumMMSPDUSize)
+    package func negotiate(_ request: InitiateRequest) -> Result<InitiateResponse, InitiateFailure> {
+        let proposed = request.localDetailCalling ?? Int64(settings.maximumMMSPDUSize)
         guard proposed >= 64 else { return .failure(InitiateFailure(code: 2)) }  // max-segment-insufficient
-        let pduSize = min(proposed, Int64(configuration.maximumMMSPDUSize))
-        let outstanding = Int64(configuration.maximumServicesOutstanding)
+        let pduSize = min(proposed, Int64(settings.maximumMMSPDUSize))
+        let outstanding = Int64(settings.maximumServicesOutstanding)
         let offeredCBB = MMSBitString(bytes: [0xF1, 0x00], bitCount: 11)  // str1, str2, vnam, valt, vlis
         var cbb = offeredCBB
         for index in cbb.bytes.indices where index < request.parameterCBB.bytes.count { cbb.bytes[index] &= request.parameterCBB.bytes[index] }
@@ -106,21 +92,21 @@ package final class MMSServiceBackend: Sendable {
                 maxServicesOutstandingCalling: max(1, min(request.maxServicesOutstandingCalling, outstanding)),
                 maxServicesOutstandingCalled: max(1, min(request.maxServicesOutstandingCalled, outstanding)),
                 dataStructureNestingLevel: min(
-                    request.dataStructureNestingLevel ?? Int64(configuration.dataStructureNestingLevel), Int64(configuration.dataStructureNestingLevel)),
+                    request.dataStructureNestingLevel ?? Int64(settings.dataStructureNestingLevel), Int64(settings.dataStructureNestingLevel)),
                 parameterCBB: cbb, servicesSupportedCalled: Self.servicesSupported.bitString))
     }
 
-    struct InitiateFailure: Error {
-        let code: Int64
+    package struct InitiateFailure: Error {
+        package let code: Int64
     }
 
     /// Writes the response PDU (confirmed response, confirmed error or reject) for one request.
-    func respond(to request: ConfirmedServiceRequest, invokeID: UInt32, session: SessionContext, into buffer: inout ByteBuffer) {
+    package func respond(to request: ConfirmedServiceRequest, invokeID: UInt32, session: SessionContext, into buffer: inout ByteBuffer) {
         switch request {
         case .identify:
             MMSResponseEncoder.writeConfirmedResponse(invokeID: invokeID, into: &buffer) {
                 MMSResponseEncoder.writeIdentifyResponse(
-                    vendor: configuration.identity.vendor, model: configuration.identity.model, revision: configuration.identity.revision, into: &$0)
+                    vendor: settings.vendor, model: settings.model, revision: settings.revision, into: &$0)
             }
         case .status:
             MMSResponseEncoder.writeConfirmedResponse(invokeID: invokeID, into: &buffer) { MMSResponseEncoder.writeStatusResponse(into: &$0) }
@@ -147,25 +133,32 @@ package final class MMSServiceBackend: Sendable {
 }
 
 /// Per-association facts and state the services need; used on the association's event loop only.
-struct SessionContext {
-    let connection: ClientConnection
+package struct SessionContext {
+    package let connection: ClientConnection
     /// What the association may do, decided when it was accepted.
-    var access: AccessPolicy = .unrestricted
+    package var access: AccessPolicy = .unrestricted
     /// The negotiated maximum MMS PDU size.
-    let maximumPDUSize: Int
+    package let maximumPDUSize: Int
     /// The association-specific data sets (`@name`).
-    let dataSets: AssociationDataSets
+    package let dataSets: AssociationDataSets
     /// Sends an unsolicited MMS PDU to this association (LastApplError, CommandTermination, a deferred
     /// response), in order, from any thread; on the event loop it goes out before the current answer.
-    var send: @Sendable (ByteBuffer) -> Void = { _ in }
+    package var send: @Sendable (ByteBuffer) -> Void = { _ in }
     /// Like `send`, but on the event loop it waits until the answer being written has gone out.
-    var sendAfterAnswer: @Sendable (ByteBuffer) -> Void = { _ in }
+    package var sendAfterAnswer: @Sendable (ByteBuffer) -> Void = { _ in }
     /// Sends the answer of a request whose response was deferred (the backend wrote nothing for it), from
     /// any thread: it counts against the association's outstanding requests until it is sent.
-    var answerLater: @Sendable (ByteBuffer) -> Void = { _ in }
+    package var answerLater: @Sendable (ByteBuffer) -> Void = { _ in }
 
     /// The association as report control blocks know it (id and peer IP address, the Owner attribute).
-    var reportClient: ReportControlBlock.Client {
+    package var reportClient: ReportControlBlock.Client {
         ReportControlBlock.Client(id: connection.id, address: connection.peerAddressBytes)
+    }
+
+    package init(connection: ClientConnection, access: AccessPolicy = .unrestricted, maximumPDUSize: Int, dataSets: AssociationDataSets) {
+        self.connection = connection
+        self.access = access
+        self.maximumPDUSize = maximumPDUSize
+        self.dataSets = dataSets
     }
 }

@@ -3,27 +3,34 @@ import IEC61850Services
 
 /// The controllable objects as MMS names them: each object's CO variables (`GGIO1$CO$SPCSO1$Oper`, `…$SBOw`,
 /// `…$Cancel`, `…$SBO`), resolved once so that a command costs no string work.
-struct MMSControlTargets: Sendable {
+package struct MMSControlTargets: Sendable {
     /// One object's MMS side, at the object's index among the services' controllable objects.
-    struct Target: Sendable {
+    package struct Target: Sendable {
         /// The domain and the item of the object's CO part: `DEMOGenericIO`, `GGIO1$CO$SPCSO1`.
-        let domain: String
-        let item: String
+        package let domain: String
+        package let item: String
         /// The Oper structure's component names (`ctlVal`, [`operTm`], `origin`, `ctlNum`, `T`, `Test`, `Check`).
-        let operComponents: [String]
+        package let operComponents: [String]
         /// ctlVal's type: one basic type, or an AnalogueValue's components.
-        let controlValue: MMSVariable
+        package let controlValue: MMSVariable
 
         /// The control object reference a client sees (`DEMOGenericIO/GGIO1$CO$SPCSO1`), and of one service.
-        var mmsReference: String { "\(domain)/\(item)" }
-        func mmsReference(_ service: String) -> String { "\(domain)/\(item)$\(service)" }
+        package var mmsReference: String { "\(domain)/\(item)" }
+        package func mmsReference(_ service: String) -> String { "\(domain)/\(item)$\(service)" }
+
+        package init(domain: String, item: String, operComponents: [String], controlValue: MMSVariable) {
+            self.domain = domain
+            self.item = item
+            self.operComponents = operComponents
+            self.controlValue = controlValue
+        }
     }
 
-    let targets: [Target]
+    package let targets: [Target]
     /// The object and service (`Oper`, `SBOw`, `Cancel`, `SBO`) of each CO variable.
     private let byVariable: [MMSVariable: (object: Int, service: String)]
 
-    init(objects: [ControlObject], model: IedModel, namespace: MMSNamespace) {
+    package init(objects: [ControlObject], model: IedModel, namespace: MMSNamespace) {
         var targets: [Target] = []
         var byVariable: [MMSVariable: (object: Int, service: String)] = [:]
         for (index, object) in objects.enumerated() {
@@ -43,10 +50,10 @@ struct MMSControlTargets: Sendable {
     }
 
     /// The object and service a CO variable stands for.
-    func target(_ variable: MMSVariable) -> (object: Int, service: String)? { byVariable[variable] }
+    package func target(_ variable: MMSVariable) -> (object: Int, service: String)? { byVariable[variable] }
 
     /// The LastApplError a client reads, with the object's MMS name.
-    func lastApplError(_ error: LastApplError) -> ControlReportEncoder.LastApplError {
+    package func lastApplError(_ error: LastApplError) -> ControlReportEncoder.LastApplError {
         ControlReportEncoder.LastApplError(
             controlObject: targets[error.object].mmsReference(error.service.rawValue), error: error.error, originCategory: error.originCategory,
             originIdentifier: error.originIdentifier, controlNumber: error.controlNumber, cause: error.cause)

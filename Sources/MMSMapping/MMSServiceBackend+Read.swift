@@ -6,25 +6,30 @@ import NIOCore
 
 extension MMSServiceBackend {
     /// What an alternate access selects: one variable, or a range of array elements.
-    enum AccessTarget {
+    package enum AccessTarget {
         case variable(MMSVariable)
         case elements([MMSVariable])
     }
 
-    /// Answers a read. Encoding stops once the response passes `limit` octets (the negotiated PDU size): the
-    /// caller then answers pdu-size, and a request naming one LN thousands of times costs no more than that.
-    func read(_ specification: VariableAccessSpecification, withResult: Bool, invokeID: UInt32, session: SessionContext, into buffer: inout ByteBuffer) {
-        let limit = session.maximumPDUSize
-        let targets: [AccessTarget?]
+    /// What a read or write names: each listed variable (nil where none resolves), or a data set's
+    /// members; nil when the named data set does not exist.
+    func targets(of specification: VariableAccessSpecification, session: SessionContext) -> [AccessTarget?]? {
         switch specification {
         case .listOfVariable(let variables):
-            targets = variables.map { variable in resolve(variable.name).flatMap { select($0, variable.alternateAccess) } }
+            variables.map { variable in resolve(variable.name).flatMap { select($0, variable.alternateAccess) } }
         case .variableListName(let name):
-            guard let members = dataSetEntry(name, session: session)?.members.map(\.variable) else {
-                MMSResponseEncoder.writeConfirmedError(invokeID: invokeID, error: .objectNonExistent, into: &buffer)
-                return
-            }
-            targets = members.map(AccessTarget.variable)
+            dataSetEntry(name, session: session)?.members.map { AccessTarget.variable($0.variable) }
+        }
+    }
+
+    /// Answers a read. Encoding stops once the response passes `limit` octets (the negotiated PDU size): the
+    /// caller then answers pdu-size, and a request naming one LN thousands of times costs no more than that.
+    package func read(_ specification: VariableAccessSpecification, withResult: Bool, invokeID: UInt32, session: SessionContext, into buffer: inout ByteBuffer)
+    {
+        let limit = session.maximumPDUSize
+        guard let targets = targets(of: specification, session: session) else {
+            MMSResponseEncoder.writeConfirmedError(invokeID: invokeID, error: .objectNonExistent, into: &buffer)
+            return
         }
         // Reading SBO selects (model 2); that happens before the values are locked for encoding.
         var selected: [MMSVariable: String] = [:]
@@ -64,13 +69,13 @@ extension MMSServiceBackend {
     }
 
     /// Resolves a domain-specific name to a variable.
-    func resolve(_ name: ObjectName) -> MMSVariable? {
+    package func resolve(_ name: ObjectName) -> MMSVariable? {
         guard case .domainSpecific(let domain, let item) = name else { return nil }
         return namespace.variable(domain: domain, item: item)
     }
 
     /// Applies an alternate access to a variable.
-    func select(_ variable: MMSVariable, _ selections: [AlternateAccessSelection]) -> AccessTarget? {
+    package func select(_ variable: MMSVariable, _ selections: [AlternateAccessSelection]) -> AccessTarget? {
         guard let selection = selections.first else { return .variable(variable) }
         guard selections.count == 1 else { return nil }  // several unnamed selections at one level are not meaningful here
         switch selection {
@@ -100,7 +105,7 @@ extension MMSServiceBackend {
     }
 
     /// Encodes a variable's current value from the slots.
-    func encode(_ variable: MMSVariable, values: borrowing [DataValue], into buffer: inout ByteBuffer) {
+    package func encode(_ variable: MMSVariable, values: borrowing [DataValue], into buffer: inout ByteBuffer) {
         let table = variable.table
         table.nodes.withUnsafeBufferPointer { nodes in
             Self.encode(row: variable.row, nodes: nodes, types: table.types, values: values, into: &buffer)
@@ -128,7 +133,7 @@ extension MMSServiceBackend {
     }
 
     /// The MMS domain and item of an SCL data set member (`DEMOGenericIO`, `GGIO1$ST$Ind1$stVal`).
-    static func mmsName(of member: DataSetMember, in model: IedModel) -> (String, String) {
+    package static func mmsName(of member: DataSetMember, in model: IedModel) -> (String, String) {
         let device = model.logicalDevices.first { $0.inst == member.ldInst }
         let domain = device?.name(iedName: model.name) ?? model.name + member.ldInst
         var item = "\(member.lnName)$\(member.fc.rawValue)$" + member.doName.replacingOccurrences(of: ".", with: "$")

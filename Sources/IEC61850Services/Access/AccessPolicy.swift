@@ -24,7 +24,7 @@ public struct AccessPolicy: Sendable {
         self.name = name
     }
 
-    func permits(_ request: @autoclosure () -> AccessRequest) -> Bool {
+    package func permits(_ request: @autoclosure () -> AccessRequest) -> Bool {
         switch rule {
         case .rights(let rights): rights.contains(request().kind.right)
         case .custom(let decide): decide(request())
@@ -32,7 +32,7 @@ public struct AccessPolicy: Sendable {
     }
 
     /// Whether the policy allows everything (nothing to check per request).
-    var isUnrestricted: Bool {
+    package var isUnrestricted: Bool {
         if case .rights(let rights) = rule { return rights == .all }
         return false
     }
@@ -61,7 +61,7 @@ public struct AccessRequest: Sendable {
             }
         }
 
-        var words: String {
+        package var words: String {
             switch self {
             case .control(let service): "control (\(service))"
             case .writeSetting: "write a setting"
@@ -76,6 +76,12 @@ public struct AccessRequest: Sendable {
     /// The object, attribute or data set (`GenericIO/GGIO1.SPCSO1`, `GenericIO/GGIO2$SP$SetAn1`, `GenericIO/LLN0$DS1`).
     public let reference: String
     public let connection: ClientConnection
+
+    package init(kind: Kind, reference: String, connection: ClientConnection) {
+        self.kind = kind
+        self.reference = reference
+        self.connection = connection
+    }
 }
 
 /// What an ``Authenticator`` decides for an association.

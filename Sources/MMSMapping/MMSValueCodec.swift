@@ -5,9 +5,9 @@ import MMS
 import NIOCore
 
 /// The mapping of IEC 61850 basic types and values to MMS types and Data (IEC 61850-8-1).
-enum MMSValueCodec {
+package enum MMSValueCodec {
     /// The MMS type of a basic attribute.
-    static func typeSpecification(_ type: BasicType) -> TypeSpecification {
+    package static func typeSpecification(_ type: BasicType) -> TypeSpecification {
         switch type {
         case .boolean: .boolean
         case .int8, .enumerated: .integer(8)
@@ -38,7 +38,7 @@ enum MMSValueCodec {
     }
 
     /// Number of bits of the bit-string types.
-    static func bitCount(_ type: BasicType) -> Int {
+    package static func bitCount(_ type: BasicType) -> Int {
         switch type {
         case .dbpos, .tcmd, .check: 2
         case .trgOps: 6
@@ -49,7 +49,7 @@ enum MMSValueCodec {
     }
 
     /// Writes `value` (of attribute type `type`) as MMS Data.
-    static func encode(_ value: DataValue, as type: BasicType, into buffer: inout ByteBuffer) {
+    package static func encode(_ value: DataValue, as type: BasicType, into buffer: inout ByteBuffer) {
         switch value {
         case .boolean(let flag): buffer.writeBytes([0x83, 0x01, flag ? 0xFF : 0x00])
         case .integer(let number):
@@ -86,7 +86,7 @@ enum MMSValueCodec {
     }
 
     /// Writes a bit string of `count` bits where bit n is `1 << n` of `bits` (bit 0 first on the wire).
-    static func writeBits(_ bits: UInt32, count: Int, into buffer: inout ByteBuffer) {
+    package static func writeBits(_ bits: UInt32, count: Int, into buffer: inout ByteBuffer) {
         let octets = max((count + 7) / 8, 1)
         buffer.writeInteger(UInt8(0x84))
         buffer.writeInteger(UInt8(octets + 1))
@@ -101,14 +101,14 @@ enum MMSValueCodec {
     }
 
     /// Reads bits of an MMS bit string into the `1 << n` form.
-    static func bits(of bitString: MMSBitString) -> UInt32 {
+    package static func bits(of bitString: MMSBitString) -> UInt32 {
         var bits: UInt32 = 0
         for index in 0..<min(bitString.bitCount, 32) where bitString.bit(index) { bits |= 1 << UInt32(index) }
         return bits
     }
 
     /// Converts written MMS Data to a value of attribute type `type`, or tells why it cannot be.
-    static func decode(_ data: MMSData, as type: BasicType) -> Result<DataValue, DataAccessError> {
+    package static func decode(_ data: MMSData, as type: BasicType) -> Result<DataValue, DataAccessError> {
         let value: DataValue
         switch (data, type) {
         case (.boolean(let flag), .boolean): value = .boolean(flag)
@@ -150,7 +150,7 @@ enum MMSValueCodec {
     }
 
     /// Converts a stored value to MMS Data (for reports and tests; reads encode directly).
-    static func mmsData(_ value: DataValue, as type: BasicType) -> MMSData {
+    package static func mmsData(_ value: DataValue, as type: BasicType) -> MMSData {
         var buffer = ByteBuffer()
         encode(value, as: type, into: &buffer)
         var reader = BERReader(buffer)

@@ -3,17 +3,17 @@ import IEC61850Services
 import MMS
 
 /// A control service request as written (Oper, SBOw or Cancel), decoded against the object's structure.
-struct ControlCommand: Sendable {
-    typealias Service = ControlRequest.Service
+package struct ControlCommand: Sendable {
+    package typealias Service = ControlRequest.Service
 
-    let service: Service
+    package let service: Service
     /// The request in model terms, for the control service.
-    let request: ControlRequest
+    package let request: ControlRequest
     /// The structure exactly as received (CommandTermination echoes it).
-    let data: MMSData
+    package let data: MMSData
 
     /// Decodes the written structure; nil when it does not fit (inconsistent-parameters).
-    init?(_ data: MMSData, service: Service, object: MMSControlTargets.Target) {
+    package init?(_ data: MMSData, service: Service, object: MMSControlTargets.Target) {
         let names = service == .cancel ? object.operComponents.filter { $0 != "Check" } : object.operComponents
         guard case .structure(let values) = data, values.count == names.count else { return nil }
         var fields: [String: MMSData] = [:]
