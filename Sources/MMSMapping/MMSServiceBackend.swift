@@ -16,12 +16,14 @@ package final class MMSServiceBackend: Sendable {
     package let services: IedServices
     /// What the mapping takes of the server's configuration.
     package let settings: MMSSettings
-    package var store: ValueStore { services.store }
-    package var dataSets: DataSetStore { services.dataSets }
-    package var reporting: ReportingEngine { services.reporting }
-    package var control: ControlService { services.control }
-    package var logStorage: (any LogStorage)? { services.logStorage }
-    package var events: ServerEventObservers { services.events }
+    // The services' parts, held here too: every request reads some of them, on every event loop at once,
+    // and a stored reference costs no retain per access (a computed one does, on a shared count).
+    package let store: ValueStore
+    package let dataSets: DataSetStore
+    package let reporting: ReportingEngine
+    package let control: ControlService
+    package let logStorage: (any LogStorage)?
+    package let events: ServerEventObservers
     /// The controllable objects' MMS names and variables, by the control service's object index.
     package let controlTargets: MMSControlTargets
     /// Refusals for the audit trail (access, and the server's own), floods of one kind summarised.
@@ -54,6 +56,12 @@ package final class MMSServiceBackend: Sendable {
             model: model, settings: serviceSettings, reportLayout: layout, logLayout: logLayout,
             staticDataSets: Self.staticDataSets(model: model, namespace: namespace, logger: logger), logger: logger, clock: clock)
         self.services = services
+        store = services.store
+        dataSets = services.dataSets
+        reporting = services.reporting
+        control = services.control
+        logStorage = services.logStorage
+        events = services.events
         controlTargets = MMSControlTargets(objects: services.control.objects, model: model, namespace: namespace)
     }
 
