@@ -45,7 +45,7 @@ extension DataSetEntry {
     /// The MMS domain and item of a member reference (`DEMOGenericIO/GGIO1.Ind1.stVal[ST]` →
     /// `DEMOGenericIO`, `GGIO1$ST$Ind1$stVal`); nil when it is not of that form.
     package static func mmsName(ofReference reference: String) -> (domain: String, item: String)? {
-        guard let slash = reference.firstIndex(of: "/"), reference.last == "]", let open = reference.lastIndex(of: "[") else { return nil }
+        guard let slash = reference.firstIndex(of: "/"), reference.last == "]", let open = reference.lastIndex(of: "["), slash < open else { return nil }
         let fc = reference[reference.index(after: open)..<reference.index(before: reference.endIndex)]
         let path = reference[reference.index(after: slash)..<open].split(separator: ".", omittingEmptySubsequences: false)
         guard !fc.isEmpty, let node = path.first, !node.isEmpty else { return nil }
