@@ -22,5 +22,8 @@ public struct ConfigurationError: Error, Sendable, Equatable, CustomStringConver
 /// Every problem found in a configuration (reported together, in file order).
 public struct ConfigurationErrors: Error, Sendable, CustomStringConvertible {
     public let errors: [ConfigurationError]
+
+    public init(errors: [ConfigurationError]) { self.errors = errors }
+
     public var description: String { errors.map(\.description).joined(separator: "\n") }
 }

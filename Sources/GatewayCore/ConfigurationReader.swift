@@ -8,6 +8,9 @@ public struct ConfigurationReader {
     var file = ""
     /// The files that include this one, outermost first (to refuse include cycles).
     private var includers: [String] = []
+    /// The keys adapters outside the core read (``FieldAdapterKind/configurationKeys``): accepted as a
+    /// top-level section, a point's source and a control route, and kept as written for the adapter.
+    var extensionKeys: Set<String> = []
 
     /// The largest configuration file read (bytes).
     public static let maximumFileSize = 128 << 20
@@ -21,8 +24,9 @@ public struct ConfigurationReader {
 
     /// Reads a configuration file and the files it includes; throws ``ConfigurationErrors`` listing
     /// every problem found.
-    public static func load(file path: String) throws(ConfigurationErrors) -> GatewayConfiguration {
+    public static func load(file path: String, extensions: Set<String> = []) throws(ConfigurationErrors) -> GatewayConfiguration {
         var reader = ConfigurationReader()
+        reader.extensionKeys = extensions
         let configuration = reader.read(file: path, includedFrom: nil)
         guard reader.errors.isEmpty else { throw ConfigurationErrors(errors: reader.errors) }
         // The YAML trees are gone now; see `compacted()`.
@@ -30,8 +34,9 @@ public struct ConfigurationReader {
     }
 
     /// Reads YAML text (for tests and tools); `file` names it in messages.
-    public static func parse(_ text: String, file: String) throws(ConfigurationErrors) -> GatewayConfiguration {
+    public static func parse(_ text: String, file: String, extensions: Set<String> = []) throws(ConfigurationErrors) -> GatewayConfiguration {
         var reader = ConfigurationReader()
+        reader.extensionKeys = extensions
         var configuration = GatewayConfiguration(file: file)
         reader.file = file
         reader.read(text, into: &configuration, folder: URL(fileURLWithPath: file).deletingLastPathComponent().path)
@@ -200,14 +205,31 @@ public struct ConfigurationReader {
                     }
                     var nested = ConfigurationReader()
                     nested.includers = chain
+                    nested.extensionKeys = extensionKeys
                     let included = nested.read(file: path, includedFrom: (file, line(item)))
                     errors += nested.errors
                     configuration.modbusDevices += included.modbusDevices
                     configuration.points += included.points
+                    configuration.extensions.merge(included.extensions) { $0 + $1 }
                 }
+            case let key where extensionKeys.contains(key):
+                configuration.extensions[key, default: []].append(Self.value(value))
             default:
                 fail(line(value), "unknown section '\(key)' (expected model, server, event-log, modbus, mqtt, points, include)")
             }
+        }
+    }
+
+    /// A YAML node as written, with its lines, for an adapter outside the core.
+    static func value(_ node: Node) -> ConfigurationValue {
+        let line = node.mark?.line ?? 0
+        switch node {
+        case .scalar(let scalar): return ConfigurationValue(.scalar(scalar.string), line: line)
+        case .sequence(let sequence): return ConfigurationValue(.sequence(sequence.map(value)), line: line)
+        case .mapping(let mapping):
+            return ConfigurationValue(
+                .mapping(mapping.map { ConfigurationValue.Entry(key: $0.key.string ?? "", value: value($0.value)) }), line: line)
+        case .alias: return ConfigurationValue(.scalar(""), line: line)  // refused before the tree is built
         }
     }
 
@@ -258,15 +280,19 @@ public struct ConfigurationReader {
         let keys: Set = [
             "ref", "modbus", "mqtt", "stale-ms", "poll-ms", "scale", "offset", "invert", "map", "deadband", "on-failure", "control", "cdc", "ctl-model",
         ]
-        guard let map = mapping(node, "a point", keys: keys), let reference = string(map["ref"], "ref", requiredIn: node) else { return nil }
+        guard let map = mapping(node, "a point", keys: keys.union(extensionKeys)), let reference = string(map["ref"], "ref", requiredIn: node) else {
+            return nil
+        }
         let subject = "point \(reference)"
         var point = GatewayConfiguration.Point(reference: reference, location: GatewayConfiguration.Location(file: file, line: line(node)))
         if let source = map["modbus"] { point.modbus = modbusAddress(source, subject: subject) }
         if let source = map["mqtt"] { point.mqtt = mqttSource(source) }
-        if map["modbus"] == nil && map["mqtt"] == nil {
+        for key in extensionKeys { if let source = map[key] { point.extensions[key] = Self.value(source) } }
+        let sources = (["modbus", "mqtt"] + extensionKeys.sorted()).filter { map[$0] != nil }
+        if sources.isEmpty {
             fail(line(node), subject: subject, "needs a source (modbus: {device, table, address, type} or mqtt: {topic})")
-        } else if map["modbus"] != nil && map["mqtt"] != nil {
-            fail(line(node), subject: subject, "has two sources (modbus and mqtt); a point has one")
+        } else if sources.count > 1 {
+            fail(line(node), subject: subject, "has two sources (\(sources.joined(separator: " and "))); a point has one")
         }
         point.staleMilliseconds = integer(map["stale-ms"], "stale-ms", in: 100...86_400_000)
         point.cdc = string(map["cdc"], "cdc")?.uppercased()
@@ -294,7 +320,9 @@ public struct ConfigurationReader {
                 fail(line(map["on-failure"]), subject: subject, "on-failure must be invalid or questionable, not '\(failure)'")
             }
         }
-        if let controlNode = map["control"], let control = mapping(controlNode, "control", keys: ["modbus", "mqtt", "map", "pulse-ms", "confirm-ms"]) {
+        if let controlNode = map["control"],
+            let control = mapping(controlNode, "control", keys: Set(["modbus", "mqtt", "map", "pulse-ms", "confirm-ms"]).union(extensionKeys))
+        {
             var route = GatewayConfiguration.ControlRoute()
             if let destination = control["modbus"] { route.modbus = modbusAddress(destination, subject: subject) }
             if let destination = control["mqtt"], let command = mapping(destination, "control.mqtt", keys: ["topic", "response", "qos"]),
@@ -303,7 +331,8 @@ public struct ConfigurationReader {
                 route.mqtt = GatewayConfiguration.MQTTCommand(
                     topic: topic, responseTopic: string(command["response"], "control.mqtt.response"), qos: integer(command["qos"], "qos", in: 0...2) ?? 1)
             }
-            if control["modbus"] == nil && control["mqtt"] == nil {
+            for key in extensionKeys { if let destination = control[key] { route.extensions[key] = Self.value(destination) } }
+            if control["modbus"] == nil && control["mqtt"] == nil && route.extensions.isEmpty {
                 fail(line(node), subject: subject, "control has no route: add modbus: {device, table, address} or mqtt: {topic}")
             }
             route.valueMap = valueMap(control["map"], subject: subject)

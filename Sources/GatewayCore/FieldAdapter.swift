@@ -2,7 +2,7 @@ import IEC61850Services
 
 /// One field protocol's side of the gateway (Modbus, MQTT, …): it reads the configuration's points from
 /// the field and carries commands back. The core and the executable know adapters only through this
-/// protocol; adding one is a new target and one line in the executable's list of ``FieldAdapterFactory``.
+/// protocol; adding one is a new target and one line in the executable's list of ``FieldAdapterKind``s.
 ///
 /// Readings out: an adapter is made with a sink and hands it every reading it takes, and a source's
 /// failure as readings without a value (the runtime then marks those points' quality).
@@ -60,3 +60,17 @@ public struct FieldCommand: Sendable {
 /// delivering its readings to `deliver`.
 public typealias FieldAdapterFactory =
     @Sendable (_ configuration: GatewayConfiguration, _ deliver: @escaping @Sendable ([FieldReading]) -> Void) throws -> [any FieldAdapter]
+
+/// A field protocol as the executable lists it: the factory of its adapters, and the configuration keys
+/// they read themselves (`bus:` as a top-level section, a point's source and a control route). The core
+/// accepts those keys and keeps what is under them as written (``ConfigurationValue``, with lines); the
+/// built-in Modbus and MQTT sections need none.
+public struct FieldAdapterKind: Sendable {
+    public let configurationKeys: Set<String>
+    public let make: FieldAdapterFactory
+
+    public init(configurationKeys: Set<String> = [], make: @escaping FieldAdapterFactory) {
+        self.configurationKeys = configurationKeys
+        self.make = make
+    }
+}

@@ -188,6 +188,8 @@ public struct GatewayConfiguration: Sendable {
         public var pulseMilliseconds: Int?
         /// The command succeeds when the point's status reaches the commanded value within this time.
         public var confirmMilliseconds: Int = 2000
+        /// Destinations of adapters outside the core, by their key, as written.
+        public var extensions: [String: ConfigurationValue] = [:]
     }
 
     /// What a point's quality becomes when its source stops answering.
@@ -225,6 +227,12 @@ public struct GatewayConfiguration: Sendable {
             set { boxedControl = newValue.map(Box.init) }
         }
         private var boxedControl: Box<ControlRoute>?
+        /// Sources read by adapters outside the core, by their key (`bus: {channel: 3}`), as written.
+        public var extensions: [String: ConfigurationValue] {
+            get { boxedExtensions?.value ?? [:] }
+            set { boxedExtensions = newValue.isEmpty ? nil : Box(newValue) }
+        }
+        private var boxedExtensions: Box<[String: ConfigurationValue]>?
         /// Without an SCL file: the common data class of the data object the gateway builds (`MV`, `SPC`…).
         public var cdc: String?
         /// Without an SCL file: the control model of a controllable object (default: direct with normal
@@ -247,4 +255,6 @@ public struct GatewayConfiguration: Sendable {
     public var modbusDevices: [ModbusDevice] = []
     public var mqtt: MQTTBroker?
     public var points: [Point] = []
+    /// Top-level sections of adapters outside the core, by their key, in file order (includes append).
+    public var extensions: [String: [ConfigurationValue]] = [:]
 }

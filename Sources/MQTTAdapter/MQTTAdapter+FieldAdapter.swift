@@ -9,6 +9,9 @@ extension MQTTAdapter: FieldAdapter {
         return [try MQTTAdapter(broker: broker, points: configuration.points, logger: Logger(label: "iec61850-gateway.mqtt"), deliver: deliver)]
     }
 
+    /// The protocol as the executable lists it (its configuration sections are the core's built-in ones).
+    public static let kind = FieldAdapterKind(make: adapters)
+
     public var name: String { "mqtt \(client.broker.host):\(client.broker.port)" }
 
     /// The broker, up while connected.

@@ -10,6 +10,9 @@ extension ModbusPoller: FieldAdapter {
         }
     }
 
+    /// The protocol as the executable lists it (its configuration sections are the core's built-in ones).
+    public static let kind = FieldAdapterKind(make: adapters)
+
     public var name: String { "modbus \(lineName)" }
 
     /// Each device of the line, up once it has answered and until a request fails.

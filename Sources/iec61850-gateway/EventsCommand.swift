@@ -55,7 +55,7 @@ struct EventsCommand: ParsableCommand {
         var path = eventLog
         if path == nil, let config {
             do {
-                path = try ConfigurationReader.load(file: config).eventLog.path
+                path = try ConfigurationReader.load(file: config, extensions: RunCommand.configurationExtensions).eventLog.path
             } catch {
                 throw ValidationError("\(error)")
             }

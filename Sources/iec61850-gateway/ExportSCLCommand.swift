@@ -24,7 +24,7 @@ struct ExportSCLCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let configuration = try ConfigurationReader.load(file: config)
+            let configuration = try ConfigurationReader.load(file: config, extensions: RunCommand.configurationExtensions)
             let model = try ConfiguredModel.load(configuration, path: config)
             _ = try ConfigurationValidator.bind(configuration, to: model)
             let text = SCLWriter.icd(model, description: "exported from \(URL(fileURLWithPath: config).lastPathComponent)")

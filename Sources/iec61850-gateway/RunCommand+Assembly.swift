@@ -20,10 +20,13 @@ extension RunCommand {
     }
 
     /// The field protocols the gateway speaks: one line per adapter.
-    static let adapterFactories: [FieldAdapterFactory] = [
-        ModbusPoller.adapters,
-        MQTTAdapter.adapters,
+    static let adapterKinds: [FieldAdapterKind] = [
+        ModbusPoller.kind,
+        MQTTAdapter.kind,
     ]
+
+    /// The configuration keys the adapters read themselves.
+    static var configurationExtensions: Set<String> { Set(adapterKinds.flatMap(\.configurationKeys)) }
 
     /// Loads the configuration and the model, checks every point against the model, and wires the server
     /// to its adapters, the event log and the control routes. Nothing here talks to the field yet.
@@ -32,7 +35,7 @@ extension RunCommand {
         var file: GatewayConfiguration?
         if let config {
             do {
-                file = try ConfigurationReader.load(file: config)
+                file = try ConfigurationReader.load(file: config, extensions: Self.configurationExtensions)
             } catch {
                 throw ValidationError("\(error)")
             }
@@ -110,9 +113,9 @@ extension RunCommand {
                 throw ValidationError("\(error)")
             }
             let runtime = GatewayRuntime(bindings: bindings, services: server.services, logger: logger, record: record)
-            for factory in Self.adapterFactories {
+            for kind in Self.adapterKinds {
                 do {
-                    adapters += try factory(file) { runtime.apply($0) }
+                    adapters += try kind.make(file) { runtime.apply($0) }
                 } catch {
                     throw ValidationError("\(error)")
                 }

@@ -26,11 +26,22 @@ struct ValidateCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let configuration = try ConfigurationReader.load(file: config)
+            let configuration = try ConfigurationReader.load(file: config, extensions: RunCommand.configurationExtensions)
             let model = try ConfiguredModel.load(configuration, path: config)  // no SCL: the points describe it
             let bindings = try ConfigurationValidator.bind(configuration, to: model)
             let controls = bindings.filter { $0.point.control != nil }.count
             if let tls = configuration.server.tls { try checkTLS(tls) }
+            // Each adapter reads its own sections as it is made (nothing connects until it starts).
+            for kind in RunCommand.adapterKinds {
+                do {
+                    _ = try kind.make(configuration) { _ in }
+                } catch let errors as ConfigurationErrors {
+                    throw errors
+                } catch {
+                    FileHandle.standardError.write(Data("\(config): \(error)\n".utf8))
+                    throw ExitCode(1)
+                }
+            }
             print(
                 "\(config): valid: IED \(model.name), \(configuration.modbusDevices.count) Modbus device(s), \(bindings.count) point(s), \(controls) with a control route"
             )

@@ -12,7 +12,7 @@ import IEC61850TestSupport
 func fuzzConfiguration(_ data: [UInt8]) {
     guard data.count < 200_000 else { return }
     let text = String(decoding: data, as: UTF8.self)
-    guard let configuration = try? ConfigurationReader.parse(text, file: "/nonexistent/fuzz.yaml") else { return }
+    guard let configuration = try? ConfigurationReader.parse(text, file: "/nonexistent/fuzz.yaml", extensions: ["ext"]) else { return }
     _ = try? ModelFromPoints.build(configuration)
     for rule in configuration.server.access?.rules ?? [] {
         _ = try? PasswordHash(rule.value)
