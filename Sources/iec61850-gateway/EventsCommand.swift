@@ -25,10 +25,12 @@ struct EventsCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Take the database path from this gateway configuration's event-log section.", valueName: "file"))
     var config: String?
 
-    @Option(name: .long, help: ArgumentHelp("Events at or after this time.", valueName: "time"))
+    // Unconditional: a relative time starts with a minus (`--from -10m`), which would read as an option.
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Events at or after this time.", valueName: "time"))
     var from: String?
 
-    @Option(name: .long, help: ArgumentHelp("Events at or before this time.", valueName: "time"))
+    // Unconditional: a relative time starts with a minus (`--to -10m`), which would read as an option.
+    @Option(name: .long, parsing: .unconditional, help: ArgumentHelp("Events at or before this time.", valueName: "time"))
     var to: String?
 
     @Option(name: .long, help: ArgumentHelp("Events whose reference starts with this (an LD, LN, object or attribute; a device).", valueName: "ref"))

@@ -167,6 +167,12 @@ def test_log_entries_from_values_and_controls_survive_a_restart(logged_gateway, 
     ck.check(any(row["kind"] == "value" and row["value"] == "true" for row in rows), "events:value", f"Ind1 value events: {rows}")
     associations = events(path, "--kind", "association")
     ck.check(associations.count("connected") >= 2 and "disconnected" in associations, "events:association", associations)
+    # Relative times as the README writes them: a leading minus, not --from=-10m.
+    recent = json.loads(events(path, "--kind", "association", "--from", "-10m", "--format", "json"))
+    every = json.loads(events(path, "--kind", "association", "--format", "json"))
+    ck.check(recent == every and every, "events:relative", f"--from -10m listed {len(recent)} of {len(every)} association events")
+    older = json.loads(events(path, "--kind", "association", "--to", "-10m", "--format", "json"))
+    ck.check(older == [], "events:relative", f"--to -10m listed events of the last minutes: {older}")
     ck.finish()
 
 
