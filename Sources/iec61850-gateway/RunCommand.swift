@@ -120,6 +120,10 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-level"), help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "level"))
     var logLevel: String = "info"
 
+    @Option(
+        name: .customLong("log-format"), help: ArgumentHelp("text (the default) or json (one JSON object a line, for log collectors).", valueName: "format"))
+    var logFormat: String = "text"
+
     func validate() throws {
         guard config != nil || scl != nil else { throw ValidationError("name the model: --scl FILE, or --config FILE whose model names one") }
         if let port { guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") } }
@@ -134,12 +138,15 @@ struct RunCommand: AsyncParsableCommand {
         if let associationTimeout {
             guard (100...600_000).contains(associationTimeout) else { throw ValidationError("--association-timeout must be between 100 and 600000 ms") }
         }
+        guard ["text", "json"].contains(logFormat) else { throw ValidationError("--log-format must be text or json, not '\(logFormat)'") }
         guard (0...3_600_000).contains(simulateDelay) else { throw ValidationError("--simulate-delay must be between 0 and 3600000 ms") }
     }
 
     func run() async throws {
         let level = Logger.Level(rawValue: logLevel) ?? .info
+        let json = logFormat == "json"
         LoggingSystem.bootstrap { label in
+            if json { return JSONLogHandler(label: label, logLevel: level) }
             var handler = StreamLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
