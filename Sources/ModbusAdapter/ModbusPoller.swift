@@ -23,6 +23,8 @@ public final class ModbusPoller: @unchecked Sendable {
     private let worker = WorkerThread()
     /// The devices that answered their last request (the link state).
     private let answering = Mutex<Set<String>>([])
+    /// The device whose poll holds the line now, if any.
+    private let polling = Mutex<String?>(nil)
     private let wake = DispatchSemaphore(value: 0)
     private let jobs = NSLock()
     private var pendingWrites: [Write] = []
@@ -74,6 +76,9 @@ public final class ModbusPoller: @unchecked Sendable {
 
     /// The devices that answered their last request.
     var answeringDevices: Set<String> { answering.withLock { $0 } }
+
+    /// The device being polled at this moment (its requests hold the line), if any.
+    package var deviceBeingPolled: String? { polling.withLock { $0 } }
 
     private static func lineName(_ device: GatewayConfiguration.ModbusDevice) -> String {
         switch device.transport {
@@ -245,6 +250,8 @@ public final class ModbusPoller: @unchecked Sendable {
 
     private func poll(_ index: Int, group: Int, schedule: inout Schedule) {
         let device = devices[index]
+        polling.withLock { $0 = device.name }
+        defer { polling.withLock { $0 = nil } }
         let plan = plans[index]
         do throws(ModbusError) {
             let connection = try connected(to: device)

@@ -274,9 +274,11 @@ struct LateWriteTests {
         let events = Mutex<[GatewayEvent]>([])
         let (server, bindings, runtime, poller) = try Gateway.start(configuration) { event in events.withLock { $0.append(event) } }
         defer { poller.stop() }
-        // Wait until the line is busy with the silent unit (its points turn invalid after a 1.5 s timeout).
+        // Wait until the silent unit has failed once (its points turn invalid after a 1.5 s timeout), then
+        // until a poll of it holds the line again: a write queued now waits up to 1.5 s. (A fixed sleep
+        // here raced the short poll of the live unit between two timeouts under load.)
         #expect(try await ModbusGatewayTests.eventually { server.value(of: try server.handle(for: "GenericIO/GGIO1.Ind3.q")) != .quality(.good) })
-        try await Task.sleep(for: .milliseconds(100))  // the next poll of the silent unit is under way
+        #expect(try await ModbusGatewayTests.eventually { poller.deviceBeingPolled == "silent" })
         let route = try #require(bindings[0].point.control)
         let command = Task {
             await runtime.execute(ControlAction(object: bindings[0].dataObject, value: .boolean(true)), point: 0, route: route, through: poller)
