@@ -23,8 +23,9 @@ public final class IedServer: IedServicesProviding {
     /// The model served (with the IED name it was created with).
     public let model: IedModel
     public let configuration: IedServerConfiguration
-    package let backend: MMSServiceBackend
     let context: ServerContext
+    /// The MMS mapping the associations share (the context's).
+    package var backend: MMSServiceBackend { context.backend }
     private let logger: Logger
     private let running = Mutex<Running?>(nil)
     private let associationCount = Atomic<Int>(0)
@@ -49,8 +50,7 @@ public final class IedServer: IedServicesProviding {
         self.model = model
         self.configuration = configuration
         self.logger = logger
-        backend = MMSServiceBackend(model: model, settings: configuration.mmsSettings, serviceSettings: configuration.serviceSettings, logger: logger)
-        context = ServerContext(backend: backend, configuration: configuration)
+        context = ServerContext(model: model, configuration: configuration, logger: logger)
     }
 
     /// A server whose reporting runs on `monotonicNanoseconds` instead of the system's clock (UTC follows
@@ -60,13 +60,12 @@ public final class IedServer: IedServicesProviding {
         self.configuration = configuration
         let logger = Logger(label: "iec61850.server", factory: { _ in SwiftLogNoOpLogHandler() })
         self.logger = logger
-        backend = MMSServiceBackend(
-            model: model, settings: configuration.mmsSettings, serviceSettings: configuration.serviceSettings, logger: logger,
+        context = ServerContext(
+            model: model, configuration: configuration, logger: logger,
             clock: {
                 let now = monotonicNanoseconds()
                 return ReportTime(monotonicNanoseconds: now, utcMilliseconds: 1_700_000_000_000 + now / 1_000_000)
             })
-        context = ServerContext(backend: backend, configuration: configuration)
     }
 
     /// The services this server serves over MMS: the value, control, write access and event API

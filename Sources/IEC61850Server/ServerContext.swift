@@ -20,9 +20,11 @@ final class ServerContext: Sendable {
     }
 
     /// The context of a server of `model` (its MMS mapping and services made here).
-    convenience init(model: IedModel, configuration: IedServerConfiguration, logger: Logger) {
+    /// - Parameter clock: the services' time (a test's or fuzzing clock; the system's by default).
+    convenience init(model: IedModel, configuration: IedServerConfiguration, logger: Logger, clock: (@Sendable () -> ReportTime)? = nil) {
         self.init(
-            backend: MMSServiceBackend(model: model, settings: configuration.mmsSettings, serviceSettings: configuration.serviceSettings, logger: logger),
+            backend: MMSServiceBackend(
+                model: model, settings: configuration.mmsSettings, serviceSettings: configuration.serviceSettings, logger: logger, clock: clock),
             configuration: configuration)
     }
 
