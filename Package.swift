@@ -5,6 +5,7 @@ let nio: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
 let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
 let logging: Target.Dependency = .product(name: "Logging", package: "swift-log")
 let lifecycle: Target.Dependency = .product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let metrics: Target.Dependency = .product(name: "Metrics", package: "swift-metrics")
 
 let package = Package(
     name: "iec61850-gateway",
@@ -38,6 +39,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-crypto", "4.5.2"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         // Codecs: pure, bytes in and values out.
@@ -59,6 +63,7 @@ let package = Package(
             name: "IEC61850Server",
             dependencies: [
                 "ISOTransport", "OSIUpperLayers", "MMS", "BERCodec", "MMSMapping", "IEC61850Model", "IEC61850Services", nio, nioPosix, logging, lifecycle,
+                metrics,
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "NIOTLS", package: "swift-nio"), "CSessionTickets",
                 .product(name: "X509", package: "swift-certificates"),
@@ -81,12 +86,20 @@ let package = Package(
         .target(name: "ModbusAdapter", dependencies: ["CModbus", "GatewayCore", "IEC61850Model", logging]),
         .executableTarget(name: "ModbusSimulatorTool", dependencies: ["ModbusAdapter", "GatewayCore"], path: "Sources/ModbusSimulatorTool"),
         // The gateway's field side: mapping of field values onto the model, the adapter protocol (no MMS, no server inside).
-        .target(name: "GatewayCore", dependencies: ["IEC61850Model", "IEC61850Services", logging, .product(name: "Yams", package: "Yams")]),
+        .target(name: "GatewayCore", dependencies: ["IEC61850Model", "IEC61850Services", logging, metrics, .product(name: "Yams", package: "Yams")]),
+        // The operations side: HTTP API, live page, Prometheus metrics (on when the configuration asks for it).
+        .target(
+            name: "GatewayHTTP",
+            dependencies: [
+                "GatewayCore", "IEC61850Server", "IEC61850Services", "IEC61850Model", "EventLog", logging, metrics, lifecycle,
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]),
         .executableTarget(
             name: "iec61850-gateway",
             dependencies: [
-                "EventLog",
-                "IEC61850Server", "IEC61850Services", "IEC61850Model", "GatewayCore", "ModbusAdapter", "MQTTAdapter", logging, lifecycle,
+                "EventLog", "GatewayHTTP",
+                "IEC61850Server", "IEC61850Services", "IEC61850Model", "GatewayCore", "ModbusAdapter", "MQTTAdapter", logging, lifecycle, metrics,
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -108,7 +121,10 @@ let package = Package(
             name: "example-write-handler", dependencies: ["IEC61850Server", "IEC61850Model", logging, lifecycle], path: "Sources/Examples/WriteHandler"),
         // Read-load benchmark against our server and libIEC61850's, side by side (run on demand).
         .executableTarget(
-            name: "Bench", dependencies: ["BERCodec", "MMS", "IEC61850Server", "IEC61850TestSupport", "IEC61850Model", "GatewayCore", "MQTTAdapter", "EventLog", logging, nio],
+            name: "Bench",
+            dependencies: [
+                "BERCodec", "MMS", "IEC61850Server", "IEC61850TestSupport", "IEC61850Model", "GatewayCore", "MQTTAdapter", "EventLog", logging, nio,
+            ],
             path: "Sources/Bench"),
         // libFuzzer targets: build one at a time with --sanitize=fuzzer --product NAME.
         // Without -DFUZZING they are replay tools: `fuzz-mms FILE…` runs each file through the target.
@@ -118,14 +134,17 @@ let package = Package(
         .executableTarget(
             name: "FuzzMQTTPayload", dependencies: ["MQTTAdapter", "GatewayCore", "IEC61850Model", "IEC61850TestSupport"], path: "Sources/Fuzz/MQTTPayload"),
         .executableTarget(name: "FuzzModbus", dependencies: ["ModbusAdapter", "GatewayCore", "IEC61850TestSupport"], path: "Sources/Fuzz/Modbus"),
-        .executableTarget(name: "FuzzConfiguration", dependencies: ["GatewayCore", "IEC61850Server", "IEC61850TestSupport"], path: "Sources/Fuzz/Configuration"),
+        .executableTarget(
+            name: "FuzzConfiguration", dependencies: ["GatewayCore", "IEC61850Server", "IEC61850TestSupport"], path: "Sources/Fuzz/Configuration"),
         .executableTarget(name: "FuzzSCL", dependencies: ["IEC61850Model", "IEC61850Server", "IEC61850TestSupport"], path: "Sources/Fuzz/SCL"),
         .executableTarget(name: "FuzzLogValues", dependencies: ["EventLog", "IEC61850TestSupport"], path: "Sources/Fuzz/LogValues"),
         // Test support: the server's pipeline in memory (InMemoryConnection), the fuzz targets' bodies, a
         // manual clock for the services; hex helpers and the captured vectors.
         .target(
             name: "IEC61850TestSupport",
-            dependencies: ["IEC61850Server", "MMSMapping", "IEC61850Services", "IEC61850Model", nio, logging, .product(name: "NIOEmbedded", package: "swift-nio")]),
+            dependencies: [
+                "IEC61850Server", "MMSMapping", "IEC61850Services", "IEC61850Model", nio, logging, .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]),
         .target(name: "TestSupport", dependencies: [nio], path: "Tests/TestSupport"),
         .testTarget(name: "BERCodecTests", dependencies: ["BERCodec", "TestSupport", nio]),
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore", "EventLog", "ModbusAdapter", "MQTTAdapter", "IEC61850Model", "IEC61850Server"]),
@@ -134,6 +153,7 @@ let package = Package(
         .testTarget(name: "MMSTests", dependencies: ["MMS", "BERCodec", "TestSupport", nio]),
         .testTarget(name: "IEC61850ModelTests", dependencies: ["IEC61850Model", "TestSupport"]),
         .testTarget(name: "IEC61850ServicesTests", dependencies: ["IEC61850Services", "IEC61850Model", "IEC61850TestSupport", logging]),
+        .testTarget(name: "GatewayHTTPTests", dependencies: ["GatewayHTTP", "IEC61850Server"]),
         .testTarget(name: "EventLogTests", dependencies: ["EventLog", "IEC61850Server", "IEC61850Model"]),
         .testTarget(
             name: "IEC61850ServerTests",

@@ -68,9 +68,13 @@ extension SQLiteLogStorage {
         }
     }
 
-    /// Events matching `query`, oldest first, at most `limit`; queued events are committed first.
-    public func events(matching query: EventQuery, limit: Int = 10_000) throws(SQLiteError) -> [GatewayEvent] {
-        flushOrSay()
+    /// Events matching `query`, oldest first, at most `limit` (the newest `limit` with `newest`); queued
+    /// events are committed first unless `waitForQueued` is false (a live view that asks again soon takes
+    /// what is committed now).
+    public func events(
+        matching query: EventQuery, limit: Int = 10_000, newest: Bool = false, waitForQueued: Bool = true
+    ) throws(SQLiteError) -> [GatewayEvent] {
+        if waitForQueued { flushOrSay() }
         return try reader.withLock { database throws(SQLiteError) -> [GatewayEvent] in
             var sql = "SELECT id, time_ms, kind, reference, value, quality, client, origin, ctl_num, result, cause, detail FROM events WHERE 1"
             if query.from != nil { sql += " AND time_ms >= ?1" }
@@ -80,7 +84,7 @@ extension SQLiteLogStorage {
             if !query.kinds.isEmpty {
                 sql += " AND kind IN (" + query.kinds.map(\.rawValue).sorted().map { "'\($0)'" }.joined(separator: ",") + ")"
             }
-            sql += " ORDER BY id LIMIT ?5"
+            sql += newest ? " ORDER BY id DESC LIMIT ?5" : " ORDER BY id LIMIT ?5"
             let statement = try database.prepare(sql)
             if let from = query.from { statement.bind(1, Int64(from)) }
             if let to = query.to { statement.bind(2, Int64(to)) }
@@ -97,7 +101,7 @@ extension SQLiteLogStorage {
                         controlNumber: statement.isNull(8) ? nil : Int(statement.integer(8)), result: statement.text(9), cause: statement.text(10),
                         detail: statement.text(11)))
             }
-            return events
+            return newest ? events.reversed() : events
         }
     }
 }

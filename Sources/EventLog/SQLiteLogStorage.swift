@@ -64,6 +64,8 @@ public final class SQLiteLogStorage: LegacyLogConversion, @unchecked Sendable {
         public var queued: Int
         /// Entries and events dropped (the queue was full while writes failed) since the storage opened.
         public var dropped: Int
+        /// Entries and events written since the storage opened.
+        public var committed: Int
         /// A corrupt file found at start and kept aside.
         public var quarantinedFile: String?
     }
@@ -163,7 +165,7 @@ public final class SQLiteLogStorage: LegacyLogConversion, @unchecked Sendable {
         pending.withLock { state in
             Status(
                 failure: state.failure?.reason, failingSinceMilliseconds: state.failure?.sinceMilliseconds, queued: state.queue.count,
-                dropped: state.queue.totalDropped, quarantinedFile: quarantinedFile)
+                dropped: state.queue.totalDropped, committed: state.queue.committedTotal, quarantinedFile: quarantinedFile)
         }
     }
 

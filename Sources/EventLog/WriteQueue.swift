@@ -23,6 +23,8 @@ struct WriteQueue: Sendable {
     /// Everything ever queued, and everything committed or dropped (a flush waits for the two to meet).
     private(set) var queuedTotal = 0
     private(set) var settledTotal = 0
+    /// Everything committed (settled less dropped).
+    private(set) var committedTotal = 0
 
     init(capacity: Int, batchLimit: Int = 10_000) {
         self.capacity = max(10, capacity)
@@ -61,6 +63,7 @@ struct WriteQueue: Sendable {
         entries.removeFirst(inFlightEntries)
         events.removeFirst(inFlightEvents)
         settledTotal += inFlightEntries + inFlightEvents
+        committedTotal += inFlightEntries + inFlightEvents
         inFlightEntries = 0
         inFlightEvents = 0
     }

@@ -176,6 +176,10 @@ public struct ConfigurationReader {
                     server["association-timeout-ms"], "server.association-timeout-ms", in: 100...600_000)
                 if let tls = server["tls"] { configuration.server.tls = self.tls(tls, folder: folder) }
                 if let access = server["access"] { configuration.server.access = self.access(access) }
+            case "http":
+                guard let settings = mapping(value, "http", keys: ["port", "bind"]) else { continue }
+                configuration.http = GatewayConfiguration.HTTP(
+                    port: integer(settings["port"], "http.port", in: 0...65535), bind: string(settings["bind"], "http.bind"))
             case "event-log":
                 guard let settings = mapping(value, "event-log", keys: ["path", "max-events", "max-audit-events", "max-log-entries"]) else { continue }
                 if let path = string(settings["path"], "event-log.path") { configuration.eventLog.path = resolve(path, folder) }
@@ -215,7 +219,7 @@ public struct ConfigurationReader {
             case let key where extensionKeys.contains(key):
                 configuration.extensions[key, default: []].append(Self.value(value))
             default:
-                fail(line(value), "unknown section '\(key)' (expected model, server, event-log, modbus, mqtt, points, include)")
+                fail(line(value), "unknown section '\(key)' (expected model, server, http, event-log, modbus, mqtt, points, include)")
             }
         }
     }

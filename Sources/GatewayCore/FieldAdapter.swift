@@ -25,18 +25,6 @@ public protocol FieldAdapter: AnyObject, Sendable {
     func send(_ command: FieldCommand) async throws -> ControlResult?
 }
 
-/// A source an adapter reads (a Modbus device, an MQTT broker) and whether it answers.
-public struct FieldLink: Sendable, Equatable {
-    /// `modbus meter1`, `mqtt broker.plant:1883`.
-    public let source: String
-    public let up: Bool
-
-    public init(source: String, up: Bool) {
-        self.source = source
-        self.up = up
-    }
-}
-
 /// A command on its way to the field.
 public struct FieldCommand: Sendable {
     /// The point's control route (an adapter reads its own part of it).

@@ -70,6 +70,19 @@ public struct GatewayConfiguration: Sendable {
     }
 
     /// Where the event log and the IEC 61850 logs are kept (the `event-log:` section).
+    /// The `http:` section: where the HTTP API, page and metrics listen.
+    public struct HTTP: Sendable, Equatable {
+        /// 8102 when not given.
+        public var port: Int?
+        /// 127.0.0.1 when not given: this machine only.
+        public var bind: String?
+
+        public init(port: Int? = nil, bind: String? = nil) {
+            self.port = port
+            self.bind = bind
+        }
+    }
+
     public struct EventLogSettings: Sendable, Equatable {
         /// The SQLite database (resolved against the configuration file's folder).
         public var path: String?
@@ -252,6 +265,8 @@ public struct GatewayConfiguration: Sendable {
     public var ied: String?
     public var server = Server()
     public var eventLog = EventLogSettings()
+    /// The HTTP API, page and metrics; off unless the configuration has an `http:` section.
+    public var http: HTTP?
     public var modbusDevices: [ModbusDevice] = []
     public var mqtt: MQTTBroker?
     public var points: [Point] = []

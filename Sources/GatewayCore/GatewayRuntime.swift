@@ -23,9 +23,11 @@ public final class GatewayRuntime: Sendable {
         var readings = 0
         /// The quality the event log last recorded for the point (nil: none yet).
         var loggedQuality: Quality?
+        /// When the value last changed (UTC ms), for the operations side.
+        var changedMilliseconds: UInt64?
     }
 
-    private let points: Mutex<[PointState]>
+    let points: Mutex<[PointState]>
     /// Sources that failed and have not delivered a good reading since.
     private let downSources = Mutex<Set<String>>([])
 
@@ -112,6 +114,7 @@ public final class GatewayRuntime: Sendable {
                             timeMilliseconds: time, kind: .value, reference: binding.value.reference, value: value.eventText, quality: Quality.good.eventText))
                 }
             }
+            if last.value != value { last.changedMilliseconds = time }
             last.value = value
             last.good = true
         case .failure(let failure):

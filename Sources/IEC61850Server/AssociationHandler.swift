@@ -1,4 +1,5 @@
 import Dispatch
+import IEC61850Model
 import ISOTransport
 import Logging
 import MMS
@@ -123,7 +124,10 @@ final class AssociationHandler: ChannelInboundHandler {
         backend.control.associationClosed(connection)
         backend.journals.cancel(association: connection.id)
         releaseSenders()
-        if associated { backend.events.notify(.disconnected(connection)) }
+        if associated {
+            _ = shared.associations.withLock { $0.removeValue(forKey: connection.id) }
+            backend.events.notify(.disconnected(connection))
+        }
         context.fireChannelInactive()
     }
 
@@ -163,7 +167,8 @@ final class AssociationHandler: ChannelInboundHandler {
 
     /// Sends a report (an unconfirmed PDU, segmented to the negotiated size) and flushes at once.
     private func send(_ report: OutgoingReport, context: ChannelHandlerContext) {
-        guard context.channel.isActive, !concluded, !closedForNotReading(context) else { return }
+        guard context.channel.isActive, !concluded, !closedForNotReading(context) else { return shared.metrics.reportsDropped.increment() }
+        shared.metrics.reportsSent.increment()
         for segment in InformationReportEncoder.encode(report, maximumPDUSize: session.maximumPDUSize, allocator: context.channel.allocator) {
             sendPDU(segment, context: context, flush: false)
         }
@@ -268,6 +273,9 @@ final class AssociationHandler: ChannelInboundHandler {
             establishmentTimer?.cancel()
             establishmentTimer = nil
             backend.events.notify(.associated(connection))
+            shared.associations.withLock {
+                $0[connection.id] = AssociationStatus(connection: connection, sinceMilliseconds: currentMilliseconds(), access: access.name)
+            }
             let target = NIOLoopBound((self, context), eventLoop: context.eventLoop)
             let loop = context.eventLoop
             let sendAfterAnswer: @Sendable (ByteBuffer) -> Void = { pdu in
@@ -370,6 +378,7 @@ final class AssociationHandler: ChannelInboundHandler {
             switch try MMSRequestPDU.decode(pdu) {
             case .confirmedRequest(let invokeID, let request):
                 guard !concluded else { return }
+                shared.metrics.count(request)
                 guard outstanding < outstandingLimit else {
                     logger.info("rejecting a request past the negotiated outstanding requests", metadata: ["limit": "\(outstandingLimit)"])
                     machine.writeMMS(into: &out) {

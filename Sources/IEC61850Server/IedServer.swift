@@ -84,6 +84,16 @@ public final class IedServer: IedServicesProviding {
     /// The number of open transport connections (associations, and connects being refused).
     public var openAssociations: Int { associationCount.load(ordering: .relaxed) }
 
+    /// The open associations: peer, since when, access, and the report control blocks each has enabled.
+    public var associations: [AssociationStatus] {
+        let enabled = backend.reporting.enabledBlocks()
+        return context.associations.withLock { Array($0.values) }.sorted { $0.connection.id < $1.connection.id }.map { status in
+            var status = status
+            status.enabledReportControlBlocks = enabled[status.connection.id] ?? []
+            return status
+        }
+    }
+
     /// Starts listening on the configured address and port, and on the TLS port when ``IedServerConfiguration/tls``
     /// is set. Throws ``ServerError/tls(_:)`` when the TLS files cannot be used.
     public func start() async throws {

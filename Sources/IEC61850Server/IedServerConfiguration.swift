@@ -154,6 +154,18 @@ public struct AuthenticationRequest: Sendable {
     /// The calling AP title's OID octets, when sent.
     public var callingAPTitle: [UInt8]?
     public var callingAEQualifier: Int64?
+
+    public init(
+        mechanism: Mechanism, password: String? = nil, peerAddress: String? = nil, certificate: PeerCertificate? = nil, callingAPTitle: [UInt8]? = nil,
+        callingAEQualifier: Int64? = nil
+    ) {
+        self.mechanism = mechanism
+        self.password = password
+        self.peerAddress = peerAddress
+        self.certificate = certificate
+        self.callingAPTitle = callingAPTitle
+        self.callingAEQualifier = callingAEQualifier
+    }
 }
 
 extension IedServerConfiguration {

@@ -12,6 +12,9 @@ final class ServerContext: Sendable {
     let configuration: IedServerConfiguration
     /// Failed password attempts per peer address.
     let throttle: Mutex<AuthenticationThrottle>
+    /// The open associations, by connection id (for ``IedServer/associations``).
+    let associations = Mutex<[UInt64: AssociationStatus]>([:])
+    let metrics = ServerMetrics()
 
     init(backend: MMSServiceBackend, configuration: IedServerConfiguration) {
         self.backend = backend

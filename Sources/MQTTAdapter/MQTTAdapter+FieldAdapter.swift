@@ -15,7 +15,11 @@ extension MQTTAdapter: FieldAdapter {
     public var name: String { "mqtt \(client.broker.host):\(client.broker.port)" }
 
     /// The broker, up while connected.
-    public var links: [FieldLink] { [FieldLink(source: name, up: client.isConnected)] }
+    public var links: [FieldLink] {
+        var link = monitor.link
+        link.up = client.isConnected
+        return [link]
+    }
 
     /// Routes with a command topic.
     public func carries(_ route: GatewayConfiguration.ControlRoute) -> Bool { route.mqtt != nil }

@@ -17,6 +17,8 @@ public final class MQTTAdapter: @unchecked Sendable {
     private let responseTopics: Set<String>
     private let deliver: @Sendable ([FieldReading]) -> Void
     private let logger: Logger
+    /// The broker's link state and counters (for the operations side and metrics).
+    let monitor: LinkMonitor
     private let lock = NSLock()
     private var lastSeen: [Int: UInt64] = [:]
     private var failed: Set<Int> = []
@@ -29,6 +31,8 @@ public final class MQTTAdapter: @unchecked Sendable {
         deliver: @escaping @Sendable ([FieldReading]) -> Void
     ) throws(MQTTError) {
         client = try MQTTClient(broker: broker, logger: logger)
+        let address = "\(broker.host):\(broker.port)"
+        monitor = LinkMonitor(source: "mqtt \(address)", device: address, kind: "mqtt", address: address)
         points = configured.enumerated().compactMap { index, point in point.mqtt.map { (index, $0, point.staleMilliseconds) } }
         self.deliver = deliver
         self.logger = logger
@@ -40,7 +44,15 @@ public final class MQTTAdapter: @unchecked Sendable {
         }
         client.onMessage = { [weak self] topic, payload in self?.received(topic, payload) }
         client.onOversizedMessage = { [weak self] topic, length in self?.oversized(topic, length) }
-        client.onConnection = { [weak self] up in if !up { self?.failAll() } }
+        client.onConnection = { [weak self] up in
+            guard let self else { return }
+            if up {
+                self.monitor.answered()
+            } else {
+                self.monitor.disconnected("lost the broker")
+                self.failAll()
+            }
+        }
     }
 
     public func start() throws(MQTTError) {
@@ -79,6 +91,7 @@ public final class MQTTAdapter: @unchecked Sendable {
     private static func now() -> UInt64 { DispatchTime.now().uptimeNanoseconds }
 
     private func received(_ topic: String, _ payload: [UInt8]) {
+        monitor.received()
         if responseTopics.contains(where: { Self.matches(topic, $0) }), let requestID = Self.responseID(payload) {
             lock.lock()
             let continuation = waiting.removeValue(forKey: requestID)
@@ -168,13 +181,13 @@ public final class MQTTAdapter: @unchecked Sendable {
         let requestID = UUID().uuidString
         let payload = Self.commandPayload(action, requestID: requestID)
         guard route.responseTopic != nil else {
-            return client.publish(route.topic, payload, qos: route.qos) ? nil : .failure(.abortionByCommunicationLoss)
+            return published(client.publish(route.topic, payload, qos: route.qos), route) ? nil : .failure(.abortionByCommunicationLoss)
         }
         return await withCheckedContinuation { continuation in
             lock.lock()
             waiting[requestID] = continuation
             lock.unlock()
-            guard client.publish(route.topic, payload, qos: route.qos) else {
+            guard published(client.publish(route.topic, payload, qos: route.qos), route) else {
                 resolve(requestID, .failure(.abortionByCommunicationLoss))
                 return
             }
@@ -183,6 +196,12 @@ public final class MQTTAdapter: @unchecked Sendable {
                 self?.resolve(requestID, .failure(.timeLimitOver))
             }
         }
+    }
+
+    /// Counts a command's publication.
+    private func published(_ done: Bool, _ route: GatewayConfiguration.MQTTCommand) -> Bool {
+        if done { monitor.wrote() } else { monitor.writeFailed("could not publish to \(route.topic)") }
+        return done
     }
 
     private func resolve(_ requestID: String, _ result: ControlResult) {

@@ -18,7 +18,11 @@ extension ModbusPoller: FieldAdapter {
     /// Each device of the line, up once it has answered and until a request fails.
     public var links: [FieldLink] {
         let answering = answeringDevices
-        return devices.map { FieldLink(source: "modbus \($0.name)", up: answering.contains($0.name)) }
+        return monitors.map { monitor in
+            var link = monitor.link
+            link.up = answering.contains(link.device)
+            return link
+        }
     }
 
     /// Routes that write to a device of this line.

@@ -23,6 +23,8 @@ public final class ModbusPoller: @unchecked Sendable {
     private let worker = WorkerThread()
     /// The devices that answered their last request (the link state).
     private let answering = Mutex<Set<String>>([])
+    /// Each device's link state and counters, in `devices` order (for the operations side and metrics).
+    let monitors: [LinkMonitor]
     /// The device whose poll holds the line now, if any.
     private let polling = Mutex<String?>(nil)
     private let wake = DispatchSemaphore(value: 0)
@@ -66,6 +68,14 @@ public final class ModbusPoller: @unchecked Sendable {
         self.devices = devices
         self.plans = devices.map { ModbusPollPlan(device: $0, points: points) }
         self.deliver = deliver
+        self.monitors = devices.map { device in
+            let address =
+                switch device.transport {
+                case .tcp(let host, let port): "\(host):\(port) unit \(device.unit)"
+                case .rtu(let path, _, _, _, _, _): "\(path) unit \(device.unit)"
+                }
+            return LinkMonitor(source: "modbus \(device.name)", device: device.name, kind: "modbus", address: address)
+        }
         var logger = logger
         logger[metadataKey: "line"] = "\(Self.lineName(devices[0]))"
         self.logger = logger
@@ -195,8 +205,10 @@ public final class ModbusPoller: @unchecked Sendable {
                         "device": "\(device.name)", "table": "\(destination.table.rawValue)", "address": "\(destination.address)",
                         "value": "\(write.value)",
                     ])
+                monitors[write.device].wrote()
                 write.continuation.resume()
             } catch {
+                monitors[write.device].writeFailed("\(error)")
                 recover(after: error)
                 logger.warning("write failed", metadata: ["device": "\(device.name)", "error": "\(error)"])
                 write.continuation.resume(throwing: error)
@@ -258,10 +270,12 @@ public final class ModbusPoller: @unchecked Sendable {
             var readings: [FieldReading] = []
             for block in plan.groups[group].blocks {
                 let time = Timestamp.now()
+                let started = ContinuousClock.now
                 let values =
                     block.table.isBits
                     ? ModbusPollPlan.decode(block, bits: try connection.readBits(block.table, address: block.start, count: block.count))
                     : ModbusPollPlan.decode(block, registers: try connection.readRegisters(block.table, address: block.start, count: block.count))
+                monitors[index].answered(roundTrip: ContinuousClock.now - started)
                 readings += values.map { FieldReading(point: $0.0, value: $0.1, time: time) }
             }
             if schedule.down { logger.notice("device answers again", metadata: ["device": "\(device.name)"]) }
@@ -270,6 +284,7 @@ public final class ModbusPoller: @unchecked Sendable {
             deliver(readings)
         } catch {
             recover(after: error)
+            monitors[index].failed("\(error)")
             answering.withLock { _ = $0.remove(device.name) }
             if !schedule.down {
                 logger.warning(

@@ -15,6 +15,7 @@ struct GatewayCommand: AsyncParsableCommand {
             List the event log:  iec61850-gateway events --from -1h --format csv
             Hash a password for a role:  iec61850-gateway hash-password < password.txt
             """,
+        version: GatewayVersion.current,
         subcommands: [RunCommand.self, ValidateCommand.self, ExportSCLCommand.self, EventsCommand.self, HashPasswordCommand.self],
         defaultSubcommand: nil
     )

@@ -2,6 +2,7 @@ import ArgumentParser
 import EventLog
 import Foundation
 import GatewayCore
+import GatewayHTTP
 import IEC61850Model
 import IEC61850Server
 import Logging
@@ -12,11 +13,15 @@ extension RunCommand {
     /// What `run` serves: the server with its model, the adapters that feed it and the event log.
     struct Assembly {
         let server: IedServer
-        /// The field adapters feeding the server, started and stopped by `run`.
-        let adapters: [any FieldAdapter]
+        /// The server, the field side (the adapters feeding the server, started and stopped by `run`) and
+        /// the event log, as the HTTP side reads them.
+        let operations: GatewayOperations
         /// Closed by `run` when the gateway stops, and here if loading fails after opening it (its writer
         /// thread keeps it alive until then).
-        let storage: SQLiteLogStorage?
+        var storage: SQLiteLogStorage? { operations.storage }
+        /// Where the HTTP side listens, when it is on; and the metrics registry it serves.
+        let http: OperationsHTTP.Settings?
+        let metrics: MetricsExporter?
     }
 
     /// The field protocols the gateway speaks: one line per adapter.
@@ -64,7 +69,20 @@ extension RunCommand {
             password = value
             configuration.authenticator = .password(value)
         }
-        if let access = file?.server.access { configuration.authenticator = .roles(try Self.roleMapping(access, engineerPassword: password)) }
+        var roles: RoleMapping?
+        if let access = file?.server.access {
+            roles = try Self.roleMapping(access, engineerPassword: password)
+            configuration.authenticator = .roles(roles!)
+        }
+        configuration.identity.revision = GatewayVersion.current
+        // The HTTP side, when asked for; its metrics backend goes in before the server and the adapters
+        // make their metrics.
+        var http: OperationsHTTP.Settings?
+        if httpPort != nil || httpBind != nil || file?.http != nil {
+            http = OperationsHTTP.Settings(
+                bind: httpBind ?? file?.http?.bind ?? "127.0.0.1", port: httpPort ?? file?.http?.port ?? 8102, access: HTTPAccess(roles: roles))
+        }
+        let metrics = http == nil ? nil : MetricsExporter.bootstrap()
 
         let model: IedModel
         if let sclPath {
@@ -98,13 +116,11 @@ extension RunCommand {
         var assembled = false
         defer { if !assembled { storage?.close() } }
         let server = IedServer(model: model, configuration: configuration, logger: Logger(label: "iec61850.server"))
-        if let storage {
-            server.setEventObserver { event in storage.record(GatewayEvent(event)) }
-            logger.notice("event log: \(eventLogPath)")
-        }
+        if storage != nil { logger.notice("event log: \(eventLogPath)") }
         var record: (@Sendable (GatewayEvent) -> Void)?
         if let storage { record = { event in storage.record(event) } }
         var adapters: [any FieldAdapter] = []
+        var runtime: GatewayRuntime?
         if let file {
             let bindings: [PointBinding]
             do {
@@ -112,10 +128,11 @@ extension RunCommand {
             } catch {
                 throw ValidationError("\(error)")
             }
-            let runtime = GatewayRuntime(bindings: bindings, services: server.services, logger: logger, record: record)
+            let made = GatewayRuntime(bindings: bindings, services: server.services, logger: logger, record: record)
+            runtime = made
             for kind in Self.adapterKinds {
                 do {
-                    adapters += try kind.make(file) { runtime.apply($0) }
+                    adapters += try kind.make(file) { made.apply($0) }
                 } catch {
                     throw ValidationError("\(error)")
                 }
@@ -127,7 +144,7 @@ extension RunCommand {
                     "mqttBroker": "\(file.mqtt.map { "\($0.host):\($0.port)" } ?? "none")",
                     "controlRoutes": "\(bindings.filter { $0.point.control != nil }.count)",
                 ])
-            for object in try runtime.routeControls(through: adapters) {
+            for object in try made.routeControls(through: adapters) {
                 logger.warning("no adapter carries the control route of \(object); its commands are refused")
             }
         }
@@ -140,8 +157,15 @@ extension RunCommand {
         logger.notice(
             "serving IED \(model.name) from \(sclPath ?? "the configuration's points") on \(listeners.joined(separator: " and "))",
             metadata: ["logicalDevices": "\(model.logicalDevices.map { $0.name(iedName: model.name) }.joined(separator: ","))"])
+        let operations = GatewayOperations(
+            server: server, field: .init(runtime: runtime, adapters: adapters), storage: storage, configurationFile: config)
+        // Every server event goes to the event log and to the operations side's control counters.
+        server.setEventObserver { [storage] event in
+            storage?.record(GatewayEvent(event))
+            operations.observe(event)
+        }
         assembled = true
-        return Assembly(server: server, adapters: adapters, storage: storage)
+        return Assembly(server: server, operations: operations, http: http, metrics: metrics)
     }
 
     /// The TLS listener's settings: the flags, over the configuration's `server: tls:` section.

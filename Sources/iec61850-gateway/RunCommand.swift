@@ -2,6 +2,7 @@ import ArgumentParser
 import EventLog
 import Foundation
 import GatewayCore
+import GatewayHTTP
 import IEC61850Model
 import IEC61850Server
 import Logging
@@ -111,6 +112,17 @@ struct RunCommand: AsyncParsableCommand {
             valueName: "file"))
     var eventLog: String?
 
+    @Option(
+        name: .customLong("http-port"),
+        help: ArgumentHelp("Serve the HTTP API, the page and /metrics on this port (the configuration's http: section; 8102 there by default).", valueName: "n")
+    )
+    var httpPort: Int?
+
+    @Option(
+        name: .customLong("http-bind"),
+        help: ArgumentHelp("Address of the HTTP side (default 127.0.0.1: this machine only).", valueName: "addr"))
+    var httpBind: String?
+
     @Flag(name: .long, help: "Simulate the IED: accept every control and let the status follow it (for commissioning).")
     var simulate = false
 
@@ -128,6 +140,7 @@ struct RunCommand: AsyncParsableCommand {
         guard config != nil || scl != nil else { throw ValidationError("name the model: --scl FILE, or --config FILE whose model names one") }
         if let port { guard (0...65535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") } }
         if let tlsPort { guard (0...65535).contains(tlsPort) else { throw ValidationError("--tls-port must be between 0 and 65535") } }
+        if let httpPort { guard (0...65535).contains(httpPort) else { throw ValidationError("--http-port must be between 0 and 65535") } }
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level '\(logLevel)' is not one of trace, debug, info, notice, warning, error, critical")
         }
@@ -157,7 +170,7 @@ struct RunCommand: AsyncParsableCommand {
         // loading needs are gone before serving: a plant's configuration has tens of thousands of points.
         let gateway = try assemble(logger: logger)
         defer { gateway.storage?.close() }
-        let server = gateway.server, adapters = gateway.adapters
+        let server = gateway.server, adapters = gateway.operations.field.adapters
         // Loading parsed the SCL and YAML files into many short-lived allocations: hand that memory back
         // to the system before serving (glibc keeps freed heap otherwise).
         #if os(Linux)
@@ -185,10 +198,14 @@ struct RunCommand: AsyncParsableCommand {
         }
         hangup.resume()
         defer { hangup.cancel() }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup)]
+        if let http = gateway.http {
+            let service = OperationsHTTP.service(
+                operations: gateway.operations, metrics: gateway.metrics, settings: http, logger: Logger(label: "iec61850-gateway.http"))
+            services.append(.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup))
+        }
         let group = ServiceGroup(
-            configuration: ServiceGroupConfiguration(
-                services: [.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup)],
-                gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            configuration: ServiceGroupConfiguration(services: services, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         try await group.run()
         logger.notice("stopped")
     }

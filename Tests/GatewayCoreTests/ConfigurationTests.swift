@@ -194,7 +194,9 @@ struct ConfigurationTests {
         #expect(
             Self.messages("server:\n  port: 70000\n") == ["plant.yaml:2: server.port must be a whole number from 0 to 65535, not '70000'"])
         #expect(
-            Self.messages("servers: {}\n") == ["plant.yaml:1: unknown section 'servers' (expected model, server, event-log, modbus, mqtt, points, include)"])
+            Self.messages("servers: {}\n") == [
+                "plant.yaml:1: unknown section 'servers' (expected model, server, http, event-log, modbus, mqtt, points, include)"
+            ])
     }
 }
 

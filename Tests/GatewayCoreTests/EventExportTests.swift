@@ -28,6 +28,20 @@ struct EventExportTests {
         #expect(EventTime.format(1_795_687_200_250) == "2026-11-26T10:00:00.250Z")
     }
 
+    @Test("the computed time text is Foundation's ISO 8601 with milliseconds, over two centuries")
+    func formatMatchesFoundation() {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        var generator = SystemRandomNumberGenerator()
+        let samples =
+            [0, 951_782_400_000, 4_107_542_399_999, 1_795_687_200_250] + (0..<2000).map { _ in UInt64.random(in: 0...7_258_118_400_000, using: &generator) }
+        for milliseconds in samples {
+            let expected = formatter.string(
+                from: Date(timeIntervalSince1970: Double(milliseconds / 1000)).addingTimeInterval(Double(milliseconds % 1000) / 1000))
+            #expect(EventTime.format(milliseconds) == expected, "\(milliseconds)")
+        }
+    }
+
     @Test("CSV: a header, one row per event, fields with commas and quotes quoted")
     func csv() {
         let lines = EventExport.csv(Self.events).components(separatedBy: "\r\n")

@@ -221,7 +221,7 @@ def tail(path: str, lines: int = 40) -> str:
         return f"({e})"
 
 
-def start_gateway(config, tmp_path, env_extra: dict | None = None) -> Gateway:
+def start_gateway(config, tmp_path, env_extra: dict | None = None, extra_args: list | None = None) -> Gateway:
     """`iec61850-gateway run --config CONFIG` on a free loopback port, logging to tmp_path/gateway.log,
     its event log in tmp_path/events.sqlite; returns once it accepts connections."""
     port = _free_port()
@@ -229,7 +229,7 @@ def start_gateway(config, tmp_path, env_extra: dict | None = None) -> Gateway:
     env = dict(os.environ, SWIFT_BACKTRACE="enable=no", **(env_extra or {}))
     with open(log, "ab") as err:
         proc = subprocess.Popen([GATEWAY, "run", "--config", str(config), "--port", str(port), "--bind", "127.0.0.1",
-                                 "--event-log", str(tmp_path / "events.sqlite")],
+                                 "--event-log", str(tmp_path / "events.sqlite"), *(extra_args or [])],
                                 cwd=REPO, env=env, stdout=err, stderr=err, start_new_session=True)
     gw = Gateway(proc, port, log)
     wait_accepting(proc, port, "iec61850-gateway")

@@ -152,6 +152,21 @@ package final class ReportingEngine: Sendable {
         }
     }
 
+    /// The report control blocks each association has enabled, by association id (IEC 61850 references,
+    /// `GenericIO/LLN0.BR.brcbEvents01`).
+    package func enabledBlocks() -> [UInt64: [String]] {
+        store.update { state in
+            var enabled: [UInt64: [String]] = [:]
+            for (index, block) in state.reporting.blocks.enumerated() where block.enabled {
+                guard let owner = block.owner else { continue }
+                let definition = layout.blocks[index]
+                enabled[owner.id, default: []].append(
+                    "\(definition.domain)/\(definition.logicalNode).\(definition.buffered ? "BR" : "RP").\(definition.name)")
+            }
+            return enabled
+        }
+    }
+
     /// Runs the blocks' timers on `scheduler` (nil stops them; they resume on the next attach).
     package func attach(_ scheduler: (any TimerScheduler)?) {
         timers.withLock { $0 = scheduler }
