@@ -128,12 +128,12 @@ struct WriteQueue: Sendable {
 }
 
 extension GatewayEvent.Kind {
-    /// Commands, associations, security and storage events: the audit trail, kept apart from the process
-    /// events (value, quality, communication) so a flood of these cannot push it out.
+    /// Commands, associations, security, storage and configuration events: the audit trail, kept apart
+    /// from the process events (value, quality, communication) so a flood of these cannot push it out.
     public var isAudit: Bool {
         switch self {
         case .value, .quality, .communication: false
-        case .command, .association, .security, .storage: true
+        case .command, .association, .security, .storage, .configuration: true
         }
     }
 }

@@ -69,7 +69,6 @@ public struct GatewayConfiguration: Sendable {
         }
     }
 
-    /// Where the event log and the IEC 61850 logs are kept (the `event-log:` section).
     /// The `http:` section: where the HTTP API, page and metrics listen.
     public struct HTTP: Sendable, Equatable {
         /// 8102 when not given.
@@ -83,6 +82,7 @@ public struct GatewayConfiguration: Sendable {
         }
     }
 
+    /// Where the event log and the IEC 61850 logs are kept (the `event-log:` section).
     public struct EventLogSettings: Sendable, Equatable {
         /// The SQLite database (resolved against the configuration file's folder).
         public var path: String?

@@ -25,6 +25,8 @@ public final class GatewayOperations: Sendable {
     public let configurationFile: String?
     public let startedMilliseconds: UInt64
     private let currentField: Mutex<Field>
+    /// Reloads the configuration, when the gateway runs one (`who`: what asked, for the event log).
+    private let reloader = Mutex<(@Sendable (_ who: String) -> ReloadOutcome)?>(nil)
 
     public init(server: IedServer, field: Field, storage: SQLiteLogStorage?, configurationFile: String?) {
         self.server = server
@@ -45,6 +47,17 @@ public final class GatewayOperations: Sendable {
             current = field
             return old
         }
+    }
+
+    /// Installs what `POST /api/reload` calls.
+    public func setReloader(_ reload: @escaping @Sendable (_ who: String) -> ReloadOutcome) {
+        reloader.withLock { $0 = reload }
+    }
+
+    /// Reloads the configuration; nil when the gateway runs none (an SCL model alone).
+    public func reload(requestedBy who: String) -> ReloadOutcome? {
+        guard let reload = reloader.withLock({ $0 }) else { return nil }
+        return reload(who)
     }
 
     /// Every configured point as served now.

@@ -72,6 +72,14 @@ public enum OperationsHTTP {
                 status: .ok, headers: [.contentType: "application/json; charset=utf-8", .cacheControl: "no-store"],
                 body: .init(byteBuffer: ByteBuffer(string: try EventExport.json(events))))
         }
+        router.post("/api/reload") { _, context in
+            try context.requireEngineer()
+            let who = "HTTP \(context.peer ?? "?")"
+            guard let outcome = try await Self.offloaded({ operations.reload(requestedBy: who) }) else {
+                throw HTTPError(.conflict, message: "the gateway runs no configuration file (--scl alone): nothing to reload")
+            }
+            return try JSONResponse.make(outcome, status: outcome.applied ? .ok : .unprocessableContent)
+        }
         router.get("/api/stream") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],

@@ -36,7 +36,10 @@ struct EventsCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Events whose reference starts with this (an LD, LN, object or attribute; a device).", valueName: "ref"))
     var reference: String?
 
-    @Option(name: .long, help: ArgumentHelp("Only this kind (repeatable): value, quality, command, communication, association, security.", valueName: "kind"))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Only this kind (repeatable): value, quality, command, communication, association, security, storage, configuration.", valueName: "kind"))
     var kind: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("text (the default), csv or json.", valueName: "format"))

@@ -119,34 +119,12 @@ extension RunCommand {
         if storage != nil { logger.notice("event log: \(eventLogPath)") }
         var record: (@Sendable (GatewayEvent) -> Void)?
         if let storage { record = { event in storage.record(event) } }
-        var adapters: [any FieldAdapter] = []
-        var runtime: GatewayRuntime?
+        var field = GatewayOperations.Field(runtime: nil, adapters: [])
+        var routed: Set<String> = []
         if let file {
-            let bindings: [PointBinding]
-            do {
-                bindings = try ConfigurationValidator.bind(file, to: model)
-            } catch {
-                throw ValidationError("\(error)")
-            }
-            let made = GatewayRuntime(bindings: bindings, services: server.services, logger: logger, record: record)
-            runtime = made
-            for kind in Self.adapterKinds {
-                do {
-                    adapters += try kind.make(file) { made.apply($0) }
-                } catch {
-                    throw ValidationError("\(error)")
-                }
-            }
-            logger.notice(
-                "loaded \(config ?? "")",
-                metadata: [
-                    "modbusDevices": "\(file.modbusDevices.map(\.name).joined(separator: ","))", "points": "\(bindings.count)",
-                    "mqttBroker": "\(file.mqtt.map { "\($0.host):\($0.port)" } ?? "none")",
-                    "controlRoutes": "\(bindings.filter { $0.point.control != nil }.count)",
-                ])
-            for object in try made.routeControls(through: adapters) {
-                logger.warning("no adapter carries the control route of \(object); its commands are refused")
-            }
+            field = try Self.makeField(file, services: server.services, logger: logger, record: record)
+            logger.notice("loaded \(config ?? "")", metadata: Self.summary(of: file))
+            routed = Self.routeControls(of: field, logger: logger)
         }
         if simulate {
             // Objects with a route keep it; the others are simulated.
@@ -157,8 +135,19 @@ extension RunCommand {
         logger.notice(
             "serving IED \(model.name) from \(sclPath ?? "the configuration's points") on \(listeners.joined(separator: " and "))",
             metadata: ["logicalDevices": "\(model.logicalDevices.map { $0.name(iedName: model.name) }.joined(separator: ","))"])
-        let operations = GatewayOperations(
-            server: server, field: .init(runtime: runtime, adapters: adapters), storage: storage, configurationFile: config)
+        let operations = GatewayOperations(server: server, field: field, storage: storage, configurationFile: config)
+        if let file, let config {
+            let origin: GatewayReloader.ModelOrigin
+            if let sclPath {
+                origin = .scl(path: sclPath, digest: GatewayReloader.digest(FileManager.default.contents(atPath: sclPath) ?? Data()), fromFlag: scl != nil)
+            } else {
+                origin = .points(digest: GatewayReloader.digest(SCLWriter.icd(model).utf8))
+            }
+            let reloader = GatewayReloader(
+                file: config, configuration: file, routed: routed, origin: origin, operations: operations,
+                simulateDelay: simulate ? .milliseconds(simulateDelay) : nil, logger: logger)
+            operations.setReloader { who in reloader.reload(requestedBy: who) }
+        }
         // Every server event goes to the event log and to the operations side's control counters.
         server.setEventObserver { [storage] event in
             storage?.record(GatewayEvent(event))
@@ -166,6 +155,52 @@ extension RunCommand {
         }
         assembled = true
         return Assembly(server: server, operations: operations, http: http, metrics: metrics)
+    }
+
+    /// The field side of a configuration: its points checked against the served model, the runtime that
+    /// maps readings onto it, and the adapters (made, not started). Throws the validation messages.
+    static func makeField(
+        _ file: GatewayConfiguration, services: IedServices, logger: Logger, record: (@Sendable (GatewayEvent) -> Void)?
+    ) throws -> GatewayOperations.Field {
+        let bindings: [PointBinding]
+        do {
+            bindings = try ConfigurationValidator.bind(file, to: services.model)
+        } catch {
+            throw ValidationError("\(error)")
+        }
+        let runtime = GatewayRuntime(bindings: bindings, services: services, logger: logger, record: record)
+        var adapters: [any FieldAdapter] = []
+        for kind in adapterKinds {
+            do {
+                adapters += try kind.make(file) { runtime.apply($0) }
+            } catch {
+                throw ValidationError("\(error)")
+            }
+        }
+        return GatewayOperations.Field(runtime: runtime, adapters: adapters)
+    }
+
+    /// Installs the control handlers of the routed points; returns the objects they route.
+    @discardableResult
+    static func routeControls(of field: GatewayOperations.Field, logger: Logger) -> Set<String> {
+        guard let runtime = field.runtime else { return [] }
+        do {
+            for object in try runtime.routeControls(through: field.adapters) {
+                logger.warning("no adapter carries the control route of \(object); its commands are refused")
+            }
+        } catch {
+            logger.error("control routes: \(error)")  // bound against the same model: not expected
+        }
+        return Set(runtime.bindings.filter { $0.point.control != nil }.map(\.dataObject))
+    }
+
+    /// What a loaded configuration feeds, for the log.
+    static func summary(of file: GatewayConfiguration) -> Logger.Metadata {
+        [
+            "modbusDevices": "\(file.modbusDevices.map(\.name).joined(separator: ","))", "points": "\(file.points.count)",
+            "mqttBroker": "\(file.mqtt.map { "\($0.host):\($0.port)" } ?? "none")",
+            "controlRoutes": "\(file.points.filter { $0.control != nil }.count)",
+        ]
     }
 
     /// The TLS listener's settings: the flags, over the configuration's `server: tls:` section.

@@ -176,25 +176,31 @@ struct RunCommand: AsyncParsableCommand {
         #if os(Linux)
             _ = releaseFreedHeap(0)
         #endif
-        var started: [any FieldAdapter] = []
-        defer { for adapter in started.reversed() { adapter.stop() } }
-        for adapter in adapters {
+        // Those running at the end (a reload replaces them) stop with the gateway; an adapter that does
+        // not start stops those started before it.
+        var started = true
+        defer { if started { for adapter in gateway.operations.field.adapters.reversed() { adapter.stop() } } }
+        for (index, adapter) in adapters.enumerated() {
             do {
                 try adapter.start()
             } catch {
+                started = false
+                for earlier in adapters[..<index].reversed() { earlier.stop() }
                 throw ValidationError("\(adapter.name): \(error)")
             }
-            started.append(adapter)
         }
-        // SIGHUP reads the TLS certificates, key and CRLs again (as the server also does when they change).
+        // SIGHUP reads the TLS certificates, key and CRLs again (as the server also does when they change),
+        // and the configuration.
         signal(SIGHUP, SIG_IGN)
         let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        let operations = gateway.operations
         hangup.setEventHandler {
             do {
                 try server.reloadTLS()
             } catch {
                 logger.error("SIGHUP: \(error)")
             }
+            _ = operations.reload(requestedBy: "SIGHUP")
         }
         hangup.resume()
         defer { hangup.cancel() }

@@ -347,6 +347,10 @@ def test_access_rules_apply_to_http(tmp_path):
         assert gw.get("/api/points", password="wrong")[0] == 401
         assert gw.get("/api/points", password="viewer-pass")[0] == 200
         assert gw.get("/metrics", password="engineer-pass")[0] == 200
+        status, body, _ = gw.get("/api/reload", password="viewer-pass", method="POST")
+        assert status == 403 and b"engineer" in body, (status, body)
+        status, body, _ = gw.get("/api/reload", password="engineer-pass", method="POST")
+        assert status == 200 and json.loads(body)["applied"], (status, body)
     finally:
         _stop_server(gw.gw.proc)
         gw.sim.stop()

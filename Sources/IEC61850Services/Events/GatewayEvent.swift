@@ -17,6 +17,9 @@ public struct GatewayEvent: Sendable, Equatable, Codable {
         /// The event log itself could not be written, or recovered (`result` failing, recovered or
         /// quarantined, `detail` why and what was lost).
         case storage
+        /// The configuration was reloaded, or a reload was refused (`reference` the file, `result`
+        /// applied or refused, `client` who asked, `detail` what changed or why not).
+        case configuration
     }
 
     /// The row number in the database (0 until stored); increasing.

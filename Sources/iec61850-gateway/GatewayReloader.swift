@@ -1,0 +1,169 @@
+import ArgumentParser
+import EventLog
+import Foundation
+import GatewayCore
+import GatewayHTTP
+import IEC61850Model
+import IEC61850Server
+import Logging
+import Synchronization
+
+/// Reloads a running gateway's configuration (SIGHUP, `POST /api/reload`): reads the file again and, when
+/// it is valid and asks for nothing that needs a restart, replaces the field side (devices, broker,
+/// points, control routes) while the MMS server and every association keep running. A refused reload
+/// leaves the running configuration as it was. Every reload is an event.
+final class GatewayReloader: Sendable {
+    private let file: String
+    private let operations: GatewayOperations
+    /// The served model as loaded (see ``ModelOrigin``): a reload may not change it.
+    private let origin: ModelOrigin
+    /// The `--simulate` delay, when controls without a route are simulated.
+    private let simulateDelay: Duration?
+    private let logger: Logger
+    /// The configuration running now, and the objects whose controls it routes; one reload at a time.
+    private let running: Mutex<(configuration: GatewayConfiguration, routed: Set<String>)>
+
+    /// Where the served model came from, to tell whether a reloaded configuration would change it.
+    enum ModelOrigin: Sendable {
+        /// An SCL file (by `--scl` or the configuration), its IED name, and its contents' digest at start.
+        case scl(path: String, digest: UInt64, fromFlag: Bool)
+        /// Built from the points: the digest of the model's ICD.
+        case points(digest: UInt64)
+    }
+
+    init(
+        file: String, configuration: GatewayConfiguration, routed: Set<String>, origin: ModelOrigin, operations: GatewayOperations, simulateDelay: Duration?,
+        logger: Logger
+    ) {
+        self.file = file
+        self.operations = operations
+        self.origin = origin
+        self.simulateDelay = simulateDelay
+        self.logger = logger
+        running = Mutex((configuration, routed))
+    }
+
+    /// FNV-1a over bytes: enough to notice a changed file (not a security check).
+    static func digest(_ bytes: some Sequence<UInt8>) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in bytes { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01b3 }
+        return hash
+    }
+
+    /// Reloads now; `who` says what asked (`SIGHUP`, `HTTP 127.0.0.1:40000`).
+    func reload(requestedBy who: String) -> ReloadOutcome {
+        let outcome = running.withLock { state in apply(&state, who: who) }
+        if outcome.applied {
+            logger.notice("configuration reloaded", metadata: ["by": "\(who)", "changes": "\(outcome.summary)"])
+        } else {
+            logger.error(
+                "configuration reload refused; the running one stays",
+                metadata: ["by": "\(who)", "reason": "\(outcome.summary)", "messages": "\(outcome.messages.joined(separator: "; "))"])
+        }
+        operations.storage?.record(
+            GatewayEvent(
+                timeMilliseconds: currentMilliseconds(), kind: .configuration, reference: file, client: who,
+                result: outcome.applied ? "applied" : "refused",
+                detail: ([outcome.summary] + outcome.messages).joined(separator: "; ")))
+        return outcome
+    }
+
+    private func apply(_ state: inout (configuration: GatewayConfiguration, routed: Set<String>), who: String) -> ReloadOutcome {
+        let newer: GatewayConfiguration
+        do {
+            newer = try ConfigurationReader.load(file: file, extensions: RunCommand.configurationExtensions)
+        } catch {
+            return .refused("\(file) is not valid", messages: error.errors.map(\.description))
+        }
+        let restart = state.configuration.restartOnlyChanges(in: newer).filter { name in
+            // A model given by --scl does not follow the file's model section.
+            !(name == "model" && { if case .scl(_, _, true) = origin { true } else { false } }())
+        }
+        if !restart.isEmpty {
+            return .refused("changed settings need a restart: \(restart.joined(separator: ", ")); the running configuration stays")
+        }
+        if let changed = modelChange(newer) { return .refused("\(changed); a restart serves the new model (clients then see a new ConfRev)") }
+        let field: GatewayOperations.Field
+        do {
+            field = try RunCommand.makeField(newer, services: operations.server.services, logger: logger, record: record)
+        } catch {
+            return .refused("\(file) does not fit the served model", messages: "\(error)".split(separator: "\n").map(String.init))
+        }
+        // The old adapters stop first: a serial line is one port, opened by one poller at a time.
+        let old = operations.field
+        for adapter in old.adapters { adapter.stop() }
+        var started: [any FieldAdapter] = []
+        for adapter in field.adapters {
+            do {
+                try adapter.start()
+                started.append(adapter)
+            } catch {
+                for adapter in started { adapter.stop() }
+                restore(state.configuration)
+                return .refused("\(adapter.name) does not start: \(error)")
+            }
+        }
+        let routed = RunCommand.routeControls(of: field, logger: logger)
+        for object in state.routed.subtracting(routed) {
+            try? operations.server.setControlHandlers(for: object, nil)  // its commands: not-supported, or simulated below
+        }
+        if let simulateDelay { operations.server.simulateControls(delay: simulateDelay) }
+        operations.replaceField(with: field)
+        let summary = Self.changes(from: state.configuration, to: newer)
+        state = (newer, routed)
+        return .applied(summary)
+    }
+
+    /// The running configuration's field side again, after a new one failed to start.
+    private func restore(_ configuration: GatewayConfiguration) {
+        do {
+            let field = try RunCommand.makeField(configuration, services: operations.server.services, logger: logger, record: record)
+            for adapter in field.adapters { try adapter.start() }
+            RunCommand.routeControls(of: field, logger: logger)
+            operations.replaceField(with: field)
+        } catch {
+            logger.error("the running configuration's adapters did not start again: \(error)")
+        }
+    }
+
+    /// Why a reloaded configuration would serve another model, or nil when it serves the same one.
+    private func modelChange(_ newer: GatewayConfiguration) -> String? {
+        switch origin {
+        case .scl(let path, let digest, _):
+            guard let contents = FileManager.default.contents(atPath: path) else { return "the SCL file \(path) cannot be read" }
+            return Self.digest(contents) == digest ? nil : "the SCL file \(path) changed since the gateway started"
+        case .points(let digest):
+            var newer = newer
+            newer.ied = operations.server.model.name
+            guard let model = try? ModelFromPoints.build(newer) else { return "the points do not make a model" }
+            return Self.digest(SCLWriter.icd(model).utf8) == digest
+                ? nil : "the points ask for another model (a data object added, removed or of another class)"
+        }
+    }
+
+    private var record: (@Sendable (GatewayEvent) -> Void)? {
+        guard let storage = operations.storage else { return nil }
+        return { event in storage.record(event) }
+    }
+
+    /// What a reload changes, in a line.
+    static func changes(from old: GatewayConfiguration, to new: GatewayConfiguration) -> String {
+        func placeless(_ point: GatewayConfiguration.Point) -> GatewayConfiguration.Point {
+            var point = point
+            point.location = GatewayConfiguration.Location(file: "", line: 0)
+            return point
+        }
+        let before = Dictionary(old.points.map { ($0.reference, placeless($0)) }, uniquingKeysWith: { first, _ in first })
+        let after = Dictionary(new.points.map { ($0.reference, placeless($0)) }, uniquingKeysWith: { first, _ in first })
+        let added = after.keys.filter { before[$0] == nil }.count
+        let removed = before.keys.filter { after[$0] == nil }.count
+        let changed = after.filter { reference, point in before[reference].map { $0 != point } ?? false }.count
+        var parts = ["points: \(added) added, \(removed) removed, \(changed) changed (\(new.points.count) in all)"]
+        let devices = (old.modbusDevices.map(\.name), new.modbusDevices.map(\.name))
+        if devices.0 != devices.1 { parts.append("Modbus devices: \(devices.1.joined(separator: ", "))") }
+        if old.mqtt.map({ "\($0.host):\($0.port)" }) != new.mqtt.map({ "\($0.host):\($0.port)" }) {
+            parts.append("MQTT broker: \(new.mqtt.map { "\($0.host):\($0.port)" } ?? "none")")
+        }
+        return parts.joined(separator: "; ")
+    }
+}
