@@ -91,7 +91,7 @@ let package = Package(
         .target(
             name: "GatewayHTTP",
             dependencies: [
-                "GatewayCore", "IEC61850Server", "IEC61850Services", "IEC61850Model", "EventLog", logging, metrics, lifecycle,
+                "GatewayCore", "ModbusAdapter", "IEC61850Server", "IEC61850Services", "IEC61850Model", "EventLog", logging, metrics, lifecycle,
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]),

@@ -135,6 +135,13 @@ public struct GatewayConfiguration: Sendable {
         /// registers (6 for one register only). By default a coil is written with 5, one register with 6 and
         /// several with 16.
         public var writeFunction: Int?
+
+        public init(device: String, table: ModbusTable, address: Int, type: ModbusDataType) {
+            self.device = device
+            self.table = table
+            self.address = address
+            self.type = type
+        }
     }
 
     /// The MQTT broker the gateway connects to.

@@ -80,6 +80,10 @@ public enum OperationsHTTP {
             }
             return try JSONResponse.make(outcome, status: outcome.applied ? .ok : .unprocessableContent)
         }
+        router.post("/api/modbus") { request, context in
+            let body = try await request.decode(as: RegisterTest.Request.self, context: context)
+            return try await RegisterTest.run(body, operations: operations, context: context)
+        }
         router.get("/api/stream") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],

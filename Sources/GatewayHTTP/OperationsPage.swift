@@ -46,6 +46,11 @@ enum OperationsPage {
         #trend svg { width:100%; height:140px; background:#fbfcfd; border:1px solid var(--line); border-radius:6px; }
         #trend polyline { fill:none; stroke:var(--accent); stroke-width:2; }
         .empty { color:var(--muted); font-style:italic; }
+        form.probe { display:flex; flex-wrap:wrap; gap:.4rem; }
+        form.probe input, form.probe select, form.probe button { font:inherit; padding:.25rem .4rem; border:1px solid var(--line); border-radius:6px; background:#fff; }
+        form.probe input[type=number] { width:6rem; }
+        form.probe button { background:var(--accent); color:#fff; border-color:var(--accent); cursor:pointer; }
+        #probe-result { white-space:pre-wrap; margin:.5rem 0 0; }
         </style>
         </head>
         <body>
@@ -73,6 +78,20 @@ enum OperationsPage {
           <section>
             <h2>Devices <span class="count" id="device-count"></span></h2>
             <ul class="plain" id="devices"></ul>
+          </section>
+          <section id="register">
+            <h2>Test a register</h2>
+            <form class="probe" onsubmit="return false">
+              <select id="probe-device" aria-label="device"></select>
+              <select id="probe-table" aria-label="table"><option>holding</option><option>input</option><option>coil</option><option>discrete-input</option></select>
+              <input id="probe-address" type="number" min="0" max="65535" value="0" aria-label="address" title="address">
+              <select id="probe-type" aria-label="type"><option>uint16</option><option>int16</option><option>uint32</option><option>int32</option><option>float32</option><option>float64</option><option>int64</option><option>uint64</option><option>bool</option><option>string</option></select>
+              <input id="probe-count" type="number" min="1" max="125" value="1" aria-label="count" title="count">
+              <button id="probe-read" type="button">Read</button>
+              <input id="probe-value" placeholder="value" aria-label="value to write">
+              <button id="probe-write" type="button">Write</button>
+            </form>
+            <pre id="probe-result" class="small"></pre>
           </section>
           <section>
             <h2>Associations <span class="count" id="association-count"></span></h2>
@@ -171,6 +190,9 @@ enum OperationsPage {
             ul.appendChild(li);
           }
           $("device-count").textContent = list.filter((d) => d.up).length + " of " + list.length + " up";
+          const select = $("probe-device"), chosen = select.value;
+          select.replaceChildren(...list.filter((d) => d.kind === "modbus").map((d) => el("option", null, d.device)));
+          if (chosen) select.value = chosen;
         }
         function updateAssociations(list) {
           const ul = $("associations"); ul.replaceChildren();
@@ -210,6 +232,21 @@ enum OperationsPage {
         stream.addEventListener("devices", (m) => updateDevices(JSON.parse(m.data)));
         stream.addEventListener("associations", (m) => updateAssociations(JSON.parse(m.data)));
         stream.addEventListener("events", (m) => addEvents(JSON.parse(m.data)));
+        async function probe(write) {
+          const body = { device: $("probe-device").value, table: $("probe-table").value, address: +$("probe-address").value,
+                         type: $("probe-type").value, count: +$("probe-count").value };
+          if (write) body.value = $("probe-value").value;
+          $("probe-result").textContent = "…";
+          try {
+            const answer = await fetch("api/modbus", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+            const r = await answer.json();
+            if (!answer.ok) { $("probe-result").textContent = (r.error && r.error.message) || JSON.stringify(r); return; }
+            const raw = r.registers.length ? r.registers.map((x) => "0x" + x.toString(16).toUpperCase().padStart(4, "0")).join(" ") : r.bits.map((b) => b ? 1 : 0).join(" ");
+            $("probe-result").textContent = (r.wrote !== null && r.wrote !== undefined ? "wrote " + r.wrote + "; " : "") + r.table + " " + r.address + " (" + r.type + ", bytes " + r.byteOrder + ", words " + r.wordOrder + ")\nraw: " + raw + "\nvalue: " + r.values.join(", ");
+          } catch (e) { $("probe-result").textContent = String(e); }
+        }
+        $("probe-read").addEventListener("click", () => probe(false));
+        $("probe-write").addEventListener("click", () => probe(true));
         health(); setInterval(health, 5000);
         </script>
         </body>

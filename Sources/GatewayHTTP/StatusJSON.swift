@@ -132,6 +132,18 @@ enum JSONScalar: Encodable, Equatable {
         }
     }
 
+    /// A field value read from a device: a float32 as the float it is.
+    init(_ value: FieldValue, as type: ModbusDataType) {
+        switch value {
+        case .bool(let bool): self = .bool(bool)
+        case .integer(let integer): self = .integer(integer)
+        case .unsigned(let unsigned): self = .unsigned(unsigned)
+        case .double(let double) where type == .float32: self.init(.float32(Float(double)))
+        case .double(let double): self.init(.float64(double))
+        case .string(let text): self = .string(text)
+        }
+    }
+
     func encode(to encoder: any Encoder) throws {
         var container = encoder.singleValueContainer()
         switch self {

@@ -32,6 +32,15 @@ public final class ModbusPoller: @unchecked Sendable {
     private var pendingWrites: [Write] = []
 
     private var nextWrite: UInt64 = 0
+    /// Commissioning reads and writes (``probe(_:count:writing:)``) waiting for the line.
+    private var pendingProbes: [Probe] = []
+
+    private struct Probe {
+        let device: Int
+        /// Runs on the line's thread; returns the error that broke the line, if one did.
+        let run: (ModbusConnection) -> ModbusError?
+        let fail: (ModbusError) -> Void
+    }
 
     private struct Write {
         let id: UInt64
@@ -151,6 +160,11 @@ public final class ModbusPoller: @unchecked Sendable {
 
     private func failPendingWrites(_ error: ModbusError) {
         for write in takeWrites() { write.continuation.resume(throwing: error) }
+        let probes = jobs.withLock {
+            defer { pendingProbes.removeAll() }
+            return pendingProbes
+        }
+        for probe in probes { probe.fail(error) }
     }
 
     /// The line's connection, opened on first use and reopened after it broke.
@@ -186,19 +200,7 @@ public final class ModbusPoller: @unchecked Sendable {
             let device = devices[write.device]
             let destination = write.destination
             do throws(ModbusError) {
-                let connection = try connected(to: device)
-                let address = destination.address - device.addressing
-                if destination.table == .coil {
-                    try connection.writeCoil(address: address, (write.value.number ?? 0) != 0, multiple: destination.writeFunction == 15)
-                } else if let registers = ModbusRegisterCodec.encode(
-                    write.value, as: destination.type, byteOrder: destination.byteOrder ?? device.byteOrder,
-                    wordOrder: destination.wordOrder ?? device.wordOrder)
-                {
-                    try connection.writeRegisters(address: address, registers, multiple: destination.writeFunction == 16)
-                } else {
-                    throw ModbusError(
-                        operation: "write \(destination.table.rawValue) \(destination.address)", message: "\(write.value) does not fit \(destination.type)")
-                }
+                try ModbusProbe.write(destination, write.value, device: device, on: try connected(to: device))
                 logger.info(
                     "wrote",
                     metadata: [
@@ -212,6 +214,52 @@ public final class ModbusPoller: @unchecked Sendable {
                 recover(after: error)
                 logger.warning("write failed", metadata: ["device": "\(device.name)", "error": "\(error)"])
                 write.continuation.resume(throwing: error)
+            }
+        }
+    }
+
+    /// Reads `count` values at `address` (after writing `value`, when given) between two polls on the
+    /// line: the commissioning read and write of a running gateway (the HTTP API), which must not open a
+    /// second connection to a device that takes one, or a serial port a poller holds.
+    public func probe(
+        _ address: GatewayConfiguration.ModbusAddress, count: Int = 1, writing value: FieldValue? = nil
+    ) async throws -> ModbusProbe.Reading {
+        guard let index = devices.firstIndex(where: { $0.name == address.device }) else {
+            throw ModbusError(operation: "read", message: "no device \(address.device) on this line")
+        }
+        guard isRunning else { throw ModbusError(operation: "read", message: "the line is not polled (the gateway is stopping)") }
+        let device = devices[index]
+        return try await withCheckedThrowingContinuation { continuation in
+            let probe = Probe(
+                device: index,
+                run: { connection in
+                    do throws(ModbusError) {
+                        if let value { try ModbusProbe.write(address, value, device: device, on: connection) }
+                        continuation.resume(returning: try ModbusProbe.read(address, count: count, device: device, on: connection))
+                        return nil
+                    } catch {
+                        continuation.resume(throwing: error)
+                        return error
+                    }
+                }, fail: { continuation.resume(throwing: $0) })
+            jobs.withLock { pendingProbes.append(probe) }
+            wake.signal()
+        }
+    }
+
+    /// Runs the queued probes on the line's connection.
+    private func performProbes() {
+        let probes = jobs.withLock {
+            defer { pendingProbes.removeAll() }
+            return pendingProbes
+        }
+        for probe in probes {
+            do throws(ModbusError) {
+                let connection = try connected(to: devices[probe.device])
+                if let error = probe.run(connection) { recover(after: error) }
+            } catch {
+                recover(after: error)
+                probe.fail(error)
             }
         }
     }
@@ -233,6 +281,7 @@ public final class ModbusPoller: @unchecked Sendable {
         var schedules = plans.map { Schedule(due: [UInt64](repeating: start, count: max($0.groups.count, 1))) }
         while isRunning {
             performWrites()
+            performProbes()
             // The most overdue poll group of any device on the line goes next.
             var next: (device: Int, group: Int, at: UInt64)?
             for (device, schedule) in schedules.enumerated() {

@@ -13,10 +13,11 @@ struct GatewayCommand: AsyncParsableCommand {
             Check a mapping file:  iec61850-gateway validate --config mappings/examples/energy-meter.yaml
             Export a built model:  iec61850-gateway export-scl --config mappings/examples/mqtt-sensor.yaml
             List the event log:  iec61850-gateway events --from -1h --format csv
+            Test a register:  iec61850-gateway modbus read --config gateway.yaml --device meter --table input --address 52 --type float32
             Hash a password for a role:  iec61850-gateway hash-password < password.txt
             """,
         version: GatewayVersion.current,
-        subcommands: [RunCommand.self, ValidateCommand.self, ExportSCLCommand.self, EventsCommand.self, HashPasswordCommand.self],
+        subcommands: [RunCommand.self, ValidateCommand.self, ExportSCLCommand.self, EventsCommand.self, ModbusCommand.self, HashPasswordCommand.self],
         defaultSubcommand: nil
     )
 }

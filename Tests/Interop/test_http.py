@@ -355,3 +355,49 @@ def test_access_rules_apply_to_http(tmp_path):
         _stop_server(gw.gw.proc)
         gw.sim.stop()
         gw.broker.kill()
+
+
+def test_a_register_tested_from_the_command_line_and_over_http(http_gateway, tmp_path):
+    from test_gateway_modbus import modbus_read
+    import subprocess
+    gw = http_gateway
+    config = str(tmp_path / "gateway.yaml")
+    gw.sim.set("set input 52 float32 230.5")
+    gw.sim.set("set holding 102 uint32 70000")
+
+    def cli(*args):
+        done = subprocess.run([GATEWAY, "modbus", *args, "--config", config, "--device", "meter"], capture_output=True, text=True, timeout=30)
+        return done.returncode, done.stdout + done.stderr
+
+    code, out = cli("read", "--table", "input", "--address", "52", "--type", "float32")
+    raw = modbus_read(gw.sim.port, "input", 52, 2)
+    assert code == 0 and f"52-53  0x{raw[0]:04X} 0x{raw[1]:04X}  ({raw[0]} {raw[1]})  → 230.5" in out, out
+    code, out = cli("read", "--table", "holding", "--address", "102", "--type", "uint32", "--count", "2")
+    assert code == 0 and "→ 70000" in out and out.count("→") == 2, out
+    code, out = cli("write", "--table", "holding", "--address", "200", "--type", "int16", "--value", "-2")
+    assert code == 0 and modbus_read(gw.sim.port, "holding", 200) == [0xFFFE] and "→ -2" in out, out
+    code, out = cli("write", "--table", "input", "--address", "200", "--value", "1")
+    assert code != 0 and "cannot be written" in out and "Usage" in out, out
+    code, out = cli("read", "--table", "holding", "--address", "0", "--type", "float32", "--count", "100")
+    assert code != 0 and "at most 125" in out, out
+
+    def probe(body):
+        request = urllib.request.Request(f"http://127.0.0.1:{gw.http}/api/modbus", data=json.dumps(body).encode(), method="POST",
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                return answer.status, json.loads(answer.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+
+    status, answer = probe({"device": "meter", "table": "input", "address": 52, "type": "float32"})
+    assert status == 200 and answer["registers"] == modbus_read(gw.sim.port, "input", 52, 2) and answer["values"] == [230.5], answer
+    status, answer = probe({"device": "meter", "table": "coil", "address": 30, "value": "true"})
+    assert status == 200 and answer["bits"] == [True] and modbus_read(gw.sim.port, "coil", 30) == [True], answer
+    status, answer = probe({"device": "nobody", "table": "coil", "address": 30})
+    assert status == 404 and "meter" in answer["error"]["message"], answer
+    gw.sim.stop()
+    status, answer = probe({"device": "meter", "table": "coil", "address": 30})
+    assert status == 502 and "meter" in answer["error"]["message"], answer
+    code, out = cli("read", "--table", "coil", "--address", "30")
+    assert code != 0 and "meter:" in out and "Usage" not in out, out

@@ -44,3 +44,12 @@ def test_json_log_lines_parse_and_carry_their_fields():
 def test_an_unknown_log_format_is_refused():
     out = subprocess.run([GATEWAY, "run", "--scl", SCL, "--log-format", "xml"], cwd=REPO, capture_output=True, text=True, timeout=30)
     assert out.returncode != 0 and "--log-format must be text or json" in out.stderr, out.stderr
+
+
+def test_version_is_printed():
+    import os
+    import re
+    out = subprocess.run([GATEWAY, "--version"], capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0 and re.fullmatch(r"\d+\.\d+\.\d+\n", out.stdout), out
+    source = open(os.path.join(REPO, "Sources", "iec61850-gateway", "GatewayVersion.swift")).read()
+    assert f'"{out.stdout.strip()}"' in source

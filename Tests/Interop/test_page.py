@@ -82,6 +82,14 @@ def test_page_shows_live_points_and_a_device_going_bad(tmp_path, browser):
         wait_for(browser, "a trend", "return document.querySelector('#trend polyline').getAttribute('points').split(' ').length >= 2",
                  log=gw.log)
 
+        # Test a register from the page: read the meter's float, as the poller's line reads it.
+        browser.execute_script("""
+            document.getElementById('probe-table').value = 'input';
+            document.getElementById('probe-address').value = '52';
+            document.getElementById('probe-type').value = 'float32';
+            document.getElementById('probe-read').click();""")
+        wait_for(browser, "the register's value", "return document.getElementById('probe-result').textContent.includes('value: 18.5')", log=gw.log)
+
         gw.sim.stop()
         wait_for(browser, "the meter down", f"return {meter}.dataset.up === 'false'", log=gw.log)
         wait_for(browser, "the point's quality bad", f"return {total}.classList.contains('bad') && {total}.cells[2].textContent", log=gw.log)
