@@ -133,7 +133,7 @@ extension GatewayEvent.Kind {
     public var isAudit: Bool {
         switch self {
         case .value, .quality, .communication: false
-        case .command, .association, .security, .storage, .configuration: true
+        case .command, .association, .security, .storage, .configuration, .substitution: true
         }
     }
 }

@@ -13,7 +13,7 @@ extension GatewayRuntime {
             return PointStatus(
                 index: index, reference: binding.value.reference, dataObject: binding.dataObject, value: services.value(of: binding.value),
                 quality: quality, time: time, source: Self.source(of: binding.point), address: Self.address(of: binding.point),
-                changedMilliseconds: changed[index])
+                changedMilliseconds: changed[index], substitutable: services.isSubstitutable(binding.dataObject))
         }
     }
 

@@ -20,4 +20,6 @@ public struct PointStatus: Sendable, Equatable {
     public let address: String?
     /// When the field value last changed (UTC ms); nil before the first reading.
     public let changedMilliseconds: UInt64?
+    /// Whether its data object can be substituted (subEna and a substitute in FC SV).
+    public let substitutable: Bool
 }

@@ -84,6 +84,10 @@ public enum OperationsHTTP {
             let body = try await request.decode(as: RegisterTest.Request.self, context: context)
             return try await RegisterTest.run(body, operations: operations, context: context)
         }
+        router.post("/api/substitution") { request, context in
+            let body = try await request.decode(as: SubstitutionRequest.self, context: context)
+            return try SubstitutionRequest.run(body, server: operations.server, context: context)
+        }
         router.get("/api/stream") { _, _ in
             Response(
                 status: .ok, headers: [.contentType: "text/event-stream", .cacheControl: "no-store"],

@@ -74,6 +74,13 @@ enum OperationsPage {
             <h2>Trend <span class="count" id="trend-name">click a point</span></h2>
             <svg viewBox="0 0 300 100" preserveAspectRatio="none" role="img" aria-label="trend"><polyline points=""></polyline></svg>
             <div class="small" id="trend-range"></div>
+            <form class="probe" id="substitution" onsubmit="return false" hidden>
+              <input id="sub-value" placeholder="substitute value" aria-label="substitute value">
+              <select id="sub-validity" aria-label="quality"><option>good</option><option>questionable</option><option>invalid</option></select>
+              <button id="sub-apply" type="button">Substitute</button>
+              <button id="sub-release" type="button">Release</button>
+            </form>
+            <div class="small" id="sub-result"></div>
           </section>
           <section>
             <h2>Devices <span class="count" id="device-count"></span></h2>
@@ -155,6 +162,8 @@ enum OperationsPage {
           trend.index = index; trend.samples = [];
           const p = points.get(index);
           $("trend-name").textContent = p ? p.reference : "";
+          $("substitution").hidden = !(p && p.substitutable);
+          $("sub-result").textContent = "";
           for (const [i, tr] of rows) tr.classList.toggle("chosen", i === index);
           if (p && typeof p.value === "number") addSample(p);
           drawTrend();
@@ -245,6 +254,18 @@ enum OperationsPage {
             $("probe-result").textContent = (r.wrote !== null && r.wrote !== undefined ? "wrote " + r.wrote + "; " : "") + r.table + " " + r.address + " (" + r.type + ", bytes " + r.byteOrder + ", words " + r.wordOrder + ")\nraw: " + raw + "\nvalue: " + r.values.join(", ");
           } catch (e) { $("probe-result").textContent = String(e); }
         }
+        async function substitute(release) {
+          const p = points.get(trend.index);
+          if (!p) return;
+          const body = release ? { object: p.dataObject, release: true } : { object: p.dataObject, value: $("sub-value").value, validity: $("sub-validity").value };
+          try {
+            const answer = await fetch("api/substitution", { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+            const r = await answer.json();
+            $("sub-result").textContent = answer.ok ? p.dataObject + " " + r.result : ((r.error && r.error.message) || JSON.stringify(r));
+          } catch (e) { $("sub-result").textContent = String(e); }
+        }
+        $("sub-apply").addEventListener("click", () => substitute(false));
+        $("sub-release").addEventListener("click", () => substitute(true));
         $("probe-read").addEventListener("click", () => probe(false));
         $("probe-write").addEventListener("click", () => probe(true));
         health(); setInterval(health, 5000);

@@ -45,6 +45,7 @@ enum StatusJSON {
         let source: String
         let address: String?
         let changed: String?
+        let substitutable: Bool
 
         init(_ status: PointStatus) {
             index = status.index
@@ -56,6 +57,7 @@ enum StatusJSON {
             source = status.source
             address = status.address
             changed = status.changedMilliseconds.map(EventTime.format)
+            substitutable = status.substitutable
         }
     }
 

@@ -22,6 +22,19 @@ public enum CDC {
         ]
     }
 
+    /// The substitution attributes (FC SV): subEna, the substitute `name` of `substitute`'s shape, subQ, subID.
+    static func substitution(_ substitute: DataAttributeSpec) -> [DataObjectSpec.Child] {
+        [
+            .attribute(.basic("subEna", .boolean, fc: .sv)),
+            .attribute(substitute),
+            .attribute(.basic("subQ", .quality, fc: .sv)),
+            .attribute(.basic("subID", .visibleString(maxLength: 64), fc: .sv)),
+        ]
+    }
+
+    /// The substitution attributes of a status of basic type `type` (subVal).
+    static func substitution(_ type: BasicType) -> [DataObjectSpec.Child] { substitution(.basic("subVal", type, fc: .sv)) }
+
     /// AnalogueValue with the float member `f`.
     public static func analogueValue(_ name: String, fc: FunctionalConstraint, triggers: TriggerOptions = [], value: Float? = nil) -> DataAttributeSpec {
         .constructed(name, fc: fc, triggers: triggers, [.basic("f", .float32, fc: fc, value: value.map(DataValue.float32))])
@@ -29,17 +42,17 @@ public enum CDC {
 
     /// Single point status.
     public static func sps(_ name: String, value: Bool = false) -> DataObjectSpec {
-        DataObjectSpec(name: name, cdc: "SPS", children: status(.boolean, value: .boolean(value)))
+        DataObjectSpec(name: name, cdc: "SPS", children: status(.boolean, value: .boolean(value)) + substitution(.boolean))
     }
 
     /// Double point status.
     public static func dps(_ name: String) -> DataObjectSpec {
-        DataObjectSpec(name: name, cdc: "DPS", children: status(.dbpos))
+        DataObjectSpec(name: name, cdc: "DPS", children: status(.dbpos) + substitution(.dbpos))
     }
 
     /// Integer status.
     public static func ins(_ name: String, value: Int32 = 0) -> DataObjectSpec {
-        DataObjectSpec(name: name, cdc: "INS", children: status(.int32, value: .integer(Int64(value))))
+        DataObjectSpec(name: name, cdc: "INS", children: status(.int32, value: .integer(Int64(value))) + substitution(.int32))
     }
 
     /// Enumerated status (`Mod`, `Beh`, `Health`).
@@ -56,7 +69,7 @@ public enum CDC {
                 .attribute(.basic("q", .quality, fc: .mx, triggers: qchg)),
                 .attribute(.basic("t", .timestamp, fc: .mx)),
                 .attribute(.basic("db", .int32u, fc: .cf)),
-            ])
+            ] + substitution(analogueValue("subMag", fc: .sv)))
     }
 
     /// Complex measured value (magnitude and angle).
@@ -67,7 +80,7 @@ public enum CDC {
                 .attribute(.constructed("cVal", fc: .mx, triggers: dchg, [analogueValue("mag", fc: .mx), analogueValue("ang", fc: .mx)])),
                 .attribute(.basic("q", .quality, fc: .mx, triggers: qchg)),
                 .attribute(.basic("t", .timestamp, fc: .mx)),
-            ])
+            ] + substitution(.constructed("subCVal", fc: .sv, [analogueValue("mag", fc: .sv), analogueValue("ang", fc: .sv)])))
     }
 
     /// Phase-to-ground measured values of a three-phase system.
@@ -111,17 +124,17 @@ public enum CDC {
 
     /// Controllable single point.
     public static func spc(_ name: String, ctlModel: ControlModel, timeActivated: Bool = false) -> DataObjectSpec {
-        controllable(name, cdc: "SPC", ctlVal: .boolean, status: status(.boolean), ctlModel: ctlModel, timeActivated: timeActivated)
+        controllable(name, cdc: "SPC", ctlVal: .boolean, status: status(.boolean) + substitution(.boolean), ctlModel: ctlModel, timeActivated: timeActivated)
     }
 
     /// Controllable double point.
     public static func dpc(_ name: String, ctlModel: ControlModel, timeActivated: Bool = false) -> DataObjectSpec {
-        controllable(name, cdc: "DPC", ctlVal: .boolean, status: status(.dbpos), ctlModel: ctlModel, timeActivated: timeActivated)
+        controllable(name, cdc: "DPC", ctlVal: .boolean, status: status(.dbpos) + substitution(.dbpos), ctlModel: ctlModel, timeActivated: timeActivated)
     }
 
     /// Controllable integer status.
     public static func inc(_ name: String, ctlModel: ControlModel, timeActivated: Bool = false) -> DataObjectSpec {
-        controllable(name, cdc: "INC", ctlVal: .int32, status: status(.int32), ctlModel: ctlModel, timeActivated: timeActivated)
+        controllable(name, cdc: "INC", ctlVal: .int32, status: status(.int32) + substitution(.int32), ctlModel: ctlModel, timeActivated: timeActivated)
     }
 
     /// Binary controlled step position (tap changer).

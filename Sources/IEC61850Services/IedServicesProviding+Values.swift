@@ -20,7 +20,9 @@ extension IedServicesProviding {
     /// Sets a basic attribute's value.
     public func update(_ handle: AttributeHandle, to value: DataValue) throws(ServerError) {
         guard value.conforms(to: handle.type) else { throw .typeMismatch(reference: handle.reference, expected: "\(handle.type)") }
-        services.reporting.apply(CollectionOfOne((slot: handle.slot, value: value)))
+        for change in services.reporting.apply(CollectionOfOne((slot: handle.slot, value: value))) {
+            services.events.notify(.substitution(change, connection: nil, by: nil))
+        }
     }
 
     /// Sets a basic attribute's value, by reference.
@@ -40,7 +42,9 @@ extension IedServicesProviding {
     public func batch(_ body: (inout ValueBatch) throws -> Void) throws {
         var batch = ValueBatch()
         try body(&batch)
-        services.reporting.apply(batch.changes.lazy.map { (slot: $0.0, value: $0.1) })
+        for change in services.reporting.apply(batch.changes.lazy.map { (slot: $0.0, value: $0.1) }) {
+            services.events.notify(.substitution(change, connection: nil, by: nil))
+        }
     }
 
     /// Installs a handler that decides on client writes to a basic attribute (nil removes it).

@@ -45,7 +45,9 @@ extension MMSServiceBackend {
                 if case .deny(let refusal) = handler(access) { return refusal.dataAccessError }
             }
         }
-        reporting.apply(changes.lazy.map { (slot: $0.slot, value: $0.value) })
+        for change in reporting.apply(changes.lazy.map { (slot: $0.slot, value: $0.value) }) {
+            events.notify(.substitution(change, connection: session.connection, by: nil))
+        }
         return nil
     }
 

@@ -39,7 +39,8 @@ struct EventsCommand: ParsableCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Only this kind (repeatable): value, quality, command, communication, association, security, storage, configuration.", valueName: "kind"))
+            "Only this kind (repeatable): value, quality, command, communication, association, security, storage, configuration, substitution.",
+            valueName: "kind"))
     var kind: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("text (the default), csv or json.", valueName: "format"))

@@ -89,28 +89,41 @@ struct ServicesOnAManualClockTests {
         #expect(outputs.withLock { $0 } == ["LastApplError timeLimitOver", "negative"])
     }
 
+    /// The reports of the URCB, enabled by association 1.
+    final class Reports: Sendable {
+        private let list = Mutex<[ReportContent]>([])
+        func append(_ report: ReportContent) { list.withLock { $0.append(report) } }
+        var all: [ReportContent] { list.withLock { $0 } }
+    }
+
+    static func enableReports(_ services: IedServices) throws -> Reports {
+        let reports = Reports()
+        services.reporting.register(1) { report in reports.append(report.content) }
+        let block = services.reportLayout.blocks[0]
+        let offset = try #require(block.attributes.firstIndex(of: .rptEna))
+        let client = ReportControlBlock.Client(id: 1, address: [127, 0, 0, 1])
+        #expect(
+            services.reporting.write(slot: block.firstSlot + offset, .boolean(true), client: client, associationSets: AssociationDataSets(limit: 1))
+                == nil)
+        return reports
+    }
+
     @Test("an integrity report comes each IntgPd; a data change waits in the buffer for BufTm")
     func integrityAndBufferTime() throws {
         let clock = ManualClock()
         let model = Self.model()
         let services = try Self.services(model, clock: clock)
-        let reports = Mutex<[ReportContent]>([])
-        services.reporting.register(1) { report in reports.withLock { $0.append(report.content) } }
-        let block = services.reportLayout.blocks[0]
-        let offset = try #require(block.attributes.firstIndex(of: .rptEna))
-        let enable = block.firstSlot + offset
-        let client = ReportControlBlock.Client(id: 1, address: [127, 0, 0, 1])
-        #expect(services.reporting.write(slot: enable, .boolean(true), client: client, associationSets: AssociationDataSets(limit: 1)) == nil)
+        let reports = try Self.enableReports(services)
 
         clock.advance(byMilliseconds: 999)
-        #expect(reports.withLock { $0 }.isEmpty)
+        #expect(reports.all.isEmpty)
         clock.advance(byMilliseconds: 1)
-        #expect(reports.withLock { $0.map(\.members) } == [[IncludedMember(member: 0, reason: .integrity, values: [.float32(0)])]])
+        #expect(reports.all.map(\.members) == [[IncludedMember(member: 0, reason: .integrity, values: [.float32(0)])]])
 
         try services.update("LD0/GGIO1.AnIn1.mag.f", to: .float32(42))
         clock.advance(byMilliseconds: 499)
-        #expect(reports.withLock { $0.count } == 1)  // buffered
+        #expect(reports.all.count == 1)  // buffered
         clock.advance(byMilliseconds: 1)
-        #expect(reports.withLock { $0.last?.members } == [IncludedMember(member: 0, reason: .dataChange, values: [.float32(42)])])
+        #expect(reports.all.last?.members == [IncludedMember(member: 0, reason: .dataChange, values: [.float32(42)])])
     }
 }

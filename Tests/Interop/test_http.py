@@ -81,6 +81,16 @@ class HTTPGateway:
         except urllib.error.HTTPError as error:
             return error.code, error.read(), dict(error.headers)
 
+    def post(self, path: str, body: dict) -> tuple[int, dict]:
+        """POSTs a JSON body; (status, the JSON answer)."""
+        request = urllib.request.Request(f"http://127.0.0.1:{self.http}{path}", data=json.dumps(body).encode(), method="POST",
+                                         headers={"Content-Type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:
+                return answer.status, json.loads(answer.read())
+        except urllib.error.HTTPError as error:
+            return error.code, json.loads(error.read())
+
     def json(self, path: str, password: str | None = None):
         status, body, _ = self.get(path, password)
         assert status == 200, f"GET {path}: {status} {body[:300]!r}"
@@ -382,13 +392,7 @@ def test_a_register_tested_from_the_command_line_and_over_http(http_gateway, tmp
     assert code != 0 and "at most 125" in out, out
 
     def probe(body):
-        request = urllib.request.Request(f"http://127.0.0.1:{gw.http}/api/modbus", data=json.dumps(body).encode(), method="POST",
-                                         headers={"Content-Type": "application/json"})
-        try:
-            with urllib.request.urlopen(request, timeout=10) as answer:
-                return answer.status, json.loads(answer.read())
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read())
+        return gw.post("/api/modbus", body)
 
     status, answer = probe({"device": "meter", "table": "input", "address": 52, "type": "float32"})
     assert status == 200 and answer["registers"] == modbus_read(gw.sim.port, "input", 52, 2) and answer["values"] == [230.5], answer

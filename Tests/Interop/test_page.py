@@ -90,6 +90,16 @@ def test_page_shows_live_points_and_a_device_going_bad(tmp_path, browser):
             document.getElementById('probe-read').click();""")
         wait_for(browser, "the register's value", "return document.getElementById('probe-result').textContent.includes('value: 18.5')", log=gw.log)
 
+        # Substitute the chosen point from the page (loopback is the engineer without access rules), then release it.
+        browser.execute_script("""
+            document.getElementById('sub-value').value = '77.5';
+            document.getElementById('sub-apply').click();""")
+        wait_for(browser, "the substitute", f"return {total}.cells[1].textContent === '77.5' && {total}.cells[2].textContent.includes('substituted')",
+                 log=gw.log)
+        browser.execute_script("document.getElementById('sub-release').click()")
+        wait_for(browser, "the field value again", f"return {total}.cells[1].textContent === '18.5' && !{total}.cells[2].textContent.includes('substituted')",
+                 log=gw.log)
+
         gw.sim.stop()
         wait_for(browser, "the meter down", f"return {meter}.dataset.up === 'false'", log=gw.log)
         wait_for(browser, "the point's quality bad", f"return {total}.classList.contains('bad') && {total}.cells[2].textContent", log=gw.log)

@@ -31,6 +31,8 @@ public struct ServerError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let tls = Code(507)
         /// Neither the plain nor the TLS listener is configured.
         public static let noListener = Code(508)
+        /// The reference is not a substitutable data object (one with subEna and a substitute in FC SV).
+        public static let notSubstitutable = Code(509)
 
         public var description: String { "SRV-\(number)" }
     }
@@ -58,6 +60,9 @@ public struct ServerError: Error, Hashable, Sendable, CustomStringConvertible {
     public static func bindFailed(_ why: String) -> ServerError { ServerError(.bindFailed, "cannot listen: \(why)") }
     public static func notControllable(_ reference: String) -> ServerError {
         ServerError(.notControllable, "'\(reference)' is not a controllable data object")
+    }
+    public static func notSubstitutable(_ reference: String) -> ServerError {
+        ServerError(.notSubstitutable, "'\(reference)' is not a substitutable data object (no subEna and substitute in FC SV)")
     }
     public static let noListener = ServerError(.noListener, "nothing to listen on: the plain listener is off and no TLS listener is configured")
 }

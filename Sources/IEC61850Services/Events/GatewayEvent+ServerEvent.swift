@@ -56,6 +56,12 @@ extension GatewayEvent {
                 detail: reason)
         case .disconnected(let connection):
             self.init(timeMilliseconds: timeMilliseconds, kind: .association, reference: "server", client: connection.peerAddress, result: "disconnected")
+        case .substitution(let change, let connection, let by):
+            self.init(
+                timeMilliseconds: timeMilliseconds, kind: .substitution, reference: change.object,
+                value: change.values.map(\.eventText).joined(separator: " "), quality: change.quality?.eventText,
+                client: connection?.peerAddress ?? by, result: change.enabled ? "substituted" : "released",
+                detail: change.identifier.flatMap { $0.isEmpty ? nil : "subID \($0)" })
         case .command(let outcome):
             let identifier = String(decoding: outcome.originIdentifier, as: UTF8.self)
             self.init(

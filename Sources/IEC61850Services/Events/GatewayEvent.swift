@@ -20,6 +20,9 @@ public struct GatewayEvent: Sendable, Equatable, Codable {
         /// The configuration was reloaded, or a reload was refused (`reference` the file, `result`
         /// applied or refused, `client` who asked, `detail` what changed or why not).
         case configuration
+        /// A data object was substituted or released (`reference` the object, `value` the substitute,
+        /// `client` who, `result` substituted or released, `detail` its subID).
+        case substitution
     }
 
     /// The row number in the database (0 until stored); increasing.

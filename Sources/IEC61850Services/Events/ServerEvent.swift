@@ -25,6 +25,9 @@ public enum ServerEvent: Sendable {
     case disconnected(ClientConnection)
     /// A control command (select, operate or cancel) ended, accepted or refused.
     case command(CommandOutcome)
+    /// A data object's substitution began (or got a new substitute) or ended: by a client writing its
+    /// SV attributes (`connection`), or through the API (`by` says who).
+    case substitution(SubstitutionChange, connection: ClientConnection?, by: String?)
 }
 
 /// How one control command ended.

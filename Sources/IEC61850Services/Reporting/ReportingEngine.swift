@@ -25,6 +25,8 @@ package final class ReportingEngine: Sendable {
     private let timers = Mutex<(any TimerScheduler)?>(nil)
     package let clock: @Sendable () -> ReportTime
     package let logger: Logger
+    /// The model's substitutable data objects.
+    package let substitutions: SubstitutionTable
 
     /// The store, with the control blocks' attribute slots after the model's, and the blocks in it.
     package static func makeStore(
@@ -73,6 +75,7 @@ package final class ReportingEngine: Sendable {
         self.dataSets = dataSets
         self.logger = logger
         self.clock = clock
+        substitutions = SubstitutionTable(model: model)
         var triggers = [TriggerOptions](repeating: [], count: model.slotTypes.count)
         for device in model.logicalDevices {
             for node in device.logicalNodes {
@@ -210,39 +213,55 @@ package final class ReportingEngine: Sendable {
     // MARK: Values
 
     /// Applies value changes (one update, or one atomic batch) and lets the blocks watching them react.
-    package func apply(_ changes: some Collection<(slot: Int, value: DataValue)>) {
+    /// Changes go through substitution first (``SubstitutionTable``); returns the substitutions that
+    /// began, changed or ended.
+    @discardableResult
+    package func apply(_ changes: some Collection<(slot: Int, value: DataValue)>) -> [SubstitutionChange] {
         store.update { state in
-            guard !state.reporting.watchers.isEmpty else {
-                for change in changes { state.values[change.slot] = change.value }
-                return
+            guard !substitutions.isEmpty else {
+                applyRouted(changes, &state)
+                return []
             }
-            var triggered: [Int: [Int: ReportTrigger]] = [:]  // block → member → reasons
-            for change in changes {
-                let old = state.values[change.slot]
-                state.values[change.slot] = change.value
-                let watches = state.reporting.watchers[change.slot]
-                guard !watches.isEmpty else { continue }
-                let reason = reason(slot: change.slot, changed: old != change.value)
-                guard !reason.isEmpty else { continue }
-                for watch in watches { triggered[watch.block, default: [:]][watch.member, default: []].formUnion(reason) }
+            let routed = substitutions.route(changes, values: state.values, state: &state.substitution) { [clock] in
+                Timestamp(millisecondsSinceEpoch: clock().utcMilliseconds)
             }
-            guard !triggered.isEmpty else { return }
-            let now = clock()
-            for (index, members) in triggered {
-                let isLog = index >= state.reporting.blocks.count
-                guard let binding = isLog ? state.reporting.logBindings[index - state.reporting.blocks.count] : state.reporting.bindings[index]
-                else { continue }
-                let included = members.sorted { $0.key < $1.key }.map { member, reason in
-                    IncludedMember(member: member, reason: reason, values: binding.memberSlots[member].map { state.values[$0] })
-                }
-                if isLog {
-                    logMembersChanged(index - state.reporting.blocks.count, included, now: now, &state)
-                    continue
-                }
-                let actions = state.reporting.blocks[index].membersChanged(included, now: now)
-                perform(actions, block: index, now: now, &state)
-                mirror(index, &state)
+            applyRouted(routed.changes, &state)
+            return routed.substitutions
+        }
+    }
+
+    /// Applies changes that went through substitution, under the store's lock.
+    private func applyRouted(_ changes: some Collection<(slot: Int, value: DataValue)>, _ state: inout ValueStore.State) {
+        guard !state.reporting.watchers.isEmpty else {
+            for change in changes { state.values[change.slot] = change.value }
+            return
+        }
+        var triggered: [Int: [Int: ReportTrigger]] = [:]  // block → member → reasons
+        for change in changes {
+            let old = state.values[change.slot]
+            state.values[change.slot] = change.value
+            let watches = state.reporting.watchers[change.slot]
+            guard !watches.isEmpty else { continue }
+            let reason = reason(slot: change.slot, changed: old != change.value)
+            guard !reason.isEmpty else { continue }
+            for watch in watches { triggered[watch.block, default: [:]][watch.member, default: []].formUnion(reason) }
+        }
+        guard !triggered.isEmpty else { return }
+        let now = clock()
+        for (index, members) in triggered {
+            let isLog = index >= state.reporting.blocks.count
+            guard let binding = isLog ? state.reporting.logBindings[index - state.reporting.blocks.count] : state.reporting.bindings[index]
+            else { continue }
+            let included = members.sorted { $0.key < $1.key }.map { member, reason in
+                IncludedMember(member: member, reason: reason, values: binding.memberSlots[member].map { state.values[$0] })
             }
+            if isLog {
+                logMembersChanged(index - state.reporting.blocks.count, included, now: now, &state)
+                continue
+            }
+            let actions = state.reporting.blocks[index].membersChanged(included, now: now)
+            perform(actions, block: index, now: now, &state)
+            mirror(index, &state)
         }
     }
 

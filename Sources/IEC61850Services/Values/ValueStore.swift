@@ -9,6 +9,8 @@ package final class ValueStore: Sendable {
     package struct State: Sendable {
         package var values: [DataValue]
         package var reporting: ReportingState
+        /// The process values held while their objects are substituted.
+        package var substitution = SubstitutionState()
 
         package init(values: [DataValue], reporting: ReportingState) {
             self.values = values
