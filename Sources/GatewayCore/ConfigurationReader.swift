@@ -176,6 +176,8 @@ public struct ConfigurationReader {
                     server["association-timeout-ms"], "server.association-timeout-ms", in: 100...600_000)
                 if let tls = server["tls"] { configuration.server.tls = self.tls(tls, folder: folder) }
                 if let access = server["access"] { configuration.server.access = self.access(access) }
+            case "diagnostics":
+                configuration.diagnostics = boolean(value, "diagnostics")
             case "http":
                 guard let settings = mapping(value, "http", keys: ["port", "bind"]) else { continue }
                 configuration.http = GatewayConfiguration.HTTP(
@@ -219,7 +221,7 @@ public struct ConfigurationReader {
             case let key where extensionKeys.contains(key):
                 configuration.extensions[key, default: []].append(Self.value(value))
             default:
-                fail(line(value), "unknown section '\(key)' (expected model, server, http, event-log, modbus, mqtt, points, include)")
+                fail(line(value), "unknown section '\(key)' (expected model, server, http, diagnostics, event-log, modbus, mqtt, points, include)")
             }
         }
     }

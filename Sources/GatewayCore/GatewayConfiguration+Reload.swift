@@ -16,6 +16,7 @@ extension GatewayConfiguration {
         if old.tls.map(Self.placeless) != new.tls.map(Self.placeless) { changed.append("server.tls") }
         if old.access.map(Self.placeless) != new.access.map(Self.placeless) { changed.append("server.access") }
         if http != newer.http { changed.append("http") }
+        if diagnostics != newer.diagnostics { changed.append("diagnostics") }
         if eventLog != newer.eventLog { changed.append("event-log") }
         return changed
     }

@@ -274,6 +274,9 @@ public struct GatewayConfiguration: Sendable {
     public var eventLog = EventLogSettings()
     /// The HTTP API, page and metrics; off unless the configuration has an `http:` section.
     public var http: HTTP?
+    /// The diagnostics logical device (``DiagnosticsDevice``): `diagnostics: true` or `false`; nil
+    /// gives it to a model built from the points and not to an SCL model.
+    public var diagnostics: Bool?
     public var modbusDevices: [ModbusDevice] = []
     public var mqtt: MQTTBroker?
     public var points: [Point] = []

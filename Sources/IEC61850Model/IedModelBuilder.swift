@@ -60,22 +60,21 @@ public struct IedModelBuilder: Sendable {
     /// Places every spec in a model, giving each basic attribute a value slot.
     public func build() -> IedModel {
         var slots = SlotAllocator()
-        let devices = logicalDevices.map { device in
-            LogicalDevice(
-                inst: device.inst, ldName: device.ldName,
-                logicalNodes: device.logicalNodes.map { node in
-                    var built = LogicalNode(
-                        prefix: node.prefix, lnClass: node.lnClass, inst: node.inst, lnType: node.lnType,
-                        dataObjects: node.dataObjects.map { slots.place($0) })
-                    built.dataSets = node.dataSets
-                    built.reportControls = node.reportControls
-                    built.logControls = node.logControls
-                    built.logs = node.logs
-                    built.settingControl = node.settingControl
-                    return built
-                })
-        }
+        let devices = logicalDevices.map { slots.place($0) }
         return IedModel(name: iedName, logicalDevices: devices, slotTypes: slots.types, initialValues: slots.values)
+    }
+}
+
+extension IedModel {
+    /// The model with one more logical device, its attributes in slots after the existing ones (a model
+    /// loaded from SCL, with a device built in code: the gateway's diagnostics).
+    public func adding(_ device: LogicalDeviceSpec) -> IedModel {
+        var slots = SlotAllocator(types: slotTypes, values: initialValues)
+        var copy = self
+        copy.logicalDevices.append(slots.place(device))
+        copy.slotTypes = slots.types
+        copy.initialValues = slots.values
+        return copy
     }
 }
 
@@ -83,6 +82,21 @@ public struct IedModelBuilder: Sendable {
 struct SlotAllocator {
     var types: [BasicType] = []
     var values: [DataValue] = []
+
+    mutating func place(_ device: LogicalDeviceSpec) -> LogicalDevice {
+        LogicalDevice(
+            inst: device.inst, ldName: device.ldName,
+            logicalNodes: device.logicalNodes.map { node in
+                var built = LogicalNode(
+                    prefix: node.prefix, lnClass: node.lnClass, inst: node.inst, lnType: node.lnType, dataObjects: node.dataObjects.map { place($0) })
+                built.dataSets = node.dataSets
+                built.reportControls = node.reportControls
+                built.logControls = node.logControls
+                built.logs = node.logs
+                built.settingControl = node.settingControl
+                return built
+            })
+    }
 
     mutating func place(_ spec: DataObjectSpec) -> DataObject {
         let children = spec.children.map { child -> DataObject.Child in

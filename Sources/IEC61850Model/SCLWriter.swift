@@ -11,7 +11,9 @@ public enum SCLWriter {
             for node in device.logicalNodes {
                 let typeID = templates.lNodeType(node)
                 let element = node.lnClass == "LLN0" ? "LN0" : "LN"
-                let instances = node.dataObjects.map { instanceValues($0, values: model.initialValues) }.joined()
+                let instances =
+                    node.dataSets.map(dataSetElement).joined() + node.reportControls.map(reportControlElement).joined()
+                    + node.dataObjects.map { instanceValues($0, values: model.initialValues) }.joined()
                 let attributes =
                     "lnClass=\"\(node.lnClass)\" inst=\"\(node.inst)\" lnType=\"\(typeID)\"" + (node.prefix.isEmpty ? "" : " prefix=\"\(node.prefix)\"")
                 nodes +=
@@ -171,6 +173,32 @@ public enum SCLWriter {
             case .objectReference: ("ObjRef", nil)
             }
         }
+    }
+
+    /// A `DataSet` with its FCDAs.
+    static func dataSetElement(_ dataSet: DataSetDefinition) -> String {
+        let members = dataSet.members.map { member in
+            "              <FCDA ldInst=\"\(escape(member.ldInst))\" prefix=\"\(escape(member.prefix))\" lnClass=\"\(member.lnClass)\" "
+                + "lnInst=\"\(member.lnInst)\" doName=\"\(escape(member.doName))\"" + (member.daName.isEmpty ? "" : " daName=\"\(escape(member.daName))\"")
+                + " fc=\"\(member.fc.rawValue)\"/>\n"
+        }
+        return "            <DataSet name=\"\(escape(dataSet.name))\">\n\(members.joined())            </DataSet>\n"
+    }
+
+    /// A `ReportControl` with its trigger options, optional fields and instance count.
+    static func reportControlElement(_ block: ReportControlDefinition) -> String {
+        func flag(_ bits: UInt32, _ bit: Int) -> String { bits & (1 << bit) != 0 ? "true" : "false" }
+        let triggers = block.triggerOptions, fields = block.optionalFields
+        return """
+                        <ReportControl name="\(escape(block.name))" rptID="\(escape(block.rptID))" confRev="\(block.confRev)" buffered="\(block.buffered)" \
+            bufTime="\(block.bufferTime)" datSet="\(escape(block.dataSet))" intgPd="\(block.integrityPeriod)" indexed="\(block.indexed)">
+                          <TrgOps dchg="\(flag(triggers, 1))" qchg="\(flag(triggers, 2))" dupd="\(flag(triggers, 3))" period="\(flag(triggers, 4))" gi="\(flag(triggers, 5))"/>
+                          <OptFields seqNum="\(flag(fields, 1))" timeStamp="\(flag(fields, 2))" reasonCode="\(flag(fields, 3))" dataSet="\(flag(fields, 4))" \
+            dataRef="\(flag(fields, 5))" bufOvfl="\(flag(fields, 6))" entryID="\(flag(fields, 7))" configRef="\(flag(fields, 8))"/>
+                          <RptEnabled max="\(block.maxInstances)"/>
+                        </ReportControl>
+
+            """
     }
 
     /// DOI/DAI values of the settings (CF, DC, SP) — ctlModel, sboTimeout, nameplates — where they are set.

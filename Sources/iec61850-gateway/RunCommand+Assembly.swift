@@ -22,6 +22,8 @@ extension RunCommand {
         /// Where the HTTP side listens, when it is on; and the metrics registry it serves.
         let http: OperationsHTTP.Settings?
         let metrics: MetricsExporter?
+        /// Keeps the diagnostics LD current, when the model has one.
+        let diagnostics: DiagnosticsPublisher?
     }
 
     /// The field protocols the gateway speaks: one line per adapter.
@@ -84,19 +86,26 @@ extension RunCommand {
         }
         let metrics = http == nil ? nil : MetricsExporter.bootstrap()
 
-        let model: IedModel
+        let loaded: IedModel
         if let sclPath {
-            model = try loadModel(sclPath, ied: ied ?? file?.ied)
+            loaded = try loadModel(sclPath, ied: ied ?? file?.ied)
         } else if var file {
             // No SCL file: the gateway builds the model from the points (their cdc: settings).
             file.ied = ied ?? file.ied
             do {
-                model = try ModelFromPoints.build(file)
+                loaded = try ModelFromPoints.build(file)
             } catch {
                 throw ValidationError("\(error)")
             }
         } else {
             throw ValidationError("name the model: --scl FILE, or --config FILE")
+        }
+        // The gateway's own health in the model (a diagnostics LD), for a built model or when asked for.
+        var model = loaded
+        var channels: [String]?
+        if let file, file.diagnostics ?? (sclPath == nil) {
+            model = try ConfiguredModel.withDiagnostics(loaded, configuration: file, path: config ?? "")
+            channels = DiagnosticsDevice.channels(of: file)
         }
         // The event log: one SQLite file for the gateway's events and the model's IEC 61850 logs.
         let eventLogPath = eventLog ?? file?.eventLog.path ?? EventLogLocation.defaultPath()
@@ -141,7 +150,7 @@ extension RunCommand {
             if let sclPath {
                 origin = .scl(path: sclPath, digest: GatewayReloader.digest(FileManager.default.contents(atPath: sclPath) ?? Data()), fromFlag: scl != nil)
             } else {
-                origin = .points(digest: GatewayReloader.digest(SCLWriter.icd(model).utf8))
+                origin = .points(digest: GatewayReloader.digest(SCLWriter.icd(loaded).utf8))
             }
             let reloader = GatewayReloader(
                 file: config, configuration: file, routed: routed, origin: origin, operations: operations,
@@ -154,7 +163,17 @@ extension RunCommand {
             operations.observe(event)
         }
         assembled = true
-        return Assembly(server: server, operations: operations, http: http, metrics: metrics)
+        var diagnostics: DiagnosticsPublisher?
+        if let channels {
+            do {
+                diagnostics = try DiagnosticsPublisher(
+                    services: server.services, channels: channels, links: { operations.devices },
+                    problem: { [storage] in storage?.status.failure.map { "the event log cannot be written: \($0)" } })
+            } catch {
+                throw ValidationError("diagnostics: \(error)")
+            }
+        }
+        return Assembly(server: server, operations: operations, http: http, metrics: metrics, diagnostics: diagnostics)
     }
 
     /// The field side of a configuration: its points checked against the served model, the runtime that

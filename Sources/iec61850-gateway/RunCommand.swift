@@ -189,6 +189,8 @@ struct RunCommand: AsyncParsableCommand {
                 throw ValidationError("\(adapter.name): \(error)")
             }
         }
+        gateway.diagnostics?.start()
+        defer { gateway.diagnostics?.stop() }
         // SIGHUP reads the TLS certificates, key and CRLs again (as the server also does when they change),
         // and the configuration.
         signal(SIGHUP, SIG_IGN)

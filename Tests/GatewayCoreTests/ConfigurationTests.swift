@@ -195,7 +195,7 @@ struct ConfigurationTests {
             Self.messages("server:\n  port: 70000\n") == ["plant.yaml:2: server.port must be a whole number from 0 to 65535, not '70000'"])
         #expect(
             Self.messages("servers: {}\n") == [
-                "plant.yaml:1: unknown section 'servers' (expected model, server, http, event-log, modbus, mqtt, points, include)"
+                "plant.yaml:1: unknown section 'servers' (expected model, server, http, diagnostics, event-log, modbus, mqtt, points, include)"
             ])
     }
 }
@@ -304,5 +304,21 @@ struct SCLExportTests {
         #expect(loaded.initialValues[ctlModel.slot] == .integer(4))
         #expect(loaded.dataObject(at: "Feeder1/Q0XCBR1.Pos")?.cdc == "DPC")
         #expect(try ConfigurationValidator.bind(configuration, to: loaded).count == 4)
+    }
+
+    @Test("with the diagnostics LD: its data set and report control blocks load back as they were built")
+    func diagnosticsRoundTrip() throws {
+        let configuration = try ConfigurationReader.parse(ModelFromPointsTests.plant, file: "plant.yaml")
+        let channels = ["modbus meter", "mqtt broker:1883"]
+        let built = try ModelFromPoints.build(configuration).adding(DiagnosticsDevice.spec(channels: channels, version: "1.2.3"))
+        let loaded = try SCLLoader().load(data: Data(SCLWriter.icd(built).utf8), fileName: "exported.icd")
+        let device = try #require(loaded.logicalDevices.first { $0.inst == DiagnosticsDevice.inst })
+        let original = try #require(built.logicalDevices.first { $0.inst == DiagnosticsDevice.inst })
+        #expect(device.logicalNodes.map(\.name) == ["LLN0", "LPHD1", "LCCH1", "LCCH2"])
+        #expect(device.logicalNodes[0].dataSets == original.logicalNodes[0].dataSets)
+        #expect(device.logicalNodes[0].reportControls == original.logicalNodes[0].reportControls)
+        let name = try #require(loaded.handle(for: "Diag/LCCH2.NamPlt.d"))
+        #expect(loaded.initialValues[name.slot] == .string("mqtt broker:1883"))
+        #expect(loaded.handle(for: "Diag/LPHD1.PhyHealth.stVal") != nil && loaded.handle(for: "Diag/LCCH1.RxCnt.stVal")?.type == .int32)
     }
 }

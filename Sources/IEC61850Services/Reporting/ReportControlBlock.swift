@@ -432,7 +432,7 @@ extension ReportControlBlock {
     /// The value a client reads for an attribute.
     package func value(of attribute: Attribute) -> DataValue {
         switch attribute {
-        case .rptID: .string(rptID)
+        case .rptID: .string(effectiveRptID)  // an empty configured RptID reads as the reports carry it: the block's reference
         case .rptEna: .boolean(enabled)
         case .resv: .boolean(isReserved)
         case .datSet: .string(dataSetReference)
