@@ -2,10 +2,13 @@ import EventLog
 import Foundation
 import GatewayCore
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import IEC61850Model
 import IEC61850Server
 import IEC61850Services
 import Logging
+import NIOSSL
 import ServiceLifecycle
 
 /// The gateway's HTTP side: the JSON API, live updates, Prometheus metrics and the page, on Hummingbird.
@@ -18,27 +21,46 @@ public enum OperationsHTTP {
         public var access: HTTPAccess
         /// How often the live stream (`/api/stream`) looks for changes.
         public var updateInterval: Duration
+        /// HTTPS with this certificate (PEM, with its chain) and key: the MMS server's, when it has TLS.
+        public var tls: (certificateFile: String, keyFile: String)?
 
-        public init(bind: String = "127.0.0.1", port: Int = 8102, access: HTTPAccess = HTTPAccess(roles: nil), updateInterval: Duration = .seconds(1)) {
+        public init(
+            bind: String = "127.0.0.1", port: Int = 8102, access: HTTPAccess = HTTPAccess(roles: nil), updateInterval: Duration = .seconds(1),
+            tls: (certificateFile: String, keyFile: String)? = nil
+        ) {
             self.bind = bind
             self.port = port
             self.access = access
             self.updateInterval = updateInterval
+            self.tls = tls
+        }
+
+        /// The HTTP server: plain, or TLS 1.2 and 1.3 with the certificate and key.
+        func serverBuilder() throws -> HTTPServerBuilder {
+            guard let tls else { return .http1() }
+            let chain = try NIOSSLCertificate.fromPEMFile(tls.certificateFile).map(NIOSSLCertificateSource.certificate)
+            let key = try NIOSSLPrivateKey(file: tls.keyFile, format: .pem)
+            var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+            configuration.minimumTLSVersion = .tlsv12
+            return try .tls(.http1(), tlsConfiguration: configuration)
         }
     }
 
-    /// The service that serves it; `onRunning` receives the port it listens on.
+    /// The service that serves it; `onRunning` receives the port it listens on. Throws when the TLS
+    /// certificate or key cannot be read.
     public static func service(
         operations: GatewayOperations, metrics: MetricsExporter?, settings: Settings, logger: Logger, onRunning: @escaping @Sendable (Int) -> Void = { _ in }
-    ) -> some Service {
+    ) throws -> some Service {
         let router = Router(context: OperationsContext.self)
         router.add(middleware: AccessMiddleware(access: settings.access))
         routes(router, operations: operations, metrics: metrics, settings: settings)
+        let scheme = settings.tls == nil ? "http" : "https"
         return Application(
-            router: router, configuration: ApplicationConfiguration(address: .hostname(settings.bind, port: settings.port), serverName: "iec61850-gateway"),
+            router: router, server: try settings.serverBuilder(),
+            configuration: ApplicationConfiguration(address: .hostname(settings.bind, port: settings.port), serverName: "iec61850-gateway"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? settings.port
-                logger.notice("HTTP API and page on http://\(settings.bind):\(port)/")
+                logger.notice("HTTP API and page on \(scheme)://\(settings.bind):\(port)/")
                 onRunning(port)
             }, logger: logger)
     }

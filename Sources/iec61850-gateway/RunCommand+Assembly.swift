@@ -82,7 +82,8 @@ extension RunCommand {
         var http: OperationsHTTP.Settings?
         if httpPort != nil || httpBind != nil || file?.http != nil {
             http = OperationsHTTP.Settings(
-                bind: httpBind ?? file?.http?.bind ?? "127.0.0.1", port: httpPort ?? file?.http?.port ?? 8102, access: HTTPAccess(roles: roles))
+                bind: httpBind ?? file?.http?.bind ?? "127.0.0.1", port: httpPort ?? file?.http?.port ?? 8102, access: HTTPAccess(roles: roles),
+                tls: configuration.tls.map { ($0.certificateFile, $0.privateKeyFile) })
         }
         let metrics = http == nil ? nil : MetricsExporter.bootstrap()
 

@@ -404,3 +404,32 @@ def test_validate_checks_the_tls_files(tmp_path, pki):
     assert mismatch.returncode == 1 and "does not belong to the certificate" in mismatch.stderr, mismatch.stderr
     expired = validate("expired", "expired")
     assert expired.returncode == 1 and "expired on 2021-01-01" in expired.stderr and "expired.pem" in expired.stderr, expired.stderr
+
+
+def test_the_http_side_serves_https_with_the_servers_certificate(tmp_path, pki):
+    import json
+    import ssl
+    import urllib.error
+    import urllib.request
+    http = _free_port()
+    gw = start(tmp_path, pki, "--http-port", str(http))
+    try:
+        context = ssl.create_default_context(cafile=f"{pki}/ca.pem")
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                answer = urllib.request.urlopen(f"https://127.0.0.1:{http}/api/health", context=context, timeout=5)
+                break
+            except (urllib.error.URLError, ConnectionError) as error:
+                assert time.monotonic() < deadline, f"no HTTPS answer: {error}\n{gw.log_text()}"
+                time.sleep(0.1)
+        assert answer.status == 200 and json.loads(answer.read())["status"] == "ok"
+        for version, expected in (("-tls1_2", b"TLSv1.2"), ("-tls1_3", b"TLSv1.3")):
+            done = s_client(http, pki, version)
+            assert expected in done.stdout + done.stderr, done.stderr
+        assert s_client(http, pki, "-tls1_1").returncode != 0
+        with pytest.raises((urllib.error.URLError, ConnectionError, OSError)):
+            urllib.request.urlopen(f"http://127.0.0.1:{http}/api/health", timeout=5).read()  # plain HTTP: no answer
+        assert "HTTP API and page on https://" in gw.log_text()
+    finally:
+        _stop_server(gw.proc)
