@@ -19,6 +19,10 @@
 //                                                 (the same, plus ours logging 10,000 entries/s to SQLite)
 //   .build/release/iec61850-bench --journal [--entries 1000] [--repeat 50] [--log-load 5000]
 //                                                 (ReadJournal of N entries while the server logs)
+//   .build/release/iec61850-bench --http [--seconds 30] [--rounds 2]
+//                                                 (the HTTP side's cost on a 10,000-point gateway: CPU and
+//                                                  memory without HTTP, then with the page open and
+//                                                  /metrics scraped every second)
 //   .build/release/iec61850-bench --soak [--clients 100] [--seconds 600]
 //                                                 (associations coming and going with reads and
 //                                                  reports while the gateway polls and logs: memory,
@@ -254,6 +258,14 @@ if arguments.contains("--reports") {
         server.stop()
     }
     removeDatabase(logDatabase)
+    exit(0)
+}
+
+if arguments.contains("--http") {
+    let duration = value(of: "--seconds").flatMap { Double($0) } ?? 30
+    let phases = try HTTPBenchmark.run(
+        gateway: gateway, simulator: "\(root)/.build/release/modbus-simulator", seconds: duration, rounds: option("--rounds", 2))
+    HTTPBenchmark.report(phases)
     exit(0)
 }
 

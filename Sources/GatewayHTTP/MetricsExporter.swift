@@ -9,7 +9,7 @@ import Synchronization
 /// associations, the event log's queue).
 public final class MetricsExporter: Sendable {
     public let registry: PrometheusCollectorRegistry
-    private let pointsByValidity: [(String, Prometheus.Gauge)]
+    private let pointsByValidity: [(Quality.Validity, Prometheus.Gauge)]
     private let associations: Prometheus.Gauge
     private let eventLogQueued: Prometheus.Gauge
     private let eventLogFailing: Prometheus.Gauge
@@ -40,8 +40,8 @@ public final class MetricsExporter: Sendable {
             MetricNameDescriptor(metricName: name, unitName: unit, helpText: help)
         }
         let points = name("gateway_points", "Configured points by the validity of their quality.")
-        pointsByValidity = ["good", "invalid", "questionable", "reserved"].map { validity in
-            (validity, registry.makeGauge(descriptor: points, labels: [("validity", validity)]))
+        pointsByValidity = [(Quality.Validity.good, "good"), (.invalid, "invalid"), (.questionable, "questionable"), (.reserved, "reserved")].map {
+            validity, label in (validity, registry.makeGauge(descriptor: points, labels: [("validity", label)]))
         }
         associations = registry.makeGauge(descriptor: name("iec61850_associations", "Open MMS associations."))
         eventLogQueued = registry.makeGauge(descriptor: name("gateway_event_log_queued", "Events and log entries waiting to be written."))
@@ -53,11 +53,7 @@ public final class MetricsExporter: Sendable {
 
     /// The text exposition format, with the scrape-time values brought up to date first.
     func scrape(_ operations: GatewayOperations) -> [UInt8] {
-        var counts: [String: Int] = [:]
-        for point in operations.points {
-            let validity = point.quality.map { StatusJSON.QualityJSON($0).validity } ?? "good"
-            counts[validity, default: 0] += 1
-        }
+        let counts = operations.field.runtime?.validityCounts() ?? [:]
         for (validity, gauge) in pointsByValidity { gauge.set(Double(counts[validity] ?? 0)) }
         associations.set(Double(operations.server.openAssociations))
         if let status = operations.storage?.status {

@@ -17,6 +17,11 @@ extension IedServicesProviding {
         services.store[handle.slot]
     }
 
+    /// The current values of several basic attributes, read together (one look at the store).
+    public func values(of handles: [AttributeHandle?]) -> [DataValue?] {
+        services.store.withValues { values in handles.map { $0.map { values[$0.slot] } } }
+    }
+
     /// Sets a basic attribute's value.
     public func update(_ handle: AttributeHandle, to value: DataValue) throws(ServerError) {
         guard value.conforms(to: handle.type) else { throw .typeMismatch(reference: handle.reference, expected: "\(handle.type)") }
