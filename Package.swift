@@ -94,7 +94,6 @@ let package = Package(
                 "GatewayCore", "ModbusAdapter", "IEC61850Server", "IEC61850Services", "IEC61850Model", "EventLog", logging, metrics, lifecycle,
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
-                .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]),

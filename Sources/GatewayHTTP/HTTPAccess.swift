@@ -2,8 +2,9 @@ import Foundation
 import IEC61850Server
 
 /// Who may do what over HTTP. With the configuration's access rules (`server: access:`), every request
-/// needs a role: a password of those rules given by HTTP Basic (any user name), or a network rule or
-/// default role that covers the peer's address. A viewer reads; an engineer also changes (reload,
+/// needs a role: a password of those rules given by HTTP Basic (any user name), a client certificate
+/// (over HTTPS, checked as for MMS) that a certificate rule names, or a network rule or default role
+/// that covers the peer's address; the highest of them counts. A viewer reads; an engineer also changes (reload,
 /// substitution). Without rules, anyone who reaches the address reads and only this machine (loopback)
 /// changes anything.
 public struct HTTPAccess: Sendable {
@@ -13,10 +14,11 @@ public struct HTTPAccess: Sendable {
         self.roles = roles
     }
 
-    /// The role of a request from `peer` (`ip:port`) with this `Authorization` header; nil: refused.
-    func role(peer: String?, authorization: String?) -> Role? {
+    /// The role of a request from `peer` (`ip:port`) with this `Authorization` header and client
+    /// certificate; nil: refused.
+    func role(peer: String?, authorization: String?, certificate: PeerCertificate? = nil) -> Role? {
         guard let roles else { return Self.isLoopback(peer) ? .engineer : .viewer }
-        var request = AuthenticationRequest(mechanism: .none, peerAddress: peer)
+        var request = AuthenticationRequest(mechanism: .none, peerAddress: peer, certificate: certificate)
         if let password = Self.basicPassword(authorization) {
             request.mechanism = .password
             request.password = password

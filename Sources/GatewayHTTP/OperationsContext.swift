@@ -9,10 +9,13 @@ struct OperationsContext: RequestContext {
     let peer: String?
     /// Set by ``AccessMiddleware`` before any route runs.
     var role: Role = .viewer
+    /// Over HTTPS: the connection's client certificate, as the server's TLS check found it.
+    let identity: TLSClientIdentity?
 
     init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         peer = source.channel.remoteAddress.flatMap { address in address.ipAddress.map { "\($0):\(address.port ?? 0)" } }
+        identity = ClientIdentities.shared.identity(of: source.channel)
     }
 
     /// Refuses a change to a request below the engineer role.
@@ -29,7 +32,8 @@ struct AccessMiddleware: RouterMiddleware {
     let access: HTTPAccess
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard let role = access.role(peer: context.peer, authorization: request.headers[.authorization]) else {
+        guard let role = access.role(peer: context.peer, authorization: request.headers[.authorization], certificate: context.identity?.certificate)
+        else {
             var response = try JSONResponse.make(["error": "authentication required: HTTP Basic with a password of the access rules"], status: .unauthorized)
             response.headers[.wwwAuthenticate] = "Basic realm=\"iec61850-gateway\", charset=\"UTF-8\""
             return response

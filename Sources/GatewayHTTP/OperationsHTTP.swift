@@ -3,12 +3,10 @@ import Foundation
 import GatewayCore
 import Hummingbird
 import HummingbirdCore
-import HummingbirdTLS
 import IEC61850Model
 import IEC61850Server
 import IEC61850Services
 import Logging
-import NIOSSL
 import ServiceLifecycle
 
 /// The gateway's HTTP side: the JSON API, live updates, Prometheus metrics and the page, on Hummingbird.
@@ -21,12 +19,12 @@ public enum OperationsHTTP {
         public var access: HTTPAccess
         /// How often the live stream (`/api/stream`) looks for changes.
         public var updateInterval: Duration
-        /// HTTPS with this certificate (PEM, with its chain) and key: the MMS server's, when it has TLS.
-        public var tls: (certificateFile: String, keyFile: String)?
+        /// HTTPS with the MMS server's TLS (its certificate, key and client-certificate check).
+        public var tls: Bool
 
         public init(
             bind: String = "127.0.0.1", port: Int = 8102, access: HTTPAccess = HTTPAccess(roles: nil), updateInterval: Duration = .seconds(1),
-            tls: (certificateFile: String, keyFile: String)? = nil
+            tls: Bool = false
         ) {
             self.bind = bind
             self.port = port
@@ -35,28 +33,23 @@ public enum OperationsHTTP {
             self.tls = tls
         }
 
-        /// The HTTP server: plain, or TLS 1.2 and 1.3 with the certificate and key.
-        func serverBuilder() throws -> HTTPServerBuilder {
-            guard let tls else { return .http1() }
-            let chain = try NIOSSLCertificate.fromPEMFile(tls.certificateFile).map(NIOSSLCertificateSource.certificate)
-            let key = try NIOSSLPrivateKey(file: tls.keyFile, format: .pem)
-            var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
-            configuration.minimumTLSVersion = .tlsv12
-            return try .tls(.http1(), tlsConfiguration: configuration)
+        /// The HTTP server: plain, or behind the MMS server's TLS.
+        func serverBuilder(_ server: IedServer) -> HTTPServerBuilder {
+            guard tls else { return .http1() }
+            return HTTPServerBuilder { responder in ServerTLSChannel(base: HTTP1Channel(responder: responder), server: server) }
         }
     }
 
-    /// The service that serves it; `onRunning` receives the port it listens on. Throws when the TLS
-    /// certificate or key cannot be read.
+    /// The service that serves it; `onRunning` receives the port it listens on.
     public static func service(
         operations: GatewayOperations, metrics: MetricsExporter?, settings: Settings, logger: Logger, onRunning: @escaping @Sendable (Int) -> Void = { _ in }
-    ) throws -> some Service {
+    ) -> some Service {
         let router = Router(context: OperationsContext.self)
         router.add(middleware: AccessMiddleware(access: settings.access))
         routes(router, operations: operations, metrics: metrics, settings: settings)
-        let scheme = settings.tls == nil ? "http" : "https"
+        let scheme = settings.tls ? "https" : "http"
         return Application(
-            router: router, server: try settings.serverBuilder(),
+            router: router, server: settings.serverBuilder(operations.server),
             configuration: ApplicationConfiguration(address: .hostname(settings.bind, port: settings.port), serverName: "iec61850-gateway"),
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? settings.port

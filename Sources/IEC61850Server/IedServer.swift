@@ -27,14 +27,14 @@ public final class IedServer: IedServicesProviding {
     /// The MMS mapping the associations share (the context's).
     package var backend: MMSServiceBackend { context.backend }
     private let logger: Logger
-    private let running = Mutex<Running?>(nil)
+    let running = Mutex<Running?>(nil)
     private let associationCount = Atomic<Int>(0)
     private let nextConnectionID = Atomic<UInt64>(1)
     private let openChannels = Mutex<[ObjectIdentifier: any Channel]>([:])
     /// Open connections per peer IP address (for ``IedServerConfiguration/maximumAssociationsPerPeer``).
     private let connectionsPerPeer = Mutex<[String: Int]>([:])
 
-    private struct Running: @unchecked Sendable {
+    struct Running: @unchecked Sendable {
         // Channel and the group are thread-safe NIO types; the struct only carries them.
         let group: MultiThreadedEventLoopGroup
         let plain: (any Channel)?

@@ -83,7 +83,7 @@ extension RunCommand {
         if httpPort != nil || httpBind != nil || file?.http != nil {
             http = OperationsHTTP.Settings(
                 bind: httpBind ?? file?.http?.bind ?? "127.0.0.1", port: httpPort ?? file?.http?.port ?? 8102, access: HTTPAccess(roles: roles),
-                tls: configuration.tls.map { ($0.certificateFile, $0.privateKeyFile) })
+                tls: configuration.tls != nil)
         }
         let metrics = http == nil ? nil : MetricsExporter.bootstrap()
 

@@ -208,13 +208,8 @@ struct RunCommand: AsyncParsableCommand {
         defer { hangup.cancel() }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = [.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup)]
         if let http = gateway.http {
-            let service: any Service
-            do {
-                service = try OperationsHTTP.service(
-                    operations: gateway.operations, metrics: gateway.metrics, settings: http, logger: Logger(label: "iec61850-gateway.http"))
-            } catch {
-                throw ValidationError("http: TLS: \(error) (the HTTP side uses the server's TLS certificate and key)")
-            }
+            let service = OperationsHTTP.service(
+                operations: gateway.operations, metrics: gateway.metrics, settings: http, logger: Logger(label: "iec61850-gateway.http"))
             services.append(.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup))
         }
         let group = ServiceGroup(

@@ -35,10 +35,11 @@ def roles_gateway(tmp_path_factory):
     subprocess.run([MAKE_PKI, pki], check=True, capture_output=True, timeout=120)
     digest = subprocess.run([GATEWAY, "hash-password"], input=OPERATOR_PASSWORD + "\n", capture_output=True, text=True,
                             timeout=30, check=True).stdout.strip()
-    port, tls_port = _free_port(), _free_port()
+    port, tls_port, http = _free_port(), _free_port(), _free_port()
     config = folder / "gateway.yaml"
     config.write_text(f"""
 model: {{scl: {SCL}}}
+http: {{port: {http}}}
 server:
   port: {port}
   bind: 127.0.0.1
@@ -59,7 +60,7 @@ server:
         proc = subprocess.Popen([GATEWAY, "run", "--config", str(config), "--simulate", "--event-log", events], cwd=REPO,
                                 env=dict(os.environ, SWIFT_BACKTRACE="enable=no"), stdout=err, stderr=err, start_new_session=True)
     gw = TLSGateway(proc, port, tls_port, log, events)
-    gw.pki = pki
+    gw.pki, gw.http = pki, http
     assert wait_for(lambda: attempt_plain(gw, OPERATOR_PASSWORD) == "ok", 20), gw.log_text()
     yield gw
     _stop_server(proc)
@@ -147,3 +148,27 @@ def test_a_viewers_control_refusal_is_a_security_event_with_the_object(roles_gat
     run_client("libiec61850", gw.tls, lambda c: c.operate(SPC1, True), timeout=SESSION, tls=creds(gw.pki, "viewer"))
     listed = wait_for(lambda: (lambda t: t if "viewer may not control (Oper)" in t else None)(gw.security_events()))
     assert listed and "GGIO1.SPCSO1" in listed, gw.security_events()
+
+
+def test_https_roles_come_from_the_client_certificate(roles_gateway):
+    """The HTTP side behind the server's TLS: a certificate rule gives the role, as for an association."""
+    import ssl
+    import urllib.error
+    import urllib.request
+    gw = roles_gateway
+
+    def request(name: str | None, path: str, method: str = "GET") -> int:
+        context = ssl.create_default_context(cafile=f"{gw.pki}/ca.pem")
+        context.load_cert_chain(f"{gw.pki}/{name}.pem", f"{gw.pki}/{name}.key")
+        try:
+            with urllib.request.urlopen(urllib.request.Request(f"https://127.0.0.1:{gw.http}{path}", method=method), context=context,
+                                        timeout=10) as answer:
+                return answer.status
+        except urllib.error.HTTPError as error:
+            return error.code
+
+    assert wait_for(lambda: request("viewer", "/api/health") == 200, 10)
+    assert request("viewer", "/api/points") == 200
+    assert request("viewer", "/api/reload", "POST") == 403
+    assert request("operator", "/api/reload", "POST") == 403
+    assert request("engineer", "/api/reload", "POST") == 200

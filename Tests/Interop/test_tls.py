@@ -406,7 +406,7 @@ def test_validate_checks_the_tls_files(tmp_path, pki):
     assert expired.returncode == 1 and "expired on 2021-01-01" in expired.stderr and "expired.pem" in expired.stderr, expired.stderr
 
 
-def test_the_http_side_serves_https_with_the_servers_certificate(tmp_path, pki):
+def test_the_http_side_serves_https_with_the_servers_tls(tmp_path, pki):
     import json
     import ssl
     import urllib.error
@@ -415,6 +415,7 @@ def test_the_http_side_serves_https_with_the_servers_certificate(tmp_path, pki):
     gw = start(tmp_path, pki, "--http-port", str(http))
     try:
         context = ssl.create_default_context(cafile=f"{pki}/ca.pem")
+        context.load_cert_chain(f"{pki}/viewer.pem", f"{pki}/viewer.key")  # the MMS side's TLS asks for one
         deadline = time.monotonic() + 10
         while True:
             try:
@@ -430,6 +431,12 @@ def test_the_http_side_serves_https_with_the_servers_certificate(tmp_path, pki):
         assert s_client(http, pki, "-tls1_1").returncode != 0
         with pytest.raises((urllib.error.URLError, ConnectionError, OSError)):
             urllib.request.urlopen(f"http://127.0.0.1:{http}/api/health", timeout=5).read()  # plain HTTP: no answer
+        for name in (None, "revoked", "expired"):  # no certificate, or one the MMS side refuses too
+            refused = ssl.create_default_context(cafile=f"{pki}/ca.pem")
+            if name:
+                refused.load_cert_chain(f"{pki}/{name}.pem", f"{pki}/{name}.key")
+            with pytest.raises((urllib.error.URLError, ConnectionError, OSError)):
+                urllib.request.urlopen(f"https://127.0.0.1:{http}/api/health", context=refused, timeout=5).read()
         assert "HTTP API and page on https://" in gw.log_text()
     finally:
         _stop_server(gw.proc)
