@@ -4,7 +4,8 @@
 //                                                 (--scenario: only the scenarios whose name has TEXT;
 //                                                  --gateway: another build of ours, to compare two;
 //                                                  --console PATH does the same for the report benchmarks)
-//   .build/release/iec61850-bench --in-memory     (our pipeline's own CPU per read, no sockets)
+//   .build/release/iec61850-bench --in-memory [--reads 200000]  (our pipeline's own CPU per read, no sockets;
+//                                                 under callgrind, two --reads counts give instructions per read)
 //   .build/release/iec61850-bench --reports [--clients 5] [--rate 1000] [--updates 5000]
 //                                                 (report latency, update → client, both servers;
 //                                                  --only ours|libIEC61850 runs one)
@@ -205,7 +206,7 @@ if arguments.contains("--in-memory") {
     let model = try SCLLoader().load(file: "\(root)/mappings/demo/demo.icd")
     print("In memory (no sockets, no kernel): CPU per read of our pipeline")
     for item in ["GGIO1$MX$AnIn1$mag$f", "GGIO1$MX"] {
-        let perRead = try InMemoryBenchmark.run(model: model, item: item, reads: 200_000)
+        let perRead = try InMemoryBenchmark.run(model: model, item: item, reads: option("--reads", 200_000))
         print("  \(item.padding(toLength: 24, withPad: " ", startingAt: 0)) \(format(perRead, 2)) µs")
     }
     exit(0)
