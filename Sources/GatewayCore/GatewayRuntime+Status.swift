@@ -14,7 +14,7 @@ extension GatewayRuntime {
             if case .timestamp(let value)? = served[3 * index + 2] { time = value }
             return PointStatus(
                 index: index, reference: binding.value.reference, dataObject: binding.dataObject, value: served[3 * index] ?? .boolean(false),
-                quality: quality, time: time, source: Self.source(of: binding.point), address: Self.address(of: binding.point),
+                quality: quality, time: time, source: sources[index], address: Self.address(of: binding.point),
                 changedMilliseconds: changed[index], substitutable: services.isSubstitutable(binding.dataObject))
         }
     }

@@ -13,7 +13,7 @@ public final class GatewayRuntime: Sendable {
     /// Where value, quality and communication events go (the event log), if anywhere.
     let record: (@Sendable (GatewayEvent) -> Void)?
     /// Each point's field source as the event log names it (`modbus meter1`, `mqtt plant/pv/power`).
-    private let sources: [String]
+    let sources: [String]
     /// What the runtime remembers of a point.
     struct PointState {
         /// The last value written, and whether the point is good now.
@@ -36,7 +36,7 @@ public final class GatewayRuntime: Sendable {
         self.services = services
         self.logger = logger
         self.record = record
-        sources = record == nil ? [] : bindings.map { Self.source(of: $0.point) }
+        sources = bindings.map { Self.source(of: $0.point) }
         points = Mutex(Array(repeating: PointState(), count: bindings.count))
     }
 

@@ -23,11 +23,10 @@ struct LiveUpdates: Sendable {
     }
 
     func body() -> ResponseBody {
-        ResponseBody { [operations, interval] writer in
+        ResponseBody { [self] writer in
             var sent = Sent()
-            let updates = LiveUpdates(operations: operations, interval: interval)
             while !Task.isCancelled {
-                let chunk = try updates.changes(since: &sent)
+                let chunk = try changes(since: &sent)
                 if !chunk.isEmpty { try await writer.write(ByteBuffer(string: chunk)) }
                 do {
                     try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }

@@ -5,8 +5,8 @@ import MMS
 /// Made once per server, so a request costs one counter increment (a no-op until the application
 /// bootstraps a metrics backend, such as the gateway's Prometheus exporter).
 struct ServerMetrics: Sendable {
-    /// By confirmed service number (cheaper to look up than the name).
-    private let requests: [UInt32: Counter]
+    /// By confirmed service number (an index on the request path, no hashing); the others count as unsupported.
+    private let requests: [Counter]
     private let otherRequests: Counter
     let reportsSent: Counter
     /// Reports not sent because their association was closing or did not read what it was sent.
@@ -19,19 +19,21 @@ struct ServerMetrics: Sendable {
     ]
 
     init() {
-        var requests: [UInt32: Counter] = [:]
+        let other = Counter(label: "iec61850_mms_requests_total", dimensions: [("service", "unsupported")])
+        var requests = [Counter](repeating: other, count: Int(Self.services.map(\.0).max()!) + 1)
         for (number, service) in Self.services {
-            requests[number] = Counter(label: "iec61850_mms_requests_total", dimensions: [("service", service)])
+            requests[Int(number)] = Counter(label: "iec61850_mms_requests_total", dimensions: [("service", service)])
         }
         self.requests = requests
-        otherRequests = Counter(label: "iec61850_mms_requests_total", dimensions: [("service", "unsupported")])
+        otherRequests = other
         reportsSent = Counter(label: "iec61850_reports_sent_total")
         reportsDropped = Counter(label: "iec61850_reports_dropped_total")
     }
 
     /// Counts one confirmed request.
     func count(_ request: ConfirmedServiceRequest) {
-        if case .unsupported = request { return otherRequests.increment() }
-        (requests[request.serviceNumber] ?? otherRequests).increment()
+        let number = Int(request.serviceNumber)
+        guard case .unsupported = request else { return (number < requests.count ? requests[number] : otherRequests).increment() }
+        otherRequests.increment()
     }
 }

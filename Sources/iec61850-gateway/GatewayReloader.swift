@@ -25,10 +25,11 @@ final class GatewayReloader: Sendable {
 
     /// Where the served model came from, to tell whether a reloaded configuration would change it.
     enum ModelOrigin: Sendable {
-        /// An SCL file (by `--scl` or the configuration), its IED name, and its contents' digest at start.
+        /// An SCL file (by `--scl` or the configuration), and its contents' digest at start: any edit of
+        /// the file is a change.
         case scl(path: String, digest: UInt64, fromFlag: Bool)
-        /// Built from the points: the digest of the model's ICD.
-        case points(digest: UInt64)
+        /// Built from the points: the served model itself tells (its logical devices but the diagnostics one).
+        case points
     }
 
     init(
@@ -77,7 +78,7 @@ final class GatewayReloader: Sendable {
         }
         let restart = state.configuration.restartOnlyChanges(in: newer).filter { name in
             // A model given by --scl does not follow the file's model section.
-            !(name == "model" && { if case .scl(_, _, true) = origin { true } else { false } }())
+            !(name == "model" && modelFromFlag)
         }
         if !restart.isEmpty {
             return .refused("changed settings need a restart: \(restart.joined(separator: ", ")); the running configuration stays")
@@ -132,13 +133,25 @@ final class GatewayReloader: Sendable {
         case .scl(let path, let digest, _):
             guard let contents = FileManager.default.contents(atPath: path) else { return "the SCL file \(path) cannot be read" }
             return Self.digest(contents) == digest ? nil : "the SCL file \(path) changed since the gateway started"
-        case .points(let digest):
+        case .points:
+            let served = operations.server.model
             var newer = newer
-            newer.ied = operations.server.model.name
+            newer.ied = served.name
             guard let model = try? ModelFromPoints.build(newer) else { return "the points do not make a model" }
-            return Self.digest(SCLWriter.icd(model).utf8) == digest
-                ? nil : "the points ask for another model (a data object added, removed or of another class)"
+            // The diagnostics LD, when there is one, comes last, its slots after the points' ones.
+            let devices = model.logicalDevices.count
+            let same =
+                served.logicalDevices.starts(with: model.logicalDevices)
+                && served.logicalDevices.dropFirst(devices).allSatisfy { $0.inst == DiagnosticsDevice.inst }
+                && served.slotTypes.starts(with: model.slotTypes) && served.initialValues.starts(with: model.initialValues)
+            return same ? nil : "the points ask for another model (a data object added, removed or of another class)"
         }
+    }
+
+    /// Whether `--scl` names the model (then the file's model section is not the gateway's to follow).
+    private var modelFromFlag: Bool {
+        if case .scl(_, _, true) = origin { return true }
+        return false
     }
 
     private var record: (@Sendable (GatewayEvent) -> Void)? {

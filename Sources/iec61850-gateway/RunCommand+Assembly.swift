@@ -151,7 +151,7 @@ extension RunCommand {
             if let sclPath {
                 origin = .scl(path: sclPath, digest: GatewayReloader.digest(FileManager.default.contents(atPath: sclPath) ?? Data()), fromFlag: scl != nil)
             } else {
-                origin = .points(digest: GatewayReloader.digest(SCLWriter.icd(loaded).utf8))
+                origin = .points
             }
             let reloader = GatewayReloader(
                 file: config, configuration: file, routed: routed, origin: origin, operations: operations,

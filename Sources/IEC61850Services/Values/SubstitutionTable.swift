@@ -119,14 +119,14 @@ package struct SubstitutionTable: Sendable {
         routed.reserveCapacity(changes.count)
         var touched: [Int] = []
         for change in changes {
-            if change.slot < processEntry.count, processEntry[change.slot] >= 0, state.held[Int(processEntry[change.slot])] != nil {
-                state.held[Int(processEntry[change.slot])]![change.slot] = change.value  // held while substituted
+            let process = change.slot < processEntry.count ? Int(processEntry[change.slot]) : -1
+            if process >= 0, state.held[process] != nil {
+                state.held[process]?[change.slot] = change.value  // held while substituted
                 continue
             }
             routed.append(change)
-            if change.slot < controlEntry.count, controlEntry[change.slot] >= 0, !touched.contains(Int(controlEntry[change.slot])) {
-                touched.append(Int(controlEntry[change.slot]))
-            }
+            let control = change.slot < controlEntry.count ? Int(controlEntry[change.slot]) : -1
+            if control >= 0, !touched.contains(control) { touched.append(control) }
         }
         guard !touched.isEmpty else { return (routed, []) }
         // The values as they will be once this update's own changes are in.
@@ -160,9 +160,11 @@ package struct SubstitutionTable: Sendable {
                     SubstitutionChange(
                         object: entry.object, enabled: true, values: entry.pairs.map { current($0.substitute) }, quality: quality, identifier: identifier))
             } else if let held = state.held.removeValue(forKey: index) {
-                for slot in held.keys.sorted() { routed.append((slot, held[slot]!)) }
+                routed += held.sorted { $0.key < $1.key }.map { (slot: $0.key, value: $0.value) }
                 substitutions.append(
-                    SubstitutionChange(object: entry.object, enabled: false, values: entry.pairs.map { held[$0.process]! }, quality: nil, identifier: nil))
+                    SubstitutionChange(
+                        object: entry.object, enabled: false, values: entry.pairs.map { held[$0.process] ?? current($0.process) }, quality: nil,
+                        identifier: nil))
             }
         }
         return (routed, substitutions)
