@@ -29,33 +29,26 @@ public struct BERElement: Sendable {
             }
             throw .invalidValue("integer of \(count) octets")
         }
-        var value: Int64 = Int64(Int8(bitPattern: content.getInteger(at: content.readerIndex, as: UInt8.self)!))
-        var index = content.readerIndex + 1
-        while index < content.writerIndex {
-            value = (value << 8) | Int64(content.getInteger(at: index, as: UInt8.self)!)
-            index += 1
+        return content.withUnsafeReadableBytes { octets in
+            var value = Int64(Int8(bitPattern: octets[0]))
+            for octet in octets.dropFirst() { value = (value << 8) | Int64(octet) }
+            return value
         }
-        return value
     }
 
     /// The content as a non-negative integer of up to 64 bits (a leading zero octet allowed).
     public func unsignedValue() throws(BERError) -> UInt64 {
-        var count = content.readableBytes
-        var index = content.readerIndex
-        guard count >= 1 else { throw .invalidValue("empty unsigned") }
-        if content.getInteger(at: index, as: UInt8.self)! & 0x80 != 0 {
-            throw .invalidValue("negative value for an unsigned")
+        let result: Result<UInt64, BERError> = content.withUnsafeReadableBytes { octets in
+            guard let first = octets.first else { return .failure(.invalidValue("empty unsigned")) }
+            if first & 0x80 != 0 { return .failure(.invalidValue("negative value for an unsigned")) }
+            var significant = octets[...]
+            while significant.count > 8, significant.first == 0 { significant = significant.dropFirst() }
+            guard significant.count <= 8 else { return .failure(.invalidValue("unsigned wider than 64 bits")) }
+            var value: UInt64 = 0
+            for octet in significant { value = (value << 8) | UInt64(octet) }
+            return .success(value)
         }
-        while count > 8, content.getInteger(at: index, as: UInt8.self) == 0 {
-            index += 1
-            count -= 1
-        }
-        guard count <= 8 else { throw .invalidValue("unsigned wider than 64 bits") }
-        var value: UInt64 = 0
-        for offset in 0..<count {
-            value = (value << 8) | UInt64(content.getInteger(at: index + offset, as: UInt8.self)!)
-        }
-        return value
+        return try result.get()
     }
 
     /// The content as a BOOLEAN: one octet, any non-zero value is true.

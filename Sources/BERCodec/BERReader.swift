@@ -46,27 +46,48 @@ public struct BERReader: Sendable {
     }
 
     private mutating func readElement(depth: Int) throws(BERError) -> BERElement {
-        let tag = try readTag()
-        guard let first = buffer.readInteger(as: UInt8.self) else { throw .truncated }
-        if first == 0x80 {
-            guard tag.isConstructed else { throw .invalidLength }
-            return BERElement(tag: tag, content: try readIndefiniteContent(depth: depth + 1))
+        // Identifier and length are parsed from the bytes in one access rather than octet by octet: every
+        // request's every element comes through here.
+        let header = buffer.withUnsafeReadableBytes { Self.header(of: $0) }
+        switch header {
+        case .failure(let error): throw error
+        case .success(let (tag, octets, length)):
+            buffer.moveReaderIndex(forwardBy: octets)
+            guard let length else { return BERElement(tag: tag, content: try readIndefiniteContent(depth: depth + 1)) }
+            guard let content = buffer.readSlice(length: length) else { throw .truncated }
+            return BERElement(tag: tag, content: content)
         }
-        let length: Int
-        if first < 0x80 {
-            length = Int(first)
-        } else {
-            let octets = Int(first & 0x7F)
-            guard octets <= 4, first != 0xFF else { throw .invalidLength }
-            var value = 0
-            for _ in 0..<octets {
-                guard let byte = buffer.readInteger(as: UInt8.self) else { throw .truncated }
-                value = (value << 8) | Int(byte)
+    }
+
+    /// The identifier and length at the start of `bytes`: the tag, how many octets they take, and the
+    /// content length (nil for the indefinite form).
+    private static func header(of bytes: UnsafeRawBufferPointer) -> Result<(BERTag, Int, Int?), BERError> {
+        guard let octet = bytes.first else { return .failure(.truncated) }
+        var tag = BERTag(octet: octet)
+        var index = 1
+        if octet & 0x1F == 0x1F {
+            var number: UInt32 = 0
+            while true {
+                guard index < bytes.count else { return .failure(.truncated) }
+                let next = bytes[index]
+                index += 1
+                guard number < (1 << 21) else { return .failure(.invalidTag) }
+                number = (number << 7) | UInt32(next & 0x7F)
+                if next & 0x80 == 0 { break }
             }
-            length = value
+            tag.number = number
         }
-        guard let content = buffer.readSlice(length: length) else { throw .truncated }
-        return BERElement(tag: tag, content: content)
+        guard index < bytes.count else { return .failure(.truncated) }
+        let first = bytes[index]
+        index += 1
+        if first == 0x80 { return tag.isConstructed ? .success((tag, index, nil)) : .failure(.invalidLength) }
+        if first < 0x80 { return .success((tag, index, Int(first))) }
+        let octets = Int(first & 0x7F)
+        guard octets <= 4, first != 0xFF else { return .failure(.invalidLength) }
+        guard index + octets <= bytes.count else { return .failure(.truncated) }
+        var length = 0
+        for offset in index..<(index + octets) { length = (length << 8) | Int(bytes[offset]) }
+        return .success((tag, index + octets, length))
     }
 
     private mutating func readIndefiniteContent(depth: Int) throws(BERError) -> ByteBuffer {

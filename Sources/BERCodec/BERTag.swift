@@ -48,7 +48,7 @@ public struct BERTag: Hashable, Sendable, CustomStringConvertible {
     public static let visibleString = BERTag(octet: 0x1A)
 
     /// The first identifier octet (the whole identifier for numbers below 31).
-    var leadingOctet: UInt8 {
+    @usableFromInline var leadingOctet: UInt8 {
         tagClass.rawValue | (isConstructed ? 0x20 : 0) | (number < 31 ? UInt8(number) : 0x1F)
     }
 

@@ -94,8 +94,8 @@ public struct COTPConnection: Sendable {
     /// fits the negotiated TPDU size (the common case), else segmented as ``segment(_:into:)`` does.
     public func writeTSDU(into buffer: inout ByteBuffer, _ body: (inout ByteBuffer) -> Void) {
         let frameStart = buffer.writerIndex
-        buffer.writeTPKTHeader(payloadLength: 0)  // the length is set once the body is written
-        buffer.writeBytes([2, COTPPDU.dtCode, 0x80])  // DT: length indicator, code, EOT with TPDU-NR 0
+        // TPKT (its length set once the body is written) and DT (length indicator, code, EOT with TPDU-NR 0).
+        buffer.writeMultipleIntegers(UInt8(3), UInt8(0), UInt16(0), UInt8(2), COTPPDU.dtCode, UInt8(0x80))
         body(&buffer)
         let frameLength = buffer.writerIndex - frameStart
         if frameLength - 4 <= tpduSize {

@@ -70,16 +70,28 @@ package struct MMSNamespace: Sendable {
     }
 
     /// Resolves a domain-specific variable name.
+    ///
+    /// Every read and write names its variables this way, so it works on the name's UTF-8 octets: no
+    /// `Substring`s, no grapheme breaking, one dictionary lookup for the LN and short octet compares below.
     package func variable(domain: String, item: String) -> MMSVariable? {
         guard let index = domainIndex[domain] else { return nil }
-        var parts = item.split(separator: "$", omittingEmptySubsequences: false)[...]
-        guard let first = parts.popFirst(), let row = domains[index].logicalNodes[String(first)] else { return nil }
-        var current = table.variable(row)
-        while let part = parts.popFirst() {
-            guard let child = current.child(named: part) else { return nil }
-            current = child
+        var item = item
+        return item.withUTF8 { octets in
+            let dollar = UInt8(ascii: "$")
+            let end = octets.firstIndex(of: dollar) ?? octets.count
+            let logicalNode = String(decoding: UnsafeBufferPointer(rebasing: octets[..<end]), as: UTF8.self)
+            guard let row = domains[index].logicalNodes[logicalNode] else { return nil }
+            var current = table.variable(row)
+            var start = end
+            while start < octets.count {
+                start += 1  // past the `$`
+                let stop = octets[start...].firstIndex(of: dollar) ?? octets.count
+                guard let child = current.child(named: UnsafeBufferPointer(rebasing: octets[start..<stop])) else { return nil }
+                current = child
+                start = stop
+            }
+            return current
         }
-        return current
     }
 
     /// The rows of every named variable below `logicalNodes` (the components of structures, not the

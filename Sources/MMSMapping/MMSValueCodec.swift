@@ -51,28 +51,24 @@ package enum MMSValueCodec {
     /// Writes `value` (of attribute type `type`) as MMS Data.
     package static func encode(_ value: DataValue, as type: BasicType, into buffer: inout ByteBuffer) {
         switch value {
-        case .boolean(let flag): buffer.writeBytes([0x83, 0x01, flag ? 0xFF : 0x00])
+        case .boolean(let flag): buffer.writeMultipleIntegers(UInt8(0x83), UInt8(0x01), UInt8(flag ? 0xFF : 0x00))
         case .integer(let number):
             if type == .dbpos || type == .tcmd {
-                buffer.writeBytes([0x84, 0x02, 0x06, UInt8(truncatingIfNeeded: (number & 0x3) << 6)])
+                buffer.writeMultipleIntegers(UInt8(0x84), UInt8(0x02), UInt8(0x06), UInt8(truncatingIfNeeded: (number & 0x3) << 6))
             } else {
                 buffer.writeBERInteger(.context(5), number)
             }
         case .unsigned(let number): buffer.writeBERUnsigned(.context(6), number)
         case .float32(let number):
-            buffer.writeBytes([0x87, 0x05, 0x08])
-            buffer.writeInteger(number.bitPattern)
+            buffer.writeMultipleIntegers(UInt8(0x87), UInt8(0x05), UInt8(0x08), number.bitPattern)
         case .float64(let number):
-            buffer.writeBytes([0x87, 0x09, 0x0B])
-            buffer.writeInteger(number.bitPattern)
+            buffer.writeMultipleIntegers(UInt8(0x87), UInt8(0x09), UInt8(0x0B), number.bitPattern)
         case .bits(let bits): writeBits(UInt32(bits), count: bitCount(type), into: &buffer)
         case .quality(let quality): writeBits(UInt32(quality.rawValue), count: 13, into: &buffer)
         case .timestamp(let timestamp):
-            buffer.writeBytes([0x91, 0x08])
-            buffer.writeInteger(timestamp.secondsSinceEpoch)
-            buffer.writeInteger(UInt8(truncatingIfNeeded: timestamp.fraction >> 16))
-            buffer.writeInteger(UInt16(truncatingIfNeeded: timestamp.fraction))
-            buffer.writeInteger(timestamp.timeQuality)
+            buffer.writeMultipleIntegers(
+                UInt8(0x91), UInt8(0x08), timestamp.secondsSinceEpoch, UInt8(truncatingIfNeeded: timestamp.fraction >> 16),
+                UInt16(truncatingIfNeeded: timestamp.fraction), timestamp.timeQuality)
         case .entryTime(let ms):
             ReadJournalRequest.writeTimeOfDay(.context(12), millisecondsSinceEpoch: ms, into: &buffer)  // binary-time, 6 octets
         case .octets(let bytes): buffer.writeBERPrimitive(.context(9), bytes: bytes)
@@ -88,15 +84,18 @@ package enum MMSValueCodec {
     /// Writes a bit string of `count` bits where bit n is `1 << n` of `bits` (bit 0 first on the wire).
     package static func writeBits(_ bits: UInt32, count: Int, into buffer: inout ByteBuffer) {
         let octets = max((count + 7) / 8, 1)
-        buffer.writeInteger(UInt8(0x84))
-        buffer.writeInteger(UInt8(octets + 1))
-        buffer.writeInteger(UInt8(octets * 8 - count))
-        for octet in 0..<octets {
-            var byte: UInt8 = 0
-            for bit in 0..<8 where octet * 8 + bit < count && bits & (1 << UInt32(octet * 8 + bit)) != 0 {
-                byte |= 0x80 >> UInt8(bit)
+        buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 3 + octets) { out in
+            out[0] = 0x84
+            out[1] = UInt8(octets + 1)
+            out[2] = UInt8(octets * 8 - count)
+            for octet in 0..<octets {
+                var byte: UInt8 = 0
+                for bit in 0..<8 where octet * 8 + bit < count && bits & (1 << UInt32(octet * 8 + bit)) != 0 {
+                    byte |= 0x80 >> UInt8(bit)
+                }
+                out[3 + octet] = byte
             }
-            buffer.writeInteger(byte)
+            return 3 + octets
         }
     }
 

@@ -78,13 +78,27 @@ package struct MMSVariable: Sendable, Hashable {
 
     /// The component named `name`: by index in a large structure, by a short search in a small one.
     package func child(named name: Substring) -> MMSVariable? {
+        var name = name
+        return name.withUTF8 { child(named: $0) }
+    }
+
+    /// The component whose name has the UTF-8 octets `name`.
+    package func child(named name: UnsafeBufferPointer<UInt8>) -> MMSVariable? {
         let nodes = table.nodes
         let kind = nodes[Int(row)].kind, first = nodes[Int(row)].first, count = nodes[Int(row)].count
         guard kind == .structure else { return nil }
         if count > MMSNodeTable.Builder.indexedComponents, let index = table.childIndexes[row] {
-            return index[String(name)].map { MMSVariable(table: table, row: $0) }
+            return index[String(decoding: name, as: UTF8.self)].map { MMSVariable(table: table, row: $0) }
         }
-        for member in first..<(first + count) where nodes[Int(member)].name == name { return MMSVariable(table: table, row: member) }
+        for member in first..<(first + count) {
+            let candidate = nodes[Int(member)].name.utf8
+            guard candidate.count == name.count else { continue }
+            let equal =
+                candidate.withContiguousStorageIfAvailable { octets in
+                    UnsafeRawBufferPointer(octets).elementsEqual(UnsafeRawBufferPointer(name))
+                } ?? candidate.elementsEqual(name)
+            if equal { return MMSVariable(table: table, row: member) }
+        }
         return nil
     }
 

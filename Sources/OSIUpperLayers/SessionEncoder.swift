@@ -4,6 +4,8 @@ import NIOCore
 public enum SessionEncoder {
     /// The prefix of every data-phase TSDU: GIVE TOKENS and DATA TRANSFER, both without parameters.
     public static let dataPrefix: [UInt8] = [0x01, 0x00, 0x01, 0x00]
+    /// ``dataPrefix`` as one big-endian integer, written in one go before every MMS PDU.
+    public static let dataPrefixValue: UInt32 = 0x0100_0100
 
     /// ACCEPT (SI 14) answering `connect`, carrying `userData` (the CPA-PPDU).
     public static func writeAccept(_ connect: SessionConnectParameters, userData: ByteBuffer, into buffer: inout ByteBuffer) {
