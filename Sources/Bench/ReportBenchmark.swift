@@ -18,6 +18,8 @@ enum ReportBenchmark {
         var sequenceGaps = 0
         var latencies: [Double] = []
         var cpuPerUpdate: Double = 0
+        /// Context switches of the server's threads per update.
+        var switchesPerUpdate: Double = 0
 
         func percentile(_ p: Double) -> Double {
             guard !latencies.isEmpty else { return 0 }
@@ -93,6 +95,7 @@ enum ReportBenchmark {
             thread.start()
         }
         let cpuBefore = server.cpuSeconds
+        let switchesBefore = server.contextSwitches
         if let generate {
             try generate(server)
         } else {
@@ -101,9 +104,12 @@ enum ReportBenchmark {
         }
         done.wait()
         let cpu = server.cpuSeconds - cpuBefore
+        let switches = server.contextSwitches - switchesBefore
         let (received, latencies, notes) = collector.snapshot
         let gaps = notes.compactMap { $0.hasPrefix("gaps:") ? Int($0.dropFirst(5)) : nil }.reduce(0, +)
-        return Result(expected: updates * count, received: received, sequenceGaps: gaps, latencies: latencies, cpuPerUpdate: cpu / Double(updates) * 1e6)
+        return Result(
+            expected: updates * count, received: received, sequenceGaps: gaps, latencies: latencies, cpuPerUpdate: cpu / Double(updates) * 1e6,
+            switchesPerUpdate: Double(switches) / Double(updates))
     }
 
     /// The SqNum and the INT64 value of an InformationReport (OptFlds: sequence-number only), or nil.

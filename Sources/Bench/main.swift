@@ -240,7 +240,7 @@ if arguments.contains("--reports") {
         servers.append(try loggingConsole(name: "ours+log", port: ServerProcess.freePort(), database: logDatabase, load: logLoad))
     }
     print("Report latency: \(clients) associations, each with a URCB (BufTm 0, dchg) over one INT64; \(updates) updates at \(rate)/s")
-    print("server        received/expected  gaps   p50 µs   p90 µs   p99 µs   max µs  server CPU µs/update")
+    print("server        received/expected  gaps   p50 µs   p90 µs   p99 µs   max µs  server CPU µs/update  switches/update")
     let only = value(of: "--only")
     for server in servers where only == nil || server.name == only {
         let result: ReportBenchmark.Result
@@ -255,6 +255,7 @@ if arguments.contains("--reports") {
             server.name.padding(toLength: 14, withPad: " ", startingAt: 0) + "\(result.received)/\(result.expected)".leftPadded(17)
                 + "\(result.sequenceGaps)".leftPadded(6) + format(result.percentile(0.5)).leftPadded(9) + format(result.percentile(0.9)).leftPadded(9)
                 + format(result.percentile(0.99)).leftPadded(9) + format(result.latencies.max() ?? 0).leftPadded(9) + format(result.cpuPerUpdate).leftPadded(22)
+                + String(format: "%.1f", result.switchesPerUpdate).leftPadded(17)
         )
         server.stop()
     }

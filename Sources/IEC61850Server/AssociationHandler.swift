@@ -165,14 +165,27 @@ final class AssociationHandler: ChannelInboundHandler {
         return true
     }
 
-    /// Sends a report (an unconfirmed PDU, segmented to the negotiated size) and flushes at once.
-    private func send(_ report: OutgoingReport, context: ChannelHandlerContext) {
+    /// Writes a batch of reports and flushes once (see ``ReportOutbox``).
+    private func send(_ reports: [OutgoingReport], context: ChannelHandlerContext) {
+        for report in reports { write(report, context: context) }
+        context.flush()
+    }
+
+    /// Writes a report as one unconfirmed PDU, encoded in place; one larger than the negotiated PDU size
+    /// is sent as segments instead.
+    private func write(_ report: OutgoingReport, context: ChannelHandlerContext) {
         guard context.channel.isActive, !concluded, !closedForNotReading(context) else { return shared.metrics.reportsDropped.increment() }
         shared.metrics.reportsSent.increment()
+        var out = context.channel.allocator.buffer(capacity: 256)
+        var size = 0
+        machine.writeMMS(into: &out) { size = InformationReportEncoder.write(report, into: &$0) }
+        guard size > session.maximumPDUSize, report.content.members.count > 1 else {
+            if out.readableBytes > 0 { context.write(wrapOutboundOut(out), promise: nil) }
+            return
+        }
         for segment in InformationReportEncoder.encode(report, maximumPDUSize: session.maximumPDUSize, allocator: context.channel.allocator) {
             sendPDU(segment, context: context, flush: false)
         }
-        context.flush()
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -304,12 +317,11 @@ final class AssociationHandler: ChannelInboundHandler {
                 let (handler, context) = target.value
                 handler.sendPDU(pdu, context: context, flush: !handler.responding)  // flushed with the answer being written
             }
-            backend.reporting.register(connection.id) { report in
-                loop.execute {
-                    let (handler, context) = target.value
-                    handler.send(report, context: context)
-                }
+            let outbox = ReportOutbox(loop: loop) { reports in
+                let (handler, context) = target.value
+                handler.send(reports, context: context)
             }
+            backend.reporting.register(connection.id) { outbox.post($0) }
         case .failure(let failure):
             run(
                 machine.reject(

@@ -16,11 +16,32 @@ package enum InformationReportEncoder {
         package var size: Int { (reference?.readableBytes ?? 0) + value.readableBytes + 4 }
     }
 
+    /// Writes the report as one PDU straight into `buffer`: the common case, without a buffer per member.
+    /// Returns the PDU's size; when that is more than the association's PDU size and the report has
+    /// several members, the caller drops what was written and sends ``encode(_:maximumPDUSize:allocator:)``'s
+    /// segments instead.
+    package static func write(_ report: OutgoingReport, into buffer: inout ByteBuffer) -> Int {
+        let content = unsegmented(report.content)
+        let start = buffer.writerIndex
+        let dataSet = report.dataSet
+        writePDU(content, members: content.members.lazy.map(\.member), segment: nil, into: &buffer) { section, results in
+            for included in content.members {
+                let member = dataSet.members[included.member]
+                switch section {
+                case .references: results.writeBERString(.context(10), member.specification.name.text)
+                case .values:
+                    var index = 0
+                    encode(member.variable, values: included.values, index: &index, into: &results)
+                case .reasons: MMSValueCodec.writeBits(included.reason.rawValue, count: 6, into: &results)
+                }
+            }
+        }
+        return buffer.writerIndex - start
+    }
+
     /// The report's PDUs (each a complete MMS unconfirmed PDU).
     package static func encode(_ report: OutgoingReport, maximumPDUSize: Int, allocator: ByteBufferAllocator = ByteBufferAllocator()) -> [ByteBuffer] {
-        var content = report.content
-        if content.entryID == nil { content.options.subtract([.bufferOverflow, .entryID]) }  // a URCB sends neither
-        content.options.remove(.segmentation)
+        var content = unsegmented(report.content)
         let parts = content.members.map { included in
             let member = report.dataSet.members[included.member]
             var value = allocator.buffer(capacity: 16)
@@ -60,12 +81,44 @@ package enum InformationReportEncoder {
         return segments
     }
 
-    /// `A3 { A0 { A1 { 80 "RPT" } A0 { … } } }`.
+    /// The content with the options of one unsegmented PDU: a URCB sends neither BufOvfl nor EntryID.
+    private static func unsegmented(_ content: ReportContent) -> ReportContent {
+        var content = content
+        if content.entryID == nil {
+            content.options.remove(.bufferOverflow)
+            content.options.remove(.entryID)
+        }
+        content.options.remove(.segmentation)
+        return content
+    }
+
+    /// The parts of the members' list a PDU carries, in the order they follow the inclusion bit string.
+    private enum Section {
+        case references, values, reasons
+    }
+
+    /// A PDU of members encoded beforehand.
     private static func writePDU(_ content: ReportContent, _ parts: ArraySlice<Part>, segment: (number: Int, more: Bool)?, into buffer: inout ByteBuffer) {
+        writePDU(content, members: parts.lazy.map(\.member), segment: segment, into: &buffer) { section, results in
+            for part in parts {
+                switch section {
+                case .references: if let reference = part.reference { results.writeImmutableBuffer(reference) }
+                case .values: results.writeImmutableBuffer(part.value)
+                case .reasons: MMSValueCodec.writeBits(part.reason.rawValue, count: 6, into: &results)
+                }
+            }
+        }
+    }
+
+    /// `A3 { A0 { A1 { 80 "RPT" } A0 { … } } }`; `members` writes each section of the carried members.
+    private static func writePDU(
+        _ content: ReportContent, members: some Sequence<Int>, segment: (number: Int, more: Bool)?, into buffer: inout ByteBuffer,
+        _ write: (Section, inout ByteBuffer) -> Void
+    ) {
         let options = content.options
         buffer.writeBERElement(.contextConstructed(3)) { unconfirmed in
             unconfirmed.writeBERElement(.contextConstructed(0)) { report in
-                report.writeBytes([0xA1, 0x05, 0x80, 0x03, 0x52, 0x50, 0x54])
+                report.writeMultipleIntegers(UInt32(0xA105_8003), UInt16(0x5250), UInt8(0x54))  // A1 05 80 03 "RPT"
                 report.writeBERElement(.contextConstructed(0)) { results in
                     results.writeBERString(.context(10), content.rptID)
                     MMSValueCodec.writeBits(options.rawValue, count: 10, into: &results)
@@ -81,26 +134,25 @@ package enum InformationReportEncoder {
                         results.writeBERUnsigned(.context(6), UInt64(segment.number))
                         results.writeBERBoolean(.context(3), segment.more)
                     }
-                    writeInclusion(parts.map(\.member), count: content.memberCount, into: &results)
-                    if options.contains(.dataReference) {
-                        for part in parts { if let reference = part.reference { results.writeImmutableBuffer(reference) } }
-                    }
-                    for part in parts { results.writeImmutableBuffer(part.value) }
-                    if options.contains(.reasonCode) {
-                        for part in parts { MMSValueCodec.writeBits(part.reason.rawValue, count: 6, into: &results) }
-                    }
+                    writeInclusion(members, count: content.memberCount, into: &results)
+                    if options.contains(.dataReference) { write(.references, &results) }
+                    write(.values, &results)
+                    if options.contains(.reasonCode) { write(.reasons, &results) }
                 }
             }
         }
     }
 
     /// The inclusion bit string: one bit per data set member, set for those this PDU carries.
-    private static func writeInclusion(_ members: [Int], count: Int, into buffer: inout ByteBuffer) {
-        var octets = [UInt8](repeating: 0, count: max((count + 7) / 8, 1))
-        for member in members { octets[member / 8] |= 0x80 >> UInt8(member % 8) }
-        buffer.writeBERElement(.context(4)) { bits in
-            bits.writeInteger(UInt8(octets.count * 8 - count))
-            bits.writeBytes(octets)
+    private static func writeInclusion(_ members: some Sequence<Int>, count: Int, into buffer: inout ByteBuffer) {
+        let octets = max((count + 7) / 8, 1)
+        buffer.writeBERTag(.context(4))
+        buffer.writeBERLength(octets + 1)
+        buffer.writeInteger(UInt8(octets * 8 - count))
+        let offset = buffer.writerIndex - buffer.readerIndex
+        buffer.writeRepeatingByte(0, count: octets)
+        buffer.withUnsafeMutableReadableBytes { bytes in
+            for member in members { bytes[offset + member / 8] |= 0x80 >> UInt8(member % 8) }
         }
     }
 
