@@ -11,7 +11,7 @@ public enum ModelFromPoints {
         var errors: [ConfigurationError] = []
         // LD → LN name → (spec, data object names)
         var devices: [(inst: String, nodes: [(name: String, spec: LogicalNodeSpec)])] = []
-        var seen: [String: GatewayConfiguration.Point] = [:]
+        var seen: [String: Int] = [:]  // the line that defined each reference
         for point in configuration.points {
             func fail(_ message: String) {
                 errors.append(ConfigurationError(file: point.location.file, line: point.location.line, subject: "point \(point.reference)", message))
@@ -31,10 +31,10 @@ public enum ModelFromPoints {
                 continue
             }
             if let earlier = seen[point.reference] {
-                fail("\(point.reference) is already defined by the point at line \(earlier.location.line)")
+                fail("\(point.reference) is already defined by the point at line \(earlier)")
                 continue
             }
-            seen[point.reference] = point
+            seen[point.reference] = point.location.line
             let model = point.controlModel ?? (point.control != nil ? .directWithNormalSecurity : .statusOnly)
             let object = Self.dataObject(String(path[1]), cdc: cdc, model: model)
             let ld = String(parts[0])

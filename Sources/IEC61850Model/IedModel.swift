@@ -4,16 +4,27 @@
 /// then hand it to a server. Every basic attribute owns one slot; `slotTypes[slot]` is its type and
 /// `initialValues[slot]` its value at start.
 public struct IedModel: Sendable, Equatable {
-    public var name: String
-    public var logicalDevices: [LogicalDevice]
+    public var name: String {
+        didSet { index = ModelIndex(iedName: name, logicalDevices: logicalDevices) }
+    }
+    public var logicalDevices: [LogicalDevice] {
+        didSet { index = ModelIndex(iedName: name, logicalDevices: logicalDevices) }
+    }
     public var slotTypes: [BasicType]
     public var initialValues: [DataValue]
+    /// Devices and LNs by name, kept with the two properties above.
+    private var index: ModelIndex
 
     public init(name: String, logicalDevices: [LogicalDevice], slotTypes: [BasicType], initialValues: [DataValue]) {
         self.name = name
         self.logicalDevices = logicalDevices
         self.slotTypes = slotTypes
         self.initialValues = initialValues
+        index = ModelIndex(iedName: name, logicalDevices: logicalDevices)
+    }
+
+    public static func == (lhs: IedModel, rhs: IedModel) -> Bool {
+        lhs.name == rhs.name && lhs.logicalDevices == rhs.logicalDevices && lhs.slotTypes == rhs.slotTypes && lhs.initialValues == rhs.initialValues
     }
 
     /// The same model under another IED name: every LD name and reference follows.
@@ -24,7 +35,7 @@ public struct IedModel: Sendable, Equatable {
     }
 
     public func logicalDevice(named ldName: Substring) -> LogicalDevice? {
-        logicalDevices.first { $0.name(iedName: name) == ldName || $0.inst == ldName }
+        index.device(named: ldName).map { logicalDevices[$0] }
     }
 
     /// Resolves an object reference `LD/LN.DO[.SDO].DA[.BDA]` to a data attribute.
@@ -49,10 +60,10 @@ public struct IedModel: Sendable, Equatable {
 
     private func node(at reference: String) -> DataObject.Child? {
         guard let slash = reference.firstIndex(of: "/") else { return nil }
-        guard let device = logicalDevice(named: reference[..<slash]) else { return nil }
+        guard let device = index.device(named: reference[..<slash]) else { return nil }
         var parts = reference[reference.index(after: slash)...].split(separator: ".", omittingEmptySubsequences: false)[...]
-        guard let lnName = parts.popFirst(), let node = device.logicalNode(named: lnName), let doName = parts.popFirst(),
-            var current = node.dataObject(named: doName).map(DataObject.Child.object)
+        guard let lnName = parts.popFirst(), let node = index.logicalNode(named: lnName, inDevice: device), let doName = parts.popFirst(),
+            var current = logicalDevices[device].logicalNodes[node].dataObject(named: doName).map(DataObject.Child.object)
         else { return nil }
         while let part = parts.popFirst() {
             let (name, index) = Self.splitIndex(part)
