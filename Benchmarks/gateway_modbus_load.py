@@ -70,12 +70,11 @@ def icd(lns: int, per_ln: int) -> str:
 """
 
 
-def config(icd_path: str, modbus_ports: list[int], mms_port: int, lns: int, per_ln: int) -> str:
+def config(icd_path: str, modbus_ports: list[int], mms_port: int, lns: int, per_ln: int, per_device: int) -> str:
     lines = [f"model: {{scl: {icd_path}}}", f"server: {{port: {mms_port}, bind: 127.0.0.1}}", "modbus:"]
     for index, port in enumerate(modbus_ports):
         lines += [f"  - name: sim{index}", f"    tcp: 127.0.0.1:{port}", "    timeout-ms: 1000"]
     lines.append("points:")
-    per_device = -(-lns * per_ln // len(modbus_ports))
     point = 0
     for n in range(1, lns + 1):
         for k in range(1, per_ln + 1):
@@ -125,7 +124,7 @@ def main() -> int:
     modbus_ports = [free_port() for _ in range(args.devices)]
     mms_port = free_port()
     with open(os.path.join(folder, "load.yaml"), "w") as f:
-        f.write(config(icd_path, modbus_ports, mms_port, lns, per_ln))
+        f.write(config(icd_path, modbus_ports, mms_port, lns, per_ln, per_device))
     simulators = [subprocess.Popen([os.path.join(BIN, "modbus-simulator"), "--port", str(port)],
                                    stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True)
                   for port in modbus_ports]

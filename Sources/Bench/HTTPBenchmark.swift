@@ -27,10 +27,7 @@ enum HTTPBenchmark {
         let folder = NSTemporaryDirectory() + "http-bench-\(getpid())"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let simulatorPort = ServerProcess.freePort()
-        let device = try ServerProcess(
-            name: "simulator", executable: simulator, arguments: ["--port", "\(simulatorPort)", "--bind", "127.0.0.1"], port: simulatorPort,
-            interactive: true, probe: .tcp)
+        let device = try ServerProcess.modbusSimulator(simulator)
         defer { device.stop() }
         let lines = (0..<points).map { index in
             "  - {ref: Plant/GGIO\(index / 100 + 1).AnIn\(index % 100 + 1), cdc: MV, poll-ms: 1000, modbus: {device: field, table: input, address: \(index), type: uint16}}\n"
@@ -40,7 +37,7 @@ enum HTTPBenchmark {
             event-log: {path: \(folder)/events.sqlite}
             modbus:
               - name: field
-                tcp: 127.0.0.1:\(simulatorPort)
+                tcp: 127.0.0.1:\(device.port)
                 timeout-ms: 1000
             points:
             \(lines.joined())

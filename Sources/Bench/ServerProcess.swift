@@ -150,6 +150,13 @@ final class ServerProcess {
         return fd
     }
 
+    /// The bundled Modbus TCP simulator on a free loopback port, taking `set` commands on its stdin.
+    static func modbusSimulator(_ executable: String) throws -> ServerProcess {
+        let port = freePort()
+        return try ServerProcess(
+            name: "simulator", executable: executable, arguments: ["--port", "\(port)", "--bind", "127.0.0.1"], port: port, interactive: true, probe: .tcp)
+    }
+
     static func freePort() -> Int {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         defer { close(fd) }

@@ -35,10 +35,7 @@ enum SoakBenchmark {
         let folder = NSTemporaryDirectory() + "soak-\(getpid())"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let simulatorPort = ServerProcess.freePort()
-        let device = try ServerProcess(
-            name: "simulator", executable: simulator, arguments: ["--port", "\(simulatorPort)", "--bind", "127.0.0.1"], port: simulatorPort,
-            interactive: true, probe: .tcp)
+        let device = try ServerProcess.modbusSimulator(simulator)
         defer { device.stop() }
         let port = ServerProcess.freePort()
         let points = (1...4).map { "  - ref: GenericIO/GGIO1.Ind\($0)\n    modbus: {device: io, table: coil, address: \($0)}\n    poll-ms: 100\n" }
@@ -48,7 +45,7 @@ enum SoakBenchmark {
             event-log: {path: \(folder)/events.sqlite}
             modbus:
               - name: io
-                tcp: 127.0.0.1:\(simulatorPort)
+                tcp: 127.0.0.1:\(device.port)
                 timeout-ms: 500
                 retry-ms: 1000
             points:

@@ -176,7 +176,7 @@ public struct AssociationStateMachine {
     public func writeMMS(into buffer: inout ByteBuffer, _ body: (inout ByteBuffer) -> Void) {
         guard case .associated(let contexts) = state else { return }
         transport.writeTSDU(into: &buffer) { tsdu in
-            tsdu.writeInteger(SessionEncoder.dataPrefixValue)
+            tsdu.writeInteger(SessionEncoder.dataPrefix)
             PresentationEncoder.writeFullyEncoded(contextIdentifier: contexts.mms, into: &tsdu, body)
         }
     }

@@ -3,9 +3,7 @@ import NIOCore
 /// Writes the SPDUs a server sends.
 public enum SessionEncoder {
     /// The prefix of every data-phase TSDU: GIVE TOKENS and DATA TRANSFER, both without parameters.
-    public static let dataPrefix: [UInt8] = [0x01, 0x00, 0x01, 0x00]
-    /// ``dataPrefix`` as one big-endian integer, written in one go before every MMS PDU.
-    public static let dataPrefixValue: UInt32 = 0x0100_0100
+    public static let dataPrefix: UInt32 = 0x0100_0100
 
     /// ACCEPT (SI 14) answering `connect`, carrying `userData` (the CPA-PPDU).
     public static func writeAccept(_ connect: SessionConnectParameters, userData: ByteBuffer, into buffer: inout ByteBuffer) {
