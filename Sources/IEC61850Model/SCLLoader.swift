@@ -158,8 +158,14 @@ struct SCLContext {
         // The active setting group decides which <Val sGroup> instance values take.
         let activeGroup = node.child(named: "LN0")?.child(named: "SettingControl").flatMap { $0["actSG"] }.flatMap { Int($0) } ?? 1
         var nodes: [LogicalNodeSpec] = []
+        var names: Set<String> = []
         for child in node.children where child.name == "LN0" || child.name == "LN" {
-            nodes.append(try logicalNode(child, ldInst: inst, activeGroup: activeGroup))
+            let spec = try logicalNode(child, ldInst: inst, activeGroup: activeGroup)
+            // References name an LN by prefix, class and instance: two alike could not both be served.
+            guard names.insert(spec.prefix + spec.lnClass + spec.inst).inserted else {
+                throw error(.invalidValue, child, "a second logical node named '\(spec.prefix + spec.lnClass + spec.inst)' in LDevice '\(inst)'")
+            }
+            nodes.append(spec)
         }
         guard nodes.contains(where: { $0.lnClass == "LLN0" }) else { throw error(.missing, node, "LDevice '\(inst)' has no <LN0>") }
         return LogicalDeviceSpec(inst: inst, ldName: node["ldName"], logicalNodes: nodes)

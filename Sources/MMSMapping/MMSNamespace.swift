@@ -39,7 +39,9 @@ package struct MMSNamespace: Sendable {
             var logicalNodes: [String: Int32] = [:]
             var dataSets: [String: DataSetDefinition] = [:]
             var journals: [String] = []
-            for node in device.logicalNodes {
+            // The first LN of a name is the one served, as the model's own lookups find it (the SCL loader
+            // refuses a second; a model built in code may still have one).
+            for node in device.logicalNodes where logicalNodes[node.name] == nil {
                 logicalNodes[node.name] = builder.addLogicalNode(node, fcOrder: Self.fcOrder) { fc in
                     switch fc {
                     case .rp, .br: reportControls.structures(domain: ldName, logicalNode: node.name, fc: fc)

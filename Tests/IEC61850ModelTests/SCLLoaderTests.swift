@@ -108,6 +108,22 @@ struct SCLErrorTests {
         </DataTypeTemplates>
         """
 
+    @Test("two logical nodes of one name in a logical device")
+    func duplicateLogicalNode() {
+        let text = """
+            <SCL xmlns="http://www.iec.ch/61850/2003/SCL">
+              <IED name="X"><AccessPoint name="AP"><Server><LDevice inst="LD">
+                <LN0 lnClass="LLN0" inst="" lnType="LLN0T"/>
+                <LN lnClass="LLN0" inst="" lnType="LLN0T"/>
+              </LDevice></Server></AccessPoint></IED>
+            \(Self.templates)
+            </SCL>
+            """
+        #expect(throws: SCLError(.invalidValue, file: "bad.icd", line: 4, element: "LN", message: "a second logical node named 'LLN0' in LDevice 'LD'")) {
+            try load(text)
+        }
+    }
+
     @Test("an unknown lnType")
     func unknownType() {
         let text = """

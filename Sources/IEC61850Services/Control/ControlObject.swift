@@ -29,7 +29,9 @@ package struct ControlObject: Sendable {
         var objects: [ControlObject] = []
         for device in model.logicalDevices {
             let lln0Loc = model.handle(for: "\(device.inst)/LLN0.Loc.stVal")
-            for node in device.logicalNodes {
+            var seen: Set<String> = []
+            // Only the first LN of a name is served (a model built in code may repeat one).
+            for node in device.logicalNodes where seen.insert(node.name).inserted {
                 for object in node.dataObjects {
                     guard case .attribute(let oper)? = object.child(named: "Oper"), oper.fc == .co, case .constructed(let components) = oper.content,
                         components.first?.name == "ctlVal"
