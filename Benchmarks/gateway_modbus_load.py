@@ -34,17 +34,35 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def icd(lns: int, per_ln: int) -> str:
+def icd(lns: int, per_ln: int, data_set_lns: int = 0, initial: float | None = None) -> str:
+    """The model: LD Plant with `lns` GGIO of `per_ln` MV data objects. With `data_set_lns`, LLN0 has the
+    data set Big of the MX data objects of GGIO1..data_set_lns and urcbBig (RptID Big) on it (the scale
+    test's GI); `initial` is every mag.f's initial value."""
     dos = "".join(f'      <DO name="AnIn{k}" type="MV"/>\n' for k in range(1, per_ln + 1))
     instances = "".join(f'          <LN lnClass="GGIO" inst="{n}" lnType="GGIO"/>\n' for n in range(1, lns + 1))
+    ln0 = '          <LN0 lnClass="LLN0" inst="" lnType="LLN0"/>\n'
+    if data_set_lns:
+        members = "".join(
+            f'              <FCDA ldInst="Plant" lnClass="GGIO" lnInst="{n}" doName="AnIn{k}" fc="MX"/>\n'
+            for n in range(1, data_set_lns + 1) for k in range(1, per_ln + 1))
+        ln0 = f"""          <LN0 lnClass="LLN0" inst="" lnType="LLN0">
+            <DataSet name="Big">
+{members}            </DataSet>
+            <ReportControl name="urcbBig" rptID="Big" datSet="Big" confRev="1" buffered="false" bufTime="0">
+              <TrgOps dchg="true" qchg="true" gi="true"/>
+              <OptFields seqNum="true" dataSet="true" reasonCode="true"/>
+              <RptEnabled max="2"/>
+            </ReportControl>
+          </LN0>
+"""
+    value = "" if initial is None else f"<Val>{initial}</Val>"
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <SCL xmlns="http://www.iec.ch/61850/2003/SCL" version="2007" revision="B">
   <IED name="LOAD">
     <AccessPoint name="AP1">
       <Server>
         <LDevice inst="Plant">
-          <LN0 lnClass="LLN0" inst="" lnType="LLN0"/>
-{instances}        </LDevice>
+{ln0}{instances}        </LDevice>
       </Server>
     </AccessPoint>
   </IED>
@@ -63,7 +81,7 @@ def icd(lns: int, per_ln: int) -> str:
       <DA name="t" bType="Timestamp" fc="MX"/>
     </DOType>
     <DAType id="AV">
-      <BDA name="f" bType="FLOAT32"/>
+      <BDA name="f" bType="FLOAT32">{value}</BDA>
     </DAType>
   </DataTypeTemplates>
 </SCL>

@@ -1,4 +1,8 @@
-import Foundation
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// Loads an IED model from an SCL file (ICD, CID, IID or SCD) at run time.
 ///
@@ -24,15 +28,34 @@ public struct SCLLoader: Sendable {
         return try load(data: data, fileName: path)
     }
 
+    /// The names of the IEDs in an SCL file, in file order (their contents are checked, not built).
+    public static func iedNames(file path: String) throws(SCLError) -> [String] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SCLError(.unreadable, file: path, line: 0, element: "SCL", message: "cannot read the file")
+        }
+        do {
+            let root = try XMLElementNode.parse(bytes: data) { depth, _ in depth == 0 }
+            return root.children(named: "IED").compactMap { $0["name"] }
+        } catch {
+            throw SCLError(.malformedXML, file: path, line: error.line, element: "SCL", message: error.message)
+        }
+    }
+
     /// Loads the model from SCL text; `fileName` appears in error messages.
     public func load(data: Data, fileName: String) throws(SCLError) -> IedModel {
         let root: XMLElementNode
         do {
-            root = try XMLElementNode.parse(data: data)
-        } catch let failure as XMLParseFailure {
-            throw SCLError(.malformedXML, file: fileName, line: failure.line, element: "SCL", message: failure.message)
+            // Of an SCD's IEDs only the one served is built; the others are read and checked, and keep
+            // their attributes (an error can then list their names).
+            var chosen = false
+            root = try XMLElementNode.parse(bytes: data) { [iedName] depth, element in
+                guard depth == 1, element.name == "IED" else { return true }
+                guard !chosen, iedName == nil || element["name"] == iedName else { return false }
+                chosen = true
+                return true
+            }
         } catch {
-            throw SCLError(.malformedXML, file: fileName, line: 0, element: "SCL", message: "\(error)")
+            throw SCLError(.malformedXML, file: fileName, line: error.line, element: "SCL", message: error.message)
         }
         var context = SCLContext(file: fileName)
         return try context.model(from: root, iedName: iedName, renameTo: renameTo)
@@ -112,7 +135,9 @@ struct SCLContext {
         let ieds = root.children(named: "IED")
         guard let ied = iedName.map({ name in ieds.first { $0["name"] == name } }) ?? ieds.first else {
             if let iedName {
-                throw error(.unresolvedReference, root, "no IED named '\(iedName)' (the file has: \(ieds.compactMap { $0["name"] }.joined(separator: ", ")))")
+                let names = ieds.compactMap { $0["name"] }
+                let listed = names.count > 20 ? "\(names.count) IEDs: " + names.prefix(20).joined(separator: ", ") + ", …" : names.joined(separator: ", ")
+                throw error(.unresolvedReference, root, "no IED named '\(iedName)' (the file has: \(listed))")
             }
             throw error(.missing, root, "the file has no <IED>")
         }
@@ -145,7 +170,7 @@ struct SCLContext {
                 var values: [String: Int64] = [:]
                 for value in node.children(named: "EnumVal") {
                     guard let ord = Int64(try required(value, "ord")) else { throw error(.invalidValue, value, "ord is not an integer") }
-                    values[value.text.trimmingCharacters(in: .whitespacesAndNewlines)] = ord
+                    values[value.text] = ord
                 }
                 enumTypes[try required(node, "id")] = values
             default: continue
@@ -314,7 +339,7 @@ struct SCLContext {
 
     /// Parses a `<Val>` for a basic type.
     func value(_ node: XMLElementNode, type: BasicType) throws(SCLError) -> DataValue {
-        let text = node.text.trimmingCharacters(in: .whitespacesAndNewlines)
+        let text = node.text
         let parsed = SCLValueParser(enumTypes: enumTypes).parse(text, as: type)
         guard let parsed, parsed.conforms(to: type) else {
             throw error(.invalidValue, node, "'\(text)' is not a valid \(type) value")

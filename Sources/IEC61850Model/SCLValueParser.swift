@@ -1,5 +1,3 @@
-import Foundation
-
 /// Turns the text of an SCL `<Val>` into a value of a basic type.
 struct SCLValueParser {
     let enumTypes: [String: [String: Int64]]

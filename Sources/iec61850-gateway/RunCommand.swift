@@ -223,6 +223,8 @@ struct RunCommand: AsyncParsableCommand {
         do {
             return try SCLLoader(iedName: ied).load(file: scl)
         } catch let error where error.kind == .unresolvedReference && ied != nil && error.element == "SCL" {
+            // An SCD with many IEDs and a mistyped name is an error, not the first IED renamed.
+            guard (try? SCLLoader.iedNames(file: scl).count) == 1 else { throw ValidationError("\(error)") }
             do {
                 return try SCLLoader(renameTo: ied).load(file: scl)
             } catch {

@@ -46,7 +46,7 @@ struct HostileSCLTests {
         #expect(ContinuousClock.now - started < .seconds(5))
     }
 
-    @Test("entities that expand each other (a billion laughs) are refused by the parser")
+    @Test("entities that expand each other (a billion laughs) are refused with their document type declaration")
     func entityExpansion() {
         var entities = "<!ENTITY a0 \"aaaaaaaaaa\">"
         for level in 1...9 { entities += "<!ENTITY a\(level) \"" + String(repeating: "&a\(level - 1);", count: 10) + "\">" }
@@ -55,9 +55,12 @@ struct HostileSCLTests {
             <!DOCTYPE SCL [\(entities)]>
             <SCL xmlns="http://www.iec.ch/61850/2003/SCL"><IED name="&a9;"/></SCL>
             """
-        let started = ContinuousClock.now
-        #expect(throws: SCLError.self) { try load(text) }
-        #expect(ContinuousClock.now - started < .seconds(10))
+        do {
+            _ = try load(text)
+            Issue.record("loaded")
+        } catch {
+            #expect(error.kind == .malformedXML && error.line == 2 && error.message.contains("document type declaration"))
+        }
     }
 
     @Test("an external entity is not read (no local file leaks into the model)")
@@ -78,10 +81,15 @@ struct HostileSCLTests {
               </DataTypeTemplates>
             </SCL>
             """
-        if let model = try? load(text) { #expect(!model.name.contains("TOPSECRET")) }
+        do {
+            let model = try load(text)
+            Issue.record("loaded \(model.name)")
+        } catch {
+            #expect(error.kind == .malformedXML && error.message.contains("document type declaration"))
+        }
     }
 
-    @Test("a file that is not UTF-8 is refused with the line of the first bad byte (Foundation's parser trapped on such element names)")
+    @Test("a file that is not UTF-8 is refused with the line of the first bad byte (Foundation's parser used to trap on such element names)")
     func notUTF8() {
         var bytes = Array("<SCL>\n<IED name=\"X\"/>\n<".utf8)
         bytes += [0xF0, 0xF0, 0xF0, 0xF0] + Array("/>\n</SCL>".utf8)

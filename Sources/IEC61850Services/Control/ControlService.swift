@@ -1,6 +1,5 @@
 import Foundation
 import IEC61850Model
-import IEC61850Services
 import Logging
 import Synchronization
 
