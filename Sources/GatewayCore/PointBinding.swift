@@ -92,15 +92,16 @@ public enum ConfigurationValidator {
 
     private static func resolve(_ point: GatewayConfiguration.Point, in model: IedModel, fail: (String) -> Void) -> PointBinding? {
         let reference = point.reference
+        // The model is walked once for the attribute and once for its data object; q and t are found below
+        // the object (100,000 points: four walks each were a fifth of the start-up).
         if let handle = model.handle(for: reference) {
             // An attribute: q and t are its data object's.
-            let object = String(reference[..<(reference.lastIndex(of: ".") ?? reference.endIndex)])
-            var owner = object
-            while model.dataObject(at: owner) == nil, let dot = owner.lastIndex(of: ".") { owner = String(owner[..<dot]) }
+            guard let (object, owner) = model.owningDataObject(of: reference) else { return nil }
             return PointBinding(
-                point: point, value: handle, quality: model.handle(for: "\(owner).q"), time: model.handle(for: "\(owner).t"), dataObject: owner)
+                point: point, value: handle, quality: model.handle(below: object, path: "q", objectReference: owner),
+                time: model.handle(below: object, path: "t", objectReference: owner), dataObject: String(owner))
         }
-        guard model.dataObject(at: reference) != nil else {
+        guard let object = model.dataObject(at: reference) else {
             if model.attribute(at: reference) != nil {
                 fail("\(reference) is a constructed attribute; name one of its basic attributes")
             } else {
@@ -112,12 +113,13 @@ public enum ConfigurationValidator {
             }
             return nil
         }
-        guard let value = valueAttributes.lazy.compactMap({ model.handle(for: "\(reference).\($0)") }).first else {
+        guard let value = valueAttributes.lazy.compactMap({ model.handle(below: object, path: $0, objectReference: reference) }).first else {
             fail("\(reference) has none of \(valueAttributes.joined(separator: ", ")); name the attribute to write")
             return nil
         }
         return PointBinding(
-            point: point, value: value, quality: model.handle(for: "\(reference).q"), time: model.handle(for: "\(reference).t"), dataObject: reference)
+            point: point, value: value, quality: model.handle(below: object, path: "q", objectReference: reference),
+            time: model.handle(below: object, path: "t", objectReference: reference), dataObject: reference)
     }
 
     private static func check(

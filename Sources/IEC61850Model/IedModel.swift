@@ -63,9 +63,41 @@ public struct IedModel: Sendable, Equatable {
         guard let device = index.device(named: reference[..<slash]) else { return nil }
         var parts = reference[reference.index(after: slash)...].split(separator: ".", omittingEmptySubsequences: false)[...]
         guard let lnName = parts.popFirst(), let node = index.logicalNode(named: lnName, inDevice: device), let doName = parts.popFirst(),
-            var current = logicalDevices[device].logicalNodes[node].dataObject(named: doName).map(DataObject.Child.object)
+            let object = logicalDevices[device].logicalNodes[node].dataObject(named: doName)
         else { return nil }
-        while let part = parts.popFirst() {
+        return Self.descend(from: .object(object), along: parts)
+    }
+
+    /// Resolves a path below a data object (`mag.f`, `q`, `Oper.ctlVal`) to a basic attribute's handle,
+    /// whose reference is `objectReference.path`. Binding many points resolves each point's data object
+    /// once and its value, quality and time from it, instead of walking the model for each.
+    public func handle(below object: DataObject, path: String, objectReference: some StringProtocol) -> AttributeHandle? {
+        guard case .attribute(let attribute)? = Self.descend(from: .object(object), along: path.split(separator: ".", omittingEmptySubsequences: false)[...]),
+            case .basic(let type, let slot) = attribute.content
+        else { return nil }
+        return AttributeHandle(slot: slot, type: type, fc: attribute.fc, reference: "\(objectReference).\(path)")
+    }
+
+    /// The data object that holds what `reference` names (the deepest one: a sub-data object for its
+    /// attributes), with the object's own reference; nil if the reference does not reach a data object.
+    public func owningDataObject(of reference: String) -> (object: DataObject, reference: Substring)? {
+        guard let slash = reference.firstIndex(of: "/"), let device = index.device(named: reference[..<slash]) else { return nil }
+        var parts = reference[reference.index(after: slash)...].split(separator: ".", omittingEmptySubsequences: false)[...]
+        guard let lnName = parts.popFirst(), let node = index.logicalNode(named: lnName, inDevice: device), let doName = parts.popFirst(),
+            var object = logicalDevices[device].logicalNodes[node].dataObject(named: doName)
+        else { return nil }
+        var end = doName.endIndex
+        while let part = parts.popFirst(), case .object(let child)? = object.child(named: part) {
+            object = child
+            end = part.endIndex
+        }
+        return (object, reference[..<end])
+    }
+
+    /// Follows the names of `parts` (with array indexes, `name(3)`) down from `start`.
+    private static func descend(from start: DataObject.Child, along parts: ArraySlice<Substring>) -> DataObject.Child? {
+        var current = start
+        for part in parts {
             let (name, index) = Self.splitIndex(part)
             switch current {
             case .object(let object):
