@@ -163,7 +163,8 @@ public struct ConfigurationReader {
                     let server = mapping(
                         value, "server",
                         keys: [
-                            "port", "bind", "password-env", "max-associations", "max-associations-per-peer", "association-timeout-ms", "tls", "access",
+                            "port", "bind", "password-env", "max-associations", "max-associations-per-peer", "association-timeout-ms", "event-loops", "tls",
+                            "access",
                         ])
                 else { continue }
                 configuration.server.port = integer(server["port"], "server.port", in: 0...65535)
@@ -172,6 +173,7 @@ public struct ConfigurationReader {
                 configuration.server.maximumAssociations = integer(server["max-associations"], "server.max-associations", in: 1...1000)
                 configuration.server.maximumAssociationsPerPeer = integer(
                     server["max-associations-per-peer"], "server.max-associations-per-peer", in: 1...1000)
+                configuration.server.eventLoopThreads = integer(server["event-loops"], "server.event-loops", in: 1...64)
                 configuration.server.associationTimeoutMilliseconds = integer(
                     server["association-timeout-ms"], "server.association-timeout-ms", in: 100...600_000)
                 if let tls = server["tls"] { configuration.server.tls = self.tls(tls, folder: folder) }

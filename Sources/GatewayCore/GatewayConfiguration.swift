@@ -21,6 +21,8 @@ public struct GatewayConfiguration: Sendable {
         public var maximumAssociations: Int?
         /// The most connections from one peer address (`max-associations-per-peer`).
         public var maximumAssociationsPerPeer: Int?
+        /// The event-loop threads serving the associations (`event-loops`).
+        public var eventLoopThreads: Int?
         /// Time from TCP accept to an accepted association before the connection is closed (`association-timeout-ms`).
         public var associationTimeoutMilliseconds: Int?
         /// MMS over TLS (`tls:`), with file paths resolved against the configuration file's folder.

@@ -105,7 +105,7 @@ public final class IedServer: IedServicesProviding {
         if let settings = configuration.tls {
             do { tlsStore = try TLSMaterialStore(settings: settings, logger: logger) } catch { throw ServerError.tls(error) }
         }
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.eventLoopThreads))
         var plain: (any Channel)?
         var tls: (any Channel)?
         do {
@@ -153,6 +153,12 @@ public final class IedServer: IedServicesProviding {
             }
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelOption(.socketOption(.so_keepalive), value: 1)
+            // One read of at most 16 KB per association and loop turn, then the next association: the
+            // associations share an event loop (``IedServerConfiguration/eventLoopThreads``), and a client
+            // that pipelines thousands of requests must not hold the loop for the others. MMS requests are
+            // small; 16 KB is a few hundred of them.
+            .childChannelOption(.maxMessagesPerRead, value: 1)
+            .childChannelOption(.recvAllocator, value: AdaptiveRecvByteBufferAllocator(minimum: 64, initial: 2048, maximum: 16384))
             .childChannelInitializer { [self] channel in
                 channel.eventLoop.makeCompletedFuture { try self.setUp(channel, tls: tls) }
             }

@@ -55,6 +55,7 @@ extension RunCommand {
         configuration.bindAddress = bind
         configuration.maximumAssociations = maximumAssociations ?? file?.server.maximumAssociations ?? 10
         configuration.maximumAssociationsPerPeer = maximumAssociationsPerPeer ?? file?.server.maximumAssociationsPerPeer
+        if let threads = eventLoops ?? file?.server.eventLoopThreads { configuration.eventLoopThreads = threads }
         if let milliseconds = associationTimeout ?? file?.server.associationTimeoutMilliseconds {
             configuration.associationTimeout = .milliseconds(milliseconds)
         }

@@ -101,6 +101,13 @@ struct RunCommand: AsyncParsableCommand {
     var maximumAssociationsPerPeer: Int?
 
     @Option(
+        name: .customLong("event-loops"),
+        help: ArgumentHelp(
+            "Threads serving the MMS associations (default 1: the least CPU per request; more for many TLS associations on many cores).",
+            valueName: "n"))
+    var eventLoops: Int?
+
+    @Option(
         name: .customLong("association-timeout"),
         help: ArgumentHelp("Close a connection that has not associated within this time (default 10000).", valueName: "ms"))
     var associationTimeout: Int?
@@ -145,6 +152,7 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("--log-level '\(logLevel)' is not one of trace, debug, info, notice, warning, error, critical")
         }
         if let maximumAssociations { guard maximumAssociations >= 1 else { throw ValidationError("--max-associations must be at least 1") } }
+        if let eventLoops { guard (1...64).contains(eventLoops) else { throw ValidationError("--event-loops must be between 1 and 64") } }
         if let maximumAssociationsPerPeer {
             guard maximumAssociationsPerPeer >= 1 else { throw ValidationError("--max-associations-per-peer must be at least 1") }
         }

@@ -188,6 +188,14 @@ struct ConfigurationTests {
             ])
     }
 
+    @Test("server settings: the event-loop threads")
+    func eventLoops() throws {
+        let configuration = try ConfigurationReader.parse("server: {port: 10102, event-loops: 2}\n", file: "plant.yaml")
+        #expect(configuration.server.eventLoopThreads == 2)
+        #expect(try ConfigurationReader.parse("server: {port: 10102}\n", file: "plant.yaml").server.eventLoopThreads == nil)
+        #expect(Self.messages("server:\n  event-loops: 0\n") == ["plant.yaml:2: server.event-loops must be a whole number from 1 to 64, not '0'"])
+    }
+
     @Test("YAML syntax errors and wrong value types give the line")
     func syntax() {
         #expect(Self.messages("points:\n  - ref: [unclosed\n").first?.hasPrefix("plant.yaml:3: not valid YAML") == true)

@@ -37,7 +37,7 @@ let simulate = arguments.contains("--simulate")
 arguments.removeAll { $0 == "--simulate" }
 while let flag = arguments.popFirst() {
     guard flag.hasPrefix("--"), let value = arguments.popFirst() else {
-        FileHandle.standardError.write(Data("usage: example-console-server --scl FILE [--port N] [--bind ADDR] [--ied NAME]\n".utf8))
+        FileHandle.standardError.write(Data("usage: example-console-server --scl FILE [--port N] [--bind ADDR] [--ied NAME] [--event-loops N]\n".utf8))
         exit(2)
     }
     options[String(flag.dropFirst(2))] = value
@@ -51,6 +51,7 @@ let model = try SCLLoader(renameTo: options["ied"]).load(file: scl)
 var configuration = IedServerConfiguration()
 configuration.port = Int(options["port"] ?? "") ?? 10102
 configuration.bindAddress = options["bind"] ?? "127.0.0.1"
+if let threads = options["event-loops"].flatMap(Int.init) { configuration.eventLoopThreads = threads }
 var storage: SQLiteLogStorage?
 if let database = options["log-db"] {
     storage = try SQLiteLogStorage(path: database, maximumEntries: 100_000)
