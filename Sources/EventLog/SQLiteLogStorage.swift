@@ -26,7 +26,7 @@ public final class SQLiteLogStorage: LegacyLogConversion, @unchecked Sendable {
     /// audit events (`audit`), which have a retention of their own. Version 4 keeps log values as model
     /// values (``LogValueCoding``); entries of older files are marked `legacy` until the server converts
     /// them (``convertLegacyEntries(_:)``).
-    public static let schemaVersion: Int64 = 4
+    public static let schemaVersion: Int64 = 5
 
     public let path: String
     public let maximumEntries: Int
@@ -131,6 +131,7 @@ public final class SQLiteLogStorage: LegacyLogConversion, @unchecked Sendable {
         if try check.step(), let verdict = check.text(0), verdict != "ok" {
             throw SQLiteError(operation: "quick_check \(path)", code: 11, message: verdict)
         }
+        check.reset()  // a statement left running would lock the schema against the migration's changes
         try migrate(writer)
         let reader = try SQLiteDatabase(path: path, busyTimeoutMilliseconds: busyTimeout)
         var state = Pending(queue: WriteQueue(capacity: queueCapacity))
@@ -225,6 +226,9 @@ public final class SQLiteLogStorage: LegacyLogConversion, @unchecked Sendable {
                     CREATE INDEX log_entries_legacy ON log_entries (legacy) WHERE legacy = 1;
                     """)
             }
+            if version < 5 {
+                try database.execute("DROP INDEX IF EXISTS events_reference")
+            }
             try database.execute("PRAGMA user_version = \(schemaVersion); COMMIT")
         } catch {
             try? database.execute("ROLLBACK")
@@ -286,6 +290,15 @@ public final class SQLiteLogStorage: LegacyLogConversion, @unchecked Sendable {
     /// Queues a gateway event; it is committed with the next batch. Never blocks.
     public func record(_ event: GatewayEvent) {
         pending.withLock { $0.queue.append(event) }
+        wake.signal()
+    }
+
+    /// Queues several gateway events in order, under one lock and with one wake-up of the writer: a poll
+    /// of a large plant changes thousands of points at once, and an event each contended for the queue
+    /// with the writer and woke it as often.
+    public func record(contentsOf events: [GatewayEvent]) {
+        guard !events.isEmpty else { return }
+        pending.withLock { state in for event in events { state.queue.append(event) } }
         wake.signal()
     }
 

@@ -45,11 +45,12 @@ extension GatewayRuntime {
         } catch is CancellationError {
             // The command already ended (its answer went out): the queued write was dropped, never sent late.
             logger.warning("a field write outlived its command; dropped, not sent", metadata: ["object": "\(binding.dataObject)"])
-            record?(
+            record?([
                 GatewayEvent(
                     timeMilliseconds: currentMilliseconds(), kind: .command, reference: binding.dataObject, value: action.value.eventText,
                     client: action.connection.peerAddress, controlNumber: Int(action.controlNumber), result: "dropped",
-                    detail: "the field write was still queued when the command ended; not sent"))
+                    detail: "the field write was still queued when the command ended; not sent")
+            ])
             return .failure(.timeLimitOver)
         } catch {
             logger.warning("control not delivered", metadata: ["object": "\(binding.dataObject)", "adapter": "\(adapter.name)", "error": "\(error)"])

@@ -10,8 +10,9 @@ public final class GatewayRuntime: Sendable {
     /// The services the readings go into (the server's, in the gateway).
     let services: IedServices
     let logger: Logger
-    /// Where value, quality and communication events go (the event log), if anywhere.
-    let record: (@Sendable (GatewayEvent) -> Void)?
+    /// Where value, quality and communication events go (the event log), if anywhere: each delivery's
+    /// events in one call.
+    let record: (@Sendable ([GatewayEvent]) -> Void)?
     /// Each point's field source as the event log names it (`modbus meter1`, `mqtt plant/pv/power`).
     let sources: [String]
     /// What the runtime remembers of a point.
@@ -31,7 +32,7 @@ public final class GatewayRuntime: Sendable {
     /// Sources that failed and have not delivered a good reading since.
     private let downSources = Mutex<Set<String>>([])
 
-    public init(bindings: [PointBinding], services: IedServices, logger: Logger, record: (@Sendable (GatewayEvent) -> Void)? = nil) {
+    public init(bindings: [PointBinding], services: IedServices, logger: Logger, record: (@Sendable ([GatewayEvent]) -> Void)? = nil) {
         self.bindings = bindings
         self.services = services
         self.logger = logger
@@ -68,8 +69,8 @@ public final class GatewayRuntime: Sendable {
             logger.error("a reading could not be stored", metadata: ["error": "\(error)"])
         }
         if let record {
-            communicationEvents(readings).forEach(record)
-            events.forEach(record)
+            let communication = communicationEvents(readings)
+            record(communication.isEmpty ? events : communication + events)
         }
         // Counted once the batch is in the model, so a confirmation never sees the count before the value.
         points.withLock { points in

@@ -97,21 +97,41 @@ package struct MMSNamespace: Sendable {
     }
 
     /// The rows of every named variable below `logicalNodes` (the components of structures, not the
-    /// elements of arrays), ordered by name. The names exist only while sorting.
+    /// elements of arrays), ordered by name. The names exist only while sorting, as their collation
+    /// weights (``collationWeight``, one octet each) one after another in one buffer: a 100,000-point model
+    /// has half a million names, and comparing weight octets is a fraction of the cost of collating
+    /// `String`s.
     private static func sortedByName(_ logicalNodes: some Sequence<Int32>, in table: MMSNodeTable) -> [Int32] {
-        var named: [(String, Int32)] = []
+        var weights: [UInt8] = []
+        var names: [(start: Int32, count: Int32, row: Int32)] = []
+        let separator = UInt8(collationWeight[Int(UInt8(ascii: "$"))])
         for node in logicalNodes {
-            var path: [String] = []
+            var path: [UInt8] = []
             func visit(_ variable: MMSVariable) {
-                path.append(variable.name)
-                named.append((path.joined(separator: "$"), variable.row))
+                let mark = path.count
+                if mark > 0 { path.append(separator) }
+                for octet in variable.name.utf8 { path.append(UInt8(collationWeight[Int(octet)])) }
+                names.append((Int32(weights.count), Int32(path.count), variable.row))
+                weights.append(contentsOf: path)
                 if case .structure(let children) = variable.content { for child in children { visit(child) } }
-                path.removeLast()
+                path.removeSubrange(mark...)
             }
             visit(table.variable(node))
         }
-        named.sort { mmsOrder($0.0, $1.0) }
-        return named.map(\.1)
+        weights.withUnsafeBufferPointer { weights in
+            names.sort { lhs, rhs in
+                let common = Int(min(lhs.count, rhs.count))
+                var left = Int(lhs.start)
+                var right = Int(rhs.start)
+                for _ in 0..<common {
+                    if weights[left] != weights[right] { return weights[left] < weights[right] }
+                    left += 1
+                    right += 1
+                }
+                return lhs.count < rhs.count
+            }
+        }
+        return names.map(\.row)
     }
 
     /// The identifier collation of ISO 9506-2 (7.5.2), as libIEC61850 sorts name lists: `AaBb…Zz$_0…9`,

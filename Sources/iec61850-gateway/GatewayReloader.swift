@@ -154,9 +154,9 @@ final class GatewayReloader: Sendable {
         return false
     }
 
-    private var record: (@Sendable (GatewayEvent) -> Void)? {
+    private var record: (@Sendable ([GatewayEvent]) -> Void)? {
         guard let storage = operations.storage else { return nil }
-        return { event in storage.record(event) }
+        return { events in storage.record(contentsOf: events) }
     }
 
     /// What a reload changes, in a line.

@@ -128,8 +128,8 @@ extension RunCommand {
         defer { if !assembled { storage?.close() } }
         let server = IedServer(model: model, configuration: configuration, logger: Logger(label: "iec61850.server"))
         if storage != nil { logger.notice("event log: \(eventLogPath)") }
-        var record: (@Sendable (GatewayEvent) -> Void)?
-        if let storage { record = { event in storage.record(event) } }
+        var record: (@Sendable ([GatewayEvent]) -> Void)?
+        if let storage { record = { events in storage.record(contentsOf: events) } }
         var field = GatewayOperations.Field(runtime: nil, adapters: [])
         var routed: Set<String> = []
         if let file {
@@ -181,7 +181,7 @@ extension RunCommand {
     /// The field side of a configuration: its points checked against the served model, the runtime that
     /// maps readings onto it, and the adapters (made, not started). Throws the validation messages.
     static func makeField(
-        _ file: GatewayConfiguration, services: IedServices, logger: Logger, record: (@Sendable (GatewayEvent) -> Void)?
+        _ file: GatewayConfiguration, services: IedServices, logger: Logger, record: (@Sendable ([GatewayEvent]) -> Void)?
     ) throws -> GatewayOperations.Field {
         let bindings: [PointBinding]
         do {

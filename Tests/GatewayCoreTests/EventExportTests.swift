@@ -98,7 +98,7 @@ struct RuntimeEventTests {
         let recorded = Mutex<[GatewayEvent]>([])
         let runtime = GatewayRuntime(
             bindings: try ConfigurationValidator.bind(configuration, to: model), services: IedServer(model: model).services, logger: Logger(label: "test"),
-            record: { event in recorded.withLock { $0.append(event) } })
+            record: { events in recorded.withLock { $0.append(contentsOf: events) } })
         let time = Timestamp(millisecondsSinceEpoch: 1_000)
         for value: FieldValue? in [.bool(true), .bool(true), .bool(false), nil, nil, .bool(false)] {
             runtime.apply([FieldReading(point: 0, value: value, time: time)])

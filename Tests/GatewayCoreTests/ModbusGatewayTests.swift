@@ -14,7 +14,7 @@ import Testing
 enum Gateway {
     /// `record`: where the runtime's events go (the event log), if anywhere.
     static func start(
-        _ configuration: GatewayConfiguration, record: (@Sendable (GatewayEvent) -> Void)? = nil
+        _ configuration: GatewayConfiguration, record: (@Sendable ([GatewayEvent]) -> Void)? = nil
     ) throws -> (IedServer, [PointBinding], GatewayRuntime, ModbusPoller) {
         let model = try SCLLoader().load(file: ConfigurationTests.root.appendingPathComponent("mappings/demo/demo.icd").path)
         let server = IedServer(model: model)
@@ -272,7 +272,7 @@ struct LateWriteTests {
                 poll-ms: 10
             """, file: "late.yaml")
         let events = Mutex<[GatewayEvent]>([])
-        let (server, bindings, runtime, poller) = try Gateway.start(configuration) { event in events.withLock { $0.append(event) } }
+        let (server, bindings, runtime, poller) = try Gateway.start(configuration) { recorded in events.withLock { $0.append(contentsOf: recorded) } }
         defer { poller.stop() }
         // Wait until the silent unit has failed once (its points turn invalid after a 1.5 s timeout), then
         // until a poll of it holds the line again: a write queued now waits up to 1.5 s. (A fixed sleep
