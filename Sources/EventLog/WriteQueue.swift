@@ -66,7 +66,14 @@ struct WriteQueue: Sendable {
         committedTotal += inFlightEntries + inFlightEvents
         inFlightEntries = 0
         inFlightEvents = 0
+        // A burst must not keep its high-water capacity for good: the first poll of a large plant is an
+        // event per point, and 100,000 queued events held 22 MB after they were written.
+        if entries.isEmpty && entries.capacity > Self.keptCapacity { entries = [] }
+        if events.isEmpty && events.capacity > Self.keptCapacity { events = [] }
     }
+
+    /// The most elements an emptied queue keeps room for.
+    static let keptCapacity = 4096
 
     /// The batch's transaction failed: it stays queued, ahead of what came since, for the next try.
     mutating func failed() {

@@ -22,6 +22,18 @@ struct WriteQueueTests {
         #expect(queue.isEmpty && queue.settledTotal == 2 && queue.queuedTotal == 2)
     }
 
+    @Test("a burst's room is given back once it is written, and kept while something is queued")
+    func burstCapacity() {
+        var queue = WriteQueue(capacity: 100_000, batchLimit: 10_000)
+        for time: UInt64 in 0..<15_000 { queue.append(Self.event(.value, time)) }
+        _ = queue.takeBatch()
+        queue.committed()
+        #expect(queue.events.count == 5_000 && queue.events.capacity >= 5_000)
+        _ = queue.takeBatch()
+        queue.committed()
+        #expect(queue.isEmpty && queue.events.capacity <= WriteQueue.keptCapacity)
+    }
+
     @Test("a batch takes the oldest up to its limit; while it is retried, a full queue drops the oldest after it, not the newest")
     func batchLimit() {
         var queue = WriteQueue(capacity: 20, batchLimit: 5)
