@@ -20,7 +20,9 @@ final class GatewayReloader: Sendable {
     /// The `--simulate` delay, when controls without a route are simulated.
     private let simulateDelay: Duration?
     private let logger: Logger
-    /// The configuration running now, and the objects whose controls it routes; one reload at a time.
+    /// The configuration running now without its points, and the objects whose controls it routes; one
+    /// reload at a time. The points are the running bindings' (``runningConfiguration(_:)``): a second
+    /// copy of 100,000 points was 17 MB.
     private let running: Mutex<(configuration: GatewayConfiguration, routed: Set<String>)>
 
     /// Where the served model came from, to tell whether a reloaded configuration would change it.
@@ -41,7 +43,21 @@ final class GatewayReloader: Sendable {
         self.origin = origin
         self.simulateDelay = simulateDelay
         self.logger = logger
-        running = Mutex((configuration, routed))
+        running = Mutex((Self.withoutPoints(configuration), routed))
+    }
+
+    private static func withoutPoints(_ configuration: GatewayConfiguration) -> GatewayConfiguration {
+        var kept = configuration
+        kept.points = []
+        return kept
+    }
+
+    /// The running configuration whole: `kept` with the points of the running bindings (one per point,
+    /// in the file's order).
+    private func runningConfiguration(_ kept: GatewayConfiguration) -> GatewayConfiguration {
+        var configuration = kept
+        configuration.points = operations.field.runtime?.bindings.map(\.point) ?? []
+        return configuration
     }
 
     /// FNV-1a over bytes: enough to notice a changed file (not a security check).
@@ -70,13 +86,14 @@ final class GatewayReloader: Sendable {
     }
 
     private func apply(_ state: inout (configuration: GatewayConfiguration, routed: Set<String>), who: String) -> ReloadOutcome {
+        let current = runningConfiguration(state.configuration)
         let newer: GatewayConfiguration
         do {
             newer = try ConfigurationReader.load(file: file, extensions: RunCommand.configurationExtensions)
         } catch {
             return .refused("\(file) is not valid", messages: error.errors.map(\.description))
         }
-        let restart = state.configuration.restartOnlyChanges(in: newer).filter { name in
+        let restart = current.restartOnlyChanges(in: newer).filter { name in
             // A model given by --scl does not follow the file's model section.
             !(name == "model" && modelFromFlag)
         }
@@ -100,7 +117,7 @@ final class GatewayReloader: Sendable {
                 started.append(adapter)
             } catch {
                 for adapter in started { adapter.stop() }
-                restore(state.configuration)
+                restore(current)
                 return .refused("\(adapter.name) does not start: \(error)")
             }
         }
@@ -110,8 +127,8 @@ final class GatewayReloader: Sendable {
         }
         if let simulateDelay { operations.server.simulateControls(delay: simulateDelay) }
         operations.replaceField(with: field)
-        let summary = Self.changes(from: state.configuration, to: newer)
-        state = (newer, routed)
+        let summary = Self.changes(from: current, to: newer)
+        state = (Self.withoutPoints(newer), routed)
         return .applied(summary)
     }
 
