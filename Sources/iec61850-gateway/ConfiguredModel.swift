@@ -12,7 +12,7 @@ enum ConfiguredModel {
             do {
                 model = try SCLLoader(renameTo: configuration.ied).load(file: scl)
             } catch {
-                throw ValidationError("\(path): model.scl: \(error)")
+                throw CommandFailure("\(path): model.scl: \(error)")
             }
         } else {
             model = try ModelFromPoints.build(configuration)
@@ -24,7 +24,7 @@ enum ConfiguredModel {
     /// `model` with the diagnostics LD (``DiagnosticsDevice``) for the configuration's field connections.
     static func withDiagnostics(_ model: IedModel, configuration: GatewayConfiguration, path: String) throws -> IedModel {
         guard !model.logicalDevices.contains(where: { $0.inst == DiagnosticsDevice.inst }) else {
-            throw ValidationError(
+            throw CommandFailure(
                 "\(path): the model already has a logical device \(DiagnosticsDevice.inst), where the gateway puts its diagnostics; rename it, or set diagnostics: false"
             )
         }

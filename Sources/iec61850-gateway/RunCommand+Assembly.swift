@@ -44,7 +44,7 @@ extension RunCommand {
             do {
                 file = try ConfigurationReader.load(file: config, extensions: Self.configurationExtensions)
             } catch {
-                throw ValidationError("\(error)")
+                throw CommandFailure("\(error)")
             }
         }
         let sclPath = scl ?? file?.scl
@@ -97,7 +97,7 @@ extension RunCommand {
             do {
                 loaded = try ModelFromPoints.build(file)
             } catch {
-                throw ValidationError("\(error)")
+                throw CommandFailure("\(error)")
             }
         } else {
             throw ValidationError("name the model: --scl FILE, or --config FILE")
@@ -120,7 +120,7 @@ extension RunCommand {
                     maximumEvents: file?.eventLog.maximumEvents ?? 1_000_000, maximumAuditEvents: file?.eventLog.maximumAuditEvents ?? 100_000,
                     logger: Logger(label: "iec61850-gateway.event-log"))
             } catch {
-                throw ValidationError("event log \(eventLogPath): \(error) (choose another file with --event-log, or --event-log none)")
+                throw CommandFailure("event log \(eventLogPath): \(error) (choose another file with --event-log, or --event-log none)")
             }
             configuration.logStorage = storage
         }
@@ -172,7 +172,7 @@ extension RunCommand {
                     services: server.services, channels: channels, links: { operations.devices },
                     problem: { [storage] in storage?.status.failure.map { "the event log cannot be written: \($0)" } })
             } catch {
-                throw ValidationError("diagnostics: \(error)")
+                throw CommandFailure("diagnostics: \(error)")
             }
         }
         return Assembly(server: server, operations: operations, http: http, metrics: metrics, diagnostics: diagnostics)
@@ -187,7 +187,7 @@ extension RunCommand {
         do {
             bindings = try ConfigurationValidator.bind(file, to: services.model)
         } catch {
-            throw ValidationError("\(error)")
+            throw CommandFailure("\(error)")
         }
         let runtime = GatewayRuntime(bindings: bindings, services: services, logger: logger, record: record)
         var adapters: [any FieldAdapter] = []
@@ -195,7 +195,7 @@ extension RunCommand {
             do {
                 adapters += try kind.make(file) { runtime.apply($0) }
             } catch {
-                throw ValidationError("\(error)")
+                throw CommandFailure("\(error)")
             }
         }
         return GatewayOperations.Field(runtime: runtime, adapters: adapters)
@@ -247,7 +247,7 @@ extension RunCommand {
         if let engineerPassword { mapping.passwords.append(.init(PasswordHash(hashing: engineerPassword), role: .engineer)) }
         for rule in access.rules {
             guard let role = Role(rawValue: rule.role) else { continue }  // the reader refused it already
-            let problem = { (what: String) in ValidationError("\(access.location.file):\(rule.line): server.access: \(what)") }
+            let problem = { (what: String) in CommandFailure("\(access.location.file):\(rule.line): server.access: \(what)") }
             switch rule.kind {
             case "hash":
                 do { mapping.passwords.append(.init(try PasswordHash(rule.value), role: role)) } catch { throw problem("\(error)") }

@@ -203,7 +203,7 @@ struct RunCommand: AsyncParsableCommand {
             } catch {
                 started = false
                 for earlier in adapters[..<index].reversed() { earlier.stop() }
-                throw ValidationError("\(adapter.name): \(error)")
+                throw CommandFailure("\(adapter.name): \(error)")
             }
         }
         gateway.diagnostics?.start()
@@ -241,14 +241,14 @@ struct RunCommand: AsyncParsableCommand {
             return try SCLLoader(iedName: ied).load(file: scl)
         } catch let error where error.kind == .unresolvedReference && ied != nil && error.element == "SCL" {
             // An SCD with many IEDs and a mistyped name is an error, not the first IED renamed.
-            guard (try? SCLLoader.iedNames(file: scl).count) == 1 else { throw ValidationError("\(error)") }
+            guard (try? SCLLoader.iedNames(file: scl).count) == 1 else { throw CommandFailure("\(error)") }
             do {
                 return try SCLLoader(renameTo: ied).load(file: scl)
             } catch {
-                throw ValidationError("\(error)")
+                throw CommandFailure("\(error)")
             }
         } catch {
-            throw ValidationError("\(error)")
+            throw CommandFailure("\(error)")
         }
     }
 }
