@@ -6,6 +6,9 @@
 //                                                  --console PATH does the same for the report benchmarks)
 //   .build/release/iec61850-bench --in-memory [--reads 200000]  (our pipeline's own CPU per read, no sockets;
 //                                                 under callgrind, two --reads counts give instructions per read)
+//   .build/release/iec61850-bench --scl-load FILE [--ied NAME] [--repeat 5]
+//                                                 (SCL file → model, as at start: min/median/max and
+//                                                  peak RSS; Benchmarks/make_scd.py writes a 50 MB SCD)
 //   .build/release/iec61850-bench --reports [--clients 5] [--rate 1000] [--updates 5000]
 //                                                 (report latency, update → client, both servers;
 //                                                  --only ours|libIEC61850 runs one)
@@ -199,6 +202,11 @@ if let path = value(of: "--log-writer") {
     let rate = value(of: "--rate").flatMap { Int($0) }
     let bound = option("--max-entries", 1_000_000)
     try LogWriterBenchmark.run(path: path, rate: rate, seconds: seconds, maximumEntries: bound, label: value(of: "--label") ?? "0")
+    exit(0)
+}
+
+if let path = value(of: "--scl-load") {
+    try SCLLoadBenchmark.run(path: path, ied: value(of: "--ied"), repeat: option("--repeat", 5))
     exit(0)
 }
 
