@@ -59,13 +59,19 @@ public struct IedModel: Sendable, Equatable {
     }
 
     private func node(at reference: String) -> DataObject.Child? {
-        guard let slash = reference.firstIndex(of: "/") else { return nil }
-        guard let device = index.device(named: reference[..<slash]) else { return nil }
+        guard let (object, _, rest) = topDataObject(of: reference) else { return nil }
+        return Self.descend(from: .object(object), along: rest)
+    }
+
+    /// The data object `LD/LN.DO` that `reference` starts with, the DO name's place in it, and the names
+    /// after it.
+    private func topDataObject(of reference: String) -> (object: DataObject, name: Substring, rest: ArraySlice<Substring>)? {
+        guard let slash = reference.firstIndex(of: "/"), let device = index.device(named: reference[..<slash]) else { return nil }
         var parts = reference[reference.index(after: slash)...].split(separator: ".", omittingEmptySubsequences: false)[...]
         guard let lnName = parts.popFirst(), let node = index.logicalNode(named: lnName, inDevice: device), let doName = parts.popFirst(),
             let object = logicalDevices[device].logicalNodes[node].dataObject(named: doName)
         else { return nil }
-        return Self.descend(from: .object(object), along: parts)
+        return (object, doName, parts)
     }
 
     /// Resolves a path below a data object (`mag.f`, `q`, `Oper.ctlVal`) to a basic attribute's handle,
@@ -81,12 +87,8 @@ public struct IedModel: Sendable, Equatable {
     /// The data object that holds what `reference` names (the deepest one: a sub-data object for its
     /// attributes), with the object's own reference; nil if the reference does not reach a data object.
     public func owningDataObject(of reference: String) -> (object: DataObject, reference: Substring)? {
-        guard let slash = reference.firstIndex(of: "/"), let device = index.device(named: reference[..<slash]) else { return nil }
-        var parts = reference[reference.index(after: slash)...].split(separator: ".", omittingEmptySubsequences: false)[...]
-        guard let lnName = parts.popFirst(), let node = index.logicalNode(named: lnName, inDevice: device), let doName = parts.popFirst(),
-            var object = logicalDevices[device].logicalNodes[node].dataObject(named: doName)
-        else { return nil }
-        var end = doName.endIndex
+        guard let top = topDataObject(of: reference) else { return nil }
+        var (object, end, parts) = (top.object, top.name.endIndex, top.rest)
         while let part = parts.popFirst(), case .object(let child)? = object.child(named: part) {
             object = child
             end = part.endIndex

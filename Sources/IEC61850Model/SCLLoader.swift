@@ -14,10 +14,14 @@ public struct SCLLoader: Sendable {
     public var iedName: String?
     /// Serve the IED under this name instead of the one in the file.
     public var renameTo: String?
+    /// When `iedName` is not in a file that has one IED, serve that IED under `iedName` instead of failing
+    /// (`run --ied` on an ICD); a file of several IEDs still fails, listing their names.
+    public var renamesOnlyIED: Bool
 
-    public init(iedName: String? = nil, renameTo: String? = nil) {
+    public init(iedName: String? = nil, renameTo: String? = nil, renamesOnlyIED: Bool = false) {
         self.iedName = iedName
         self.renameTo = renameTo
+        self.renamesOnlyIED = renamesOnlyIED
     }
 
     /// Loads the model from a file.
@@ -28,37 +32,29 @@ public struct SCLLoader: Sendable {
         return try load(data: data, fileName: path)
     }
 
-    /// The names of the IEDs in an SCL file, in file order (their contents are checked, not built).
-    public static func iedNames(file path: String) throws(SCLError) -> [String] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw SCLError(.unreadable, file: path, line: 0, element: "SCL", message: "cannot read the file")
-        }
-        do {
-            let root = try XMLElementNode.parse(bytes: data) { depth, _ in depth == 0 }
-            return root.children(named: "IED").compactMap { $0["name"] }
-        } catch {
-            throw SCLError(.malformedXML, file: path, line: error.line, element: "SCL", message: error.message)
-        }
-    }
-
     /// Loads the model from SCL text; `fileName` appears in error messages.
     public func load(data: Data, fileName: String) throws(SCLError) -> IedModel {
         let root: XMLElementNode
         do {
             // Of an SCD's IEDs only the one served is built; the others are read and checked, and keep
-            // their attributes (an error can then list their names).
+            // their attributes (an error can then list their names). The first is built too when it may be
+            // served under another name.
             var chosen = false
-            root = try XMLElementNode.parse(bytes: data) { [iedName] depth, element in
+            var first = true
+            root = try XMLElementNode.parse(bytes: data) { [iedName, renamesOnlyIED] depth, element in
                 guard depth == 1, element.name == "IED" else { return true }
-                guard !chosen, iedName == nil || element["name"] == iedName else { return false }
-                chosen = true
-                return true
+                defer { first = false }
+                if !chosen, iedName == nil || element["name"] == iedName {
+                    chosen = true
+                    return true
+                }
+                return first && renamesOnlyIED
             }
         } catch {
             throw SCLError(.malformedXML, file: fileName, line: error.line, element: "SCL", message: error.message)
         }
         var context = SCLContext(file: fileName)
-        return try context.model(from: root, iedName: iedName, renameTo: renameTo)
+        return try context.model(from: root, iedName: iedName, renameTo: renameTo, renamesOnlyIED: renamesOnlyIED)
     }
 }
 
@@ -129,11 +125,17 @@ struct SCLContext {
         return value
     }
 
-    mutating func model(from root: XMLElementNode, iedName: String?, renameTo: String?) throws(SCLError) -> IedModel {
+    mutating func model(from root: XMLElementNode, iedName: String?, renameTo: String?, renamesOnlyIED: Bool) throws(SCLError) -> IedModel {
         guard root.name == "SCL" else { throw error(.missing, root, "the root element is not <SCL>") }
         if let templates = root.child(named: "DataTypeTemplates") { try index(templates) }
         let ieds = root.children(named: "IED")
-        guard let ied = iedName.map({ name in ieds.first { $0["name"] == name } }) ?? ieds.first else {
+        var renameTo = renameTo
+        var chosen = iedName.map({ name in ieds.first { $0["name"] == name } }) ?? ieds.first
+        if chosen == nil, renamesOnlyIED, let iedName, ieds.count == 1 {
+            chosen = ieds[0]
+            renameTo = iedName
+        }
+        guard let ied = chosen else {
             if let iedName {
                 let names = ieds.compactMap { $0["name"] }
                 let listed = names.count > 20 ? "\(names.count) IEDs: " + names.prefix(20).joined(separator: ", ") + ", …" : names.joined(separator: ", ")

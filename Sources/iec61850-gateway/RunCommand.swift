@@ -236,17 +236,9 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     func loadModel(_ scl: String, ied: String?) throws -> IedModel {
-        // --ied selects an IED when the file has it; otherwise it renames the (only) IED.
+        // --ied selects an IED when the file has it; otherwise it renames the only IED of a file of one.
         do {
-            return try SCLLoader(iedName: ied).load(file: scl)
-        } catch let error where error.kind == .unresolvedReference && ied != nil && error.element == "SCL" {
-            // An SCD with many IEDs and a mistyped name is an error, not the first IED renamed.
-            guard (try? SCLLoader.iedNames(file: scl).count) == 1 else { throw CommandFailure("\(error)") }
-            do {
-                return try SCLLoader(renameTo: ied).load(file: scl)
-            } catch {
-                throw CommandFailure("\(error)")
-            }
+            return try SCLLoader(iedName: ied, renamesOnlyIED: true).load(file: scl)
         } catch {
             throw CommandFailure("\(error)")
         }

@@ -73,6 +73,14 @@ struct SCLLoaderTests {
         }
     }
 
+    @Test("an IED name that is not in a file of one IED can serve that IED under it")
+    func renamesOnlyIED() throws {
+        let renamed = try SCLLoader(iedName: "PLANT7", renamesOnlyIED: true).load(file: Fixtures.demoSCL)
+        #expect(renamed.name == "PLANT7" && renamed.handle(for: "PLANT7GenericIO/GGIO1.AnIn1.mag.f") != nil)
+        #expect(try SCLLoader(iedName: "DEMO", renamesOnlyIED: true).load(file: Fixtures.demoSCL).name == "DEMO")
+        #expect(throws: SCLError.self) { try SCLLoader(iedName: "PLANT7").load(file: Fixtures.demoSCL) }
+    }
+
     @Test("the IED name can be overridden at load")
     func rename() throws {
         let renamed = try SCLLoader(renameTo: "PLANT7").load(file: Fixtures.demoSCL)
