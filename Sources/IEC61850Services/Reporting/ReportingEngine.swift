@@ -53,7 +53,7 @@ package final class ReportingEngine: Sendable {
                     memberCount: binding?.entry.members.count, now: now))
         }
         reporting.timers = Array(repeating: nil, count: blocks.count + logLayout.blocks.count)
-        let types = model.slotTypes + layout.slotTypes + logLayout.slotTypes
+        let types = SlotTypes(model: model.slotTypes, added: layout.slotTypes + logLayout.slotTypes)
         reporting.rebuildWatchers(slotCount: types.count)
         let values = model.initialValues + layout.slotTypes.map(\.defaultValue) + logLayout.slotTypes.map(\.defaultValue)
         return ValueStore(values: values, types: types, reporting: reporting)

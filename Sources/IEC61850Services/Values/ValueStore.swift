@@ -19,9 +19,9 @@ package final class ValueStore: Sendable {
     }
 
     private let state: Mutex<State>
-    package let types: [BasicType]
+    package let types: SlotTypes
 
-    package init(values: [DataValue], types: [BasicType], reporting: ReportingState) {
+    package init(values: [DataValue], types: SlotTypes, reporting: ReportingState) {
         state = Mutex(State(values: values, reporting: reporting))
         self.types = types
     }
