@@ -1,4 +1,5 @@
 import GatewayCore
+import IEC61850Model
 
 /// How a device's points are read: grouped by poll interval, contiguous addresses coalesced into block
 /// reads within the protocol's limits (125 registers, 2000 bits per request).
@@ -25,6 +26,9 @@ public struct ModbusPollPlan: Sendable, Equatable {
     public struct Group: Sendable, Equatable {
         public let intervalMilliseconds: Int
         public var blocks: [Block]
+
+        /// The number of points the group reads.
+        public var pointCount: Int { blocks.reduce(0) { $0 + $1.members.count } }
     }
 
     public static let maximumRegisters = 125
@@ -72,12 +76,22 @@ public struct ModbusPollPlan: Sendable, Equatable {
             wordOrder: source.wordOrder ?? device.wordOrder)
     }
 
-    /// The points' values in a block that was read (registers or bits).
-    public static func decode(_ block: Block, registers: [UInt16] = [], bits: [Bool] = []) -> [(Int, FieldValue)] {
-        block.members.map { member in
-            if block.table.isBits { return (member.point, .bool(bits[member.offset])) }
-            let words = registers[member.offset..<(member.offset + member.count)]
-            return (member.point, ModbusRegisterCodec.decode(words, as: member.type, byteOrder: member.byteOrder, wordOrder: member.wordOrder, bit: member.bit))
+    /// Appends the readings of the points in a block that was read (registers or bits), taken at `time`.
+    ///
+    /// Into the caller's array: a device of 10,000 points answers in 80 blocks, and building an array per
+    /// block and copying it on was a tenth of a 100,000-point gateway's CPU (with the page faults of the
+    /// copies).
+    public static func decode(_ block: Block, registers: [UInt16] = [], bits: [Bool] = [], time: Timestamp, into readings: inout [FieldReading]) {
+        for member in block.members {
+            let value: FieldValue
+            if block.table.isBits {
+                value = .bool(bits[member.offset])
+            } else {
+                value = ModbusRegisterCodec.decode(
+                    registers[member.offset..<(member.offset + member.count)], as: member.type, byteOrder: member.byteOrder, wordOrder: member.wordOrder,
+                    bit: member.bit)
+            }
+            readings.append(FieldReading(point: member.point, value: value, time: time))
         }
     }
 }

@@ -317,15 +317,18 @@ public final class ModbusPoller: @unchecked Sendable {
         do throws(ModbusError) {
             let connection = try connected(to: device)
             var readings: [FieldReading] = []
+            readings.reserveCapacity(plan.groups[group].pointCount)
             for block in plan.groups[group].blocks {
                 let time = Timestamp.now()
                 let started = ContinuousClock.now
-                let values =
-                    block.table.isBits
-                    ? ModbusPollPlan.decode(block, bits: try connection.readBits(block.table, address: block.start, count: block.count))
-                    : ModbusPollPlan.decode(block, registers: try connection.readRegisters(block.table, address: block.start, count: block.count))
+                if block.table.isBits {
+                    let bits = try connection.readBits(block.table, address: block.start, count: block.count)
+                    ModbusPollPlan.decode(block, bits: bits, time: time, into: &readings)
+                } else {
+                    let registers = try connection.readRegisters(block.table, address: block.start, count: block.count)
+                    ModbusPollPlan.decode(block, registers: registers, time: time, into: &readings)
+                }
                 monitors[index].answered(roundTrip: ContinuousClock.now - started)
-                readings += values.map { FieldReading(point: $0.0, value: $0.1, time: time) }
             }
             if schedule.down { logger.notice("device answers again", metadata: ["device": "\(device.name)"]) }
             schedule.down = false

@@ -3,6 +3,7 @@
 // Without FUZZING this is a replay tool: `fuzz-modbus FILE…` runs each file through the target.
 import Foundation
 import GatewayCore
+import IEC61850Model
 import IEC61850TestSupport
 import ModbusAdapter
 
@@ -37,8 +38,10 @@ func fuzzModbus(_ data: [UInt8]) {
             index * 2 + 1 < rest.count ? UInt16(rest[index * 2]) << 8 | UInt16(rest[index * 2 + 1]) : UInt16(truncatingIfNeeded: index)
         }
         let bits = (0..<block.count).map { index in index < rest.count ? rest[index] & 1 == 1 : false }
-        for (point, value) in ModbusPollPlan.decode(block, registers: registers, bits: bits) {
-            guard let source = configuration.points[point].modbus else { continue }
+        var readings: [FieldReading] = []
+        ModbusPollPlan.decode(block, registers: registers, bits: bits, time: Timestamp(secondsSinceEpoch: 0), into: &readings)
+        for reading in readings {
+            guard let source = configuration.points[reading.point].modbus, let value = reading.value else { continue }
             _ = ModbusRegisterCodec.encode(value, as: source.type, byteOrder: source.byteOrder ?? .big, wordOrder: source.wordOrder ?? .big)
         }
     }
