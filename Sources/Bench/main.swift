@@ -4,8 +4,10 @@
 //                                                 (--scenario: only the scenarios whose name has TEXT;
 //                                                  --gateway: another build of ours, to compare two;
 //                                                  --console PATH does the same for the report benchmarks)
-//   .build/release/iec61850-bench --in-memory [--reads 200000]  (our pipeline's own CPU per read, no sockets;
-//                                                 under callgrind, two --reads counts give instructions per read)
+//   .build/release/iec61850-bench --in-memory [--reads 200000]  (our pipeline's own CPU per read, no sockets,
+//                                                 beside the in-memory channel's own cost with a handler that
+//                                                 only answers; under callgrind, two --reads counts give
+//                                                 instructions per read)
 //   .build/release/iec61850-bench --scl-load FILE [--ied NAME] [--repeat 5]
 //                                                 (SCL file → model, as at start: min/median/max and
 //                                                  peak RSS; Benchmarks/make_scd.py writes a 50 MB SCD)
@@ -215,7 +217,10 @@ if arguments.contains("--in-memory") {
     print("In memory (no sockets, no kernel): CPU per read of our pipeline")
     for item in ["GGIO1$MX$AnIn1$mag$f", "GGIO1$MX"] {
         let perRead = try InMemoryBenchmark.run(model: model, item: item, reads: option("--reads", 200_000))
-        print("  \(item.padding(toLength: 24, withPad: " ", startingAt: 0)) \(format(perRead, 2)) µs")
+        let floor = try InMemoryBenchmark.channelFloor(model: model, item: item, reads: option("--reads", 200_000))
+        print(
+            "  \(item.padding(toLength: 24, withPad: " ", startingAt: 0)) \(format(perRead, 2)) µs"
+                + "  (the in-memory channel alone, same bytes in and out: \(format(floor, 2)) µs)")
     }
     exit(0)
 }

@@ -20,7 +20,15 @@ public final class InMemoryConnection {
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 102)).wait()
     }
 
-    private let server: IedServer
+    /// The same in-memory channel with another handler in the server's place: what the channel itself
+    /// costs, for benchmarks.
+    public init(handler: any ChannelHandler) throws {
+        self.server = nil
+        try channel.pipeline.syncOperations.addHandler(handler)
+        try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 102)).wait()
+    }
+
+    private let server: IedServer?
 
     /// Whether the server side still has the connection open.
     public var isOpen: Bool { channel.isActive }
@@ -49,7 +57,7 @@ public final class InMemoryConnection {
 
     /// Runs the server's report and control timers on this connection's clock.
     public func runServerTimers() {
-        server.backend.services.attach(EventLoopTimers(loop: channel.embeddedEventLoop))
+        server?.backend.services.attach(EventLoopTimers(loop: channel.embeddedEventLoop))
     }
 
     deinit {
