@@ -58,26 +58,8 @@ public enum EventTime {
     /// `2026-11-26T10:00:00.123Z`.
     /// Computed, not formatted by Foundation: the HTTP API writes tens of thousands a second.
     public static func format(_ milliseconds: UInt64) -> String {
-        let seconds = milliseconds / 1000
-        let (year, month, day) = civil(days: Int64(seconds / 86_400))
-        let time = seconds % 86_400
-        func two(_ value: some BinaryInteger) -> String { value < 10 ? "0\(value)" : "\(value)" }
-        let fraction = milliseconds % 1000
-        let millis = fraction < 10 ? "00\(fraction)" : fraction < 100 ? "0\(fraction)" : "\(fraction)"
-        return "\(year)-\(two(month))-\(two(day))T\(two(time / 3600)):\(two(time / 60 % 60)):\(two(time % 60)).\(millis)Z"
-    }
-
-    /// The proleptic Gregorian date of a day count since 1970-01-01 (H. Hinnant's `civil_from_days`).
-    static func civil(days: Int64) -> (year: Int64, month: Int64, day: Int64) {
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let shifted = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * shifted + 2) / 5 + 1
-        let month = shifted < 10 ? shifted + 3 : shifted - 9
-        return (yearOfEra + era * 400 + (month <= 2 ? 1 : 0), month, day)
+        let (date, hour, minute, second, millis) = CivilDate.parts(ofMilliseconds: milliseconds)
+        return "\(date.year)-\(date.paddedMonth)-\(date.paddedDay)T\(hour):\(minute):\(second).\(millis)Z"
     }
 
     /// ISO 8601 with or without fractional seconds, a date alone (midnight UTC), or relative to `now`

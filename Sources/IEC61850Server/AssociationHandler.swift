@@ -58,7 +58,8 @@ final class AssociationHandler: ChannelInboundHandler {
         self.logger[metadataKey: "peer"] = "\(connection.peerAddress ?? "?")"
         session = SessionContext(
             connection: connection, maximumPDUSize: configuration.maximumMMSPDUSize,
-            dataSets: AssociationDataSets(limit: configuration.dataSetLimits.perAssociation))
+            dataSets: AssociationDataSets(limit: configuration.dataSetLimits.perAssociation),
+            files: AssociationFiles(maximum: configuration.files?.maximumOpenPerAssociation ?? 0))
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -120,6 +121,7 @@ final class AssociationHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        session.files.closeAll()
         backend.reporting.associationClosed(session.reportClient)
         backend.control.associationClosed(connection)
         backend.journals.cancel(association: connection.id)
@@ -278,7 +280,9 @@ final class AssociationHandler: ChannelInboundHandler {
         }
         switch backend.negotiate(initiate) {
         case .success(let response):
-            session = SessionContext(connection: connection, access: access, maximumPDUSize: Int(response.localDetailCalled), dataSets: session.dataSets)
+            session = SessionContext(
+                connection: connection, access: access, maximumPDUSize: Int(response.localDetailCalled), dataSets: session.dataSets,
+                files: session.files)
             outstandingLimit = Int(clamping: response.maxServicesOutstandingCalling)
             logger.debug("associated", metadata: ["pduSize": "\(response.localDetailCalled)"])
             run(machine.accept({ response.encode(into: &$0) }, allocator: allocator), context: context)

@@ -40,6 +40,12 @@ public struct IedServerConfiguration: Sendable {
     public var dataStructureNestingLevel: Int = 10
     /// What identify answers.
     public var identity = Identity()
+    /// The file services (FileDirectory, FileOpen, FileRead, FileClose, and FileDelete when allowed): a
+    /// folder on disk, and the served model as `SCL/<IED>.cid`. nil (the default): no file services.
+    public var files: FileServiceSettings?
+    /// Folders of files the application makes, offered beside the model's CID when ``files`` is set
+    /// (the gateway mounts its event log's exports as `LOG`).
+    public var fileSources: [String: any FileSource] = [:]
     /// Who may associate.
     public var authenticator: Authenticator = .none
     /// How failed password attempts are slowed down: a temporary lock-out per peer address.

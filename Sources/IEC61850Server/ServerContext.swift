@@ -50,9 +50,12 @@ final class ServerContext: Sendable {
 extension IedServerConfiguration {
     /// What the MMS mapping takes of this configuration.
     var mmsSettings: MMSSettings {
-        MMSSettings(
+        var settings = MMSSettings(
             vendor: identity.vendor, model: identity.model, revision: identity.revision, maximumMMSPDUSize: maximumMMSPDUSize,
             maximumServicesOutstanding: maximumServicesOutstanding, dataStructureNestingLevel: dataStructureNestingLevel, dataSetLimits: dataSetLimits,
             writableFunctionalConstraints: writableFunctionalConstraints)
+        settings.files = files
+        settings.fileSources = fileSources
+        return settings
     }
 }

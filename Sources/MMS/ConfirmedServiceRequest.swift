@@ -13,6 +13,11 @@ public enum ConfirmedServiceRequest: Sendable, Equatable {
     case getNamedVariableListAttributes(ObjectName)
     case deleteNamedVariableList(DeleteNamedVariableListRequest)
     case readJournal(ReadJournalRequest)
+    case fileOpen(FileOpenRequest)
+    case fileRead(frsmID: Int32)
+    case fileClose(frsmID: Int32)
+    case fileDelete(String)
+    case fileDirectory(FileDirectoryRequest)
     /// A service tag this server recognizes as valid MMS but does not implement.
     case unsupported(BERTag)
 
@@ -29,6 +34,11 @@ public enum ConfirmedServiceRequest: Sendable, Equatable {
         case .getNamedVariableListAttributes: 12
         case .deleteNamedVariableList: 13
         case .readJournal: 65
+        case .fileOpen: 72
+        case .fileRead: 73
+        case .fileClose: 74
+        case .fileDelete: 76
+        case .fileDirectory: 77
         case .unsupported(let tag): tag.number
         }
     }
@@ -81,6 +91,17 @@ public enum ConfirmedServiceRequest: Sendable, Equatable {
                 return .deleteNamedVariableList(try DeleteNamedVariableListRequest.decode(element))
             case (65, true):
                 return .readJournal(try ReadJournalRequest.decode(element))
+            case (72, true):
+                return .fileOpen(try FileOpenRequest.decode(element))
+            case (73, false):
+                return .fileRead(frsmID: try frsmID(element))
+            case (74, false):
+                return .fileClose(frsmID: try frsmID(element))
+            case (76, true):
+                var names = element.children
+                return .fileDelete(try FileName.decode(&names))
+            case (77, true):
+                return .fileDirectory(try FileDirectoryRequest.decode(element))
             case (0...88, _):
                 return .unsupported(element.tag)
             default:
@@ -93,6 +114,15 @@ public enum ConfirmedServiceRequest: Sendable, Equatable {
         } catch {
             throw .invalidArgument("\(error)")
         }
+    }
+}
+
+extension ConfirmedServiceRequest {
+    /// The Integer32 file read state machine identifier of FileRead and FileClose.
+    fileprivate static func frsmID(_ element: BERElement) throws -> Int32 {
+        let value = try element.integerValue()
+        guard let identifier = Int32(exactly: value) else { throw MMSDecodeError.invalidArgument("frsmID \(value)") }
+        return identifier
     }
 }
 

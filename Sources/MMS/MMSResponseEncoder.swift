@@ -105,6 +105,11 @@ public struct ServicesSupported: Sendable, Equatable {
     public static let getNamedVariableListAttributes = 12
     public static let deleteNamedVariableList = 13
     public static let readJournal = 65
+    public static let fileOpen = 72
+    public static let fileRead = 73
+    public static let fileClose = 74
+    public static let fileDelete = 76
+    public static let fileDirectory = 77
     public static let informationReport = 79
     public static let conclude = 83
     public static let cancel = 84
@@ -113,5 +118,17 @@ public struct ServicesSupported: Sendable, Equatable {
 
     public init(_ services: [Int]) {
         for service in services { bitString.bytes[service / 8] |= 0x80 >> UInt8(service % 8) }
+    }
+
+    /// These services and `more`.
+    public func adding(_ more: [Int]) -> ServicesSupported {
+        var copy = self
+        for service in more { copy.bitString.bytes[service / 8] |= 0x80 >> UInt8(service % 8) }
+        return copy
+    }
+
+    /// Whether the service of this number is offered.
+    public func contains(_ service: Int) -> Bool {
+        bitString.bytes[service / 8] & (0x80 >> UInt8(service % 8)) != 0
     }
 }

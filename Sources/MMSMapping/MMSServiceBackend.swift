@@ -32,6 +32,9 @@ package final class MMSServiceBackend: Sendable {
     package let journals = JournalScheduler()
     package let logger: Logger
 
+    /// The file services' store; nil when they are off.
+    package let files: FileStore?
+
     /// The services this server answers, for the initiate response.
     package static let servicesSupported = ServicesSupported([
         ServicesSupported.status, ServicesSupported.getNameList, ServicesSupported.identify, ServicesSupported.read,
@@ -40,6 +43,19 @@ package final class MMSServiceBackend: Sendable {
         ServicesSupported.informationReport,
         ServicesSupported.conclude,
     ])
+
+    /// The file services, offered when the server has a file store (FileDirectory, FileOpen, FileRead,
+    /// FileClose; FileDelete when deleting is enabled).
+    package static func fileServices(deleting: Bool) -> [Int] {
+        [ServicesSupported.fileOpen, ServicesSupported.fileRead, ServicesSupported.fileClose, ServicesSupported.fileDirectory]
+            + (deleting ? [ServicesSupported.fileDelete] : [])
+    }
+
+    /// What this server offers in its initiate response.
+    package var offeredServices: ServicesSupported {
+        guard let files else { return Self.servicesSupported }
+        return Self.servicesSupported.adding(Self.fileServices(deleting: files.settings.allowsDelete))
+    }
 
     /// - Parameter clock: the reporting engine's time (a test or fuzzing clock; the system's by default).
     package init(
@@ -63,6 +79,9 @@ package final class MMSServiceBackend: Sendable {
         logStorage = services.logStorage
         events = services.events
         controlTargets = MMSControlTargets(objects: services.control.objects, model: model, namespace: namespace)
+        files = settings.files.flatMap { files in
+            Self.makeFileStore(files, model: model, extra: settings.fileSources, logger: logger)
+        }
     }
 
     /// The SCL's data sets, their members resolved.
@@ -101,7 +120,7 @@ package final class MMSServiceBackend: Sendable {
                 maxServicesOutstandingCalled: max(1, min(request.maxServicesOutstandingCalled, outstanding)),
                 dataStructureNestingLevel: min(
                     request.dataStructureNestingLevel ?? Int64(settings.dataStructureNestingLevel), Int64(settings.dataStructureNestingLevel)),
-                parameterCBB: cbb, servicesSupportedCalled: Self.servicesSupported.bitString))
+                parameterCBB: cbb, servicesSupportedCalled: offeredServices.bitString))
     }
 
     package struct InitiateFailure: Error {
@@ -134,6 +153,8 @@ package final class MMSServiceBackend: Sendable {
             deleteNamedVariableList(request, invokeID: invokeID, session: session, into: &buffer)
         case .readJournal(let request):
             readJournal(request, invokeID: invokeID, session: session, into: &buffer)
+        case .fileOpen, .fileRead, .fileClose, .fileDelete, .fileDirectory:
+            fileService(request, invokeID: invokeID, session: session, into: &buffer)
         case .unsupported:
             MMSResponseEncoder.writeReject(invokeID: invokeID, reason: .confirmedRequest(.unrecognizedService), into: &buffer)
         }
@@ -149,6 +170,8 @@ package struct SessionContext {
     package let maximumPDUSize: Int
     /// The association-specific data sets (`@name`).
     package let dataSets: AssociationDataSets
+    /// The files it has open (file services).
+    package let files: AssociationFiles
     /// Sends an unsolicited MMS PDU to this association (LastApplError, CommandTermination, a deferred
     /// response), in order, from any thread; on the event loop it goes out before the current answer.
     package var send: @Sendable (ByteBuffer) -> Void = { _ in }
@@ -163,10 +186,14 @@ package struct SessionContext {
         ReportControlBlock.Client(id: connection.id, address: connection.peerAddressBytes)
     }
 
-    package init(connection: ClientConnection, access: AccessPolicy = .unrestricted, maximumPDUSize: Int, dataSets: AssociationDataSets) {
+    package init(
+        connection: ClientConnection, access: AccessPolicy = .unrestricted, maximumPDUSize: Int, dataSets: AssociationDataSets,
+        files: AssociationFiles = AssociationFiles(maximum: 0)
+    ) {
         self.connection = connection
         self.access = access
         self.maximumPDUSize = maximumPDUSize
         self.dataSets = dataSets
+        self.files = files
     }
 }

@@ -17,6 +17,10 @@ package struct MMSSettings: Sendable {
     package var dataSetLimits: DataSetLimits
     /// The functional constraints clients may write (settings).
     package var writableFunctionalConstraints: Set<FunctionalConstraint>
+    /// The file services; nil: off.
+    package var files: FileServiceSettings?
+    /// Folders of files the application makes, mounted beside the served model's CID (`SCL`).
+    package var fileSources: [String: any FileSource] = [:]
 
     package init(
         vendor: String, model: String, revision: String, maximumMMSPDUSize: Int, maximumServicesOutstanding: Int, dataStructureNestingLevel: Int,

@@ -51,13 +51,15 @@ public struct AccessRequest: Sendable {
         case createDataSet
         /// DeleteNamedVariableList.
         case deleteDataSet
+        /// FileDelete (when the server's file services allow deleting at all).
+        case deleteFile
 
         /// The right a role needs for it.
         public var right: AccessRights {
             switch self {
             case .control: .control
             case .writeSetting: .writeSettings
-            case .configureControlBlock, .createDataSet, .deleteDataSet: .configure
+            case .configureControlBlock, .createDataSet, .deleteDataSet, .deleteFile: .configure
             }
         }
 
@@ -68,6 +70,7 @@ public struct AccessRequest: Sendable {
             case .configureControlBlock: "configure a control block"
             case .createDataSet: "create a data set"
             case .deleteDataSet: "delete a data set"
+            case .deleteFile: "delete a file"
             }
         }
     }

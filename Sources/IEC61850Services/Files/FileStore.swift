@@ -1,0 +1,154 @@
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What the file services offer, and their limits.
+public struct FileServiceSettings: Sendable {
+    /// The folder on disk whose files clients may list and read; nil for only the server's own files.
+    public var root: String?
+    /// Whether FileDelete may remove files from `root` (for associations whose access policy has the
+    /// configure right: the engineer role). Off by default: the store is read-only.
+    public var allowsDelete: Bool
+    /// Files one association may have open at once (libIEC61850 allows 5).
+    public var maximumOpenPerAssociation: Int
+    /// Files all associations together may have open at once.
+    public var maximumOpenTotal: Int
+
+    public init(root: String? = nil, allowsDelete: Bool = false, maximumOpenPerAssociation: Int = 5, maximumOpenTotal: Int = 64) {
+        self.root = root
+        self.allowsDelete = allowsDelete
+        self.maximumOpenPerAssociation = maximumOpenPerAssociation
+        self.maximumOpenTotal = maximumOpenTotal
+    }
+}
+
+/// The files a server offers over the file services: a folder on disk, confined to it, and folders of
+/// files the server makes (``FileSource``), mounted by name (`SCL`). Names are `/`-separated paths
+/// relative to the store (a leading `/` is ignored; `*` alone is the root); `..`, `.`, backslashes and
+/// NULs are refused. A listing shows one folder: its files, and its folders with a `/` at the end.
+public final class FileStore: Sendable {
+    public let settings: FileServiceSettings
+    private let disk: DiskFolder?
+    private let sources: [String: any FileSource]
+    private let openFiles = Atomic<Int>(0)
+    /// When the store was made: the time its mounted folders show.
+    private let created: UInt64
+
+    /// - Throws: ``FileServiceError`` when `settings.root` is set but is not a folder.
+    public init(settings: FileServiceSettings, sources: [String: any FileSource] = [:], now: UInt64) throws(FileServiceError) {
+        self.settings = settings
+        if let root = settings.root {
+            guard let folder = DiskFolder(path: root), DiskFolder.status(folder.root)?.kind == .directory else {
+                throw FileServiceError(.nonExistent, "the file service folder \(root) does not exist or is not a folder")
+            }
+            disk = folder
+        } else {
+            disk = nil
+        }
+        self.sources = sources
+        created = now
+    }
+
+    /// The entries of a directory (`nil` or empty: the store's root), or the one entry of a file, named
+    /// as the client will ask for them: with the directory's path in front.
+    public func list(_ specification: String?) throws(FileServiceError) -> [FileEntry] {
+        let components = try Self.components(of: specification ?? "")
+        let prefix = components.isEmpty ? "" : components.joined(separator: "/") + "/"
+        if components.isEmpty {
+            var entries = disk.flatMap { $0.entries(of: $0.root) }?.filter { sources[String($0.name.dropLast())] == nil } ?? []
+            entries += sources.keys.map { FileEntry(name: $0 + "/", size: 0, modified: created) }
+            return entries.sorted { $0.name < $1.name }
+        }
+        if let source = sources[String(components[0])] {
+            let inner = components.dropFirst().joined(separator: "/")
+            let all = source.entries()
+            if inner.isEmpty { return all.map { FileEntry(name: prefix + $0.name, size: $0.size, modified: $0.modified) }.sorted { $0.name < $1.name } }
+            guard let entry = all.first(where: { $0.name == inner }) else { throw Self.missing(specification) }
+            return [FileEntry(name: String(prefix.dropLast()), size: entry.size, modified: entry.modified)]
+        }
+        guard let disk, let path = disk.resolve(components), let status = DiskFolder.status(path) else { throw Self.missing(specification) }
+        switch status.kind {
+        case .directory:
+            let entries = disk.entries(of: path) ?? []
+            return entries.map { FileEntry(name: prefix + $0.name, size: $0.size, modified: $0.modified) }.sorted { $0.name < $1.name }
+        case .regular:
+            return [FileEntry(name: String(prefix.dropLast()), size: status.size, modified: status.modified)]
+        case .other:
+            throw Self.missing(specification)
+        }
+    }
+
+    /// Opens a file for reading from `position`; it counts against the store's open files until closed.
+    package func open(_ name: String, at position: UInt64) throws(FileServiceError) -> OpenFile {
+        let components = try Self.components(of: name)
+        guard !components.isEmpty else { throw FileServiceError(.nonExistent, "'\(name)' is the file store's root, not a file") }
+        try reserve()
+        let release: () -> Void = { [self] in _ = openFiles.subtract(1, ordering: .relaxed) }
+        do throws(FileServiceError) {
+            if let source = sources[String(components[0])] {
+                guard let bytes = source.contents(of: components.dropFirst().joined(separator: "/")) else { throw Self.missing(name) }
+                guard position <= UInt64(bytes.count) else { throw Self.beyondEnd(name, size: UInt64(bytes.count)) }
+                return OpenFile(bytes: bytes, modified: created, position: position, release: release)
+            }
+            guard let disk, let path = disk.resolve(components), let status = DiskFolder.status(path), status.kind == .regular else {
+                throw Self.missing(name)
+            }
+            guard position <= status.size else { throw Self.beyondEnd(name, size: status.size) }
+            let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+            guard descriptor >= 0 else { throw FileServiceError(.other, "'\(name)' cannot be opened (errno \(errno))") }
+            return OpenFile(descriptor: descriptor, size: status.size, modified: status.modified, position: position, release: release)
+        } catch {
+            release()
+            throw error
+        }
+    }
+
+    /// Deletes a file of the folder on disk (never one the server makes, never a directory).
+    package func delete(_ name: String, permitted: Bool) throws(FileServiceError) {
+        let components = try Self.components(of: name)
+        guard settings.allowsDelete else { throw FileServiceError(.accessDenied, "deleting files is not enabled on this server") }
+        guard permitted else { throw FileServiceError(.accessDenied, "this association may not delete files") }
+        guard let first = components.first, sources[String(first)] == nil else {
+            throw FileServiceError(.accessDenied, "'\(name)' is made by the server and cannot be deleted")
+        }
+        guard let disk, let path = disk.resolve(components), let status = DiskFolder.status(path), status.kind == .regular else {
+            throw Self.missing(name)
+        }
+        guard unlink(path) == 0 else { throw FileServiceError(.other, "'\(name)' cannot be deleted (errno \(errno))") }
+    }
+
+    /// Files open on all associations together.
+    public var openCount: Int { openFiles.load(ordering: .relaxed) }
+
+    private func reserve() throws(FileServiceError) {
+        let limit = settings.maximumOpenTotal
+        var current = openFiles.load(ordering: .relaxed)
+        while true {
+            guard current < limit else { throw FileServiceError(.busy, "the server has \(limit) files open, its limit") }
+            let (exchanged, original) = openFiles.compareExchange(expected: current, desired: current + 1, ordering: .relaxed)
+            if exchanged { return }
+            current = original
+        }
+    }
+
+    /// The path's components, or the reason it is refused.
+    static func components(of name: String) throws(FileServiceError) -> [Substring] {
+        if name == "*" || name == "\\" { return [] }  // the root, as libIEC61850's clients ask for it
+        guard !name.utf8.contains(0), !name.contains("\\") else { throw FileServiceError(.nameSyntax, "a file name may not contain a NUL or a backslash") }
+        let components = name.split(separator: "/", omittingEmptySubsequences: true)
+        guard !components.contains(where: { $0 == ".." || $0 == "." }) else {
+            throw FileServiceError(.nameSyntax, "'\(name)': a file name may not contain '.' or '..'")
+        }
+        return components
+    }
+
+    private static func missing(_ name: String?) -> FileServiceError {
+        FileServiceError(.nonExistent, "no file or directory '\(name ?? "")'")
+    }
+
+    private static func beyondEnd(_ name: String, size: UInt64) -> FileServiceError {
+        FileServiceError(.positionInvalid, "'\(name)' has \(size) octets; the initial position is past its end")
+    }
+}
