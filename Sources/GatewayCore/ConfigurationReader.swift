@@ -166,7 +166,7 @@ public struct ConfigurationReader {
                         value, "server",
                         keys: [
                             "port", "bind", "password-env", "max-associations", "max-associations-per-peer", "association-timeout-ms", "event-loops", "tls",
-                            "access",
+                            "access", "identity",
                         ])
                 else { continue }
                 configuration.server.port = integer(server["port"], "server.port", in: 0...65535)
@@ -180,12 +180,32 @@ public struct ConfigurationReader {
                     server["association-timeout-ms"], "server.association-timeout-ms", in: 100...600_000)
                 if let tls = server["tls"] { configuration.server.tls = self.tls(tls, folder: folder) }
                 if let access = server["access"] { configuration.server.access = self.access(access) }
+                if let identity = server["identity"], let names = mapping(identity, "server.identity", keys: ["vendor", "model", "revision"]) {
+                    configuration.server.vendor = string(names["vendor"], "server.identity.vendor")
+                    configuration.server.modelName = string(names["model"], "server.identity.model")
+                    configuration.server.revision = string(names["revision"], "server.identity.revision")
+                }
             case "diagnostics":
                 configuration.diagnostics = boolean(value, "diagnostics")
             case "http":
                 guard let settings = mapping(value, "http", keys: ["port", "bind"]) else { continue }
                 configuration.http = GatewayConfiguration.HTTP(
                     port: integer(settings["port"], "http.port", in: 0...65535), bind: string(settings["bind"], "http.bind"))
+            case "files":
+                guard let settings = mapping(value, "files", keys: ["root", "delete", "max-open-per-association", "max-open", "log-days"]) else { continue }
+                var files = GatewayConfiguration.Files()
+                if let root = string(settings["root"], "files.root") {
+                    files.root = resolve(root, folder)
+                    var isFolder: ObjCBool = false
+                    if !FileManager.default.fileExists(atPath: resolve(root, folder), isDirectory: &isFolder) || !isFolder.boolValue {
+                        fail(line(settings["root"]), "files.root: no folder at \(resolve(root, folder))")
+                    }
+                }
+                files.allowsDelete = boolean(settings["delete"], "files.delete") ?? false
+                files.maximumOpenPerAssociation = integer(settings["max-open-per-association"], "files.max-open-per-association", in: 1...100)
+                files.maximumOpen = integer(settings["max-open"], "files.max-open", in: 1...10_000)
+                files.logDays = integer(settings["log-days"], "files.log-days", in: 0...366)
+                configuration.files = files
             case "event-log":
                 guard let settings = mapping(value, "event-log", keys: ["path", "max-events", "max-audit-events", "max-log-entries"]) else { continue }
                 if let path = string(settings["path"], "event-log.path") { configuration.eventLog.path = resolve(path, folder) }
@@ -225,7 +245,7 @@ public struct ConfigurationReader {
             case let key where extensionKeys.contains(key):
                 configuration.extensions[key, default: []].append(Self.value(value))
             default:
-                fail(line(value), "unknown section '\(key)' (expected model, server, http, diagnostics, event-log, modbus, mqtt, points, include)")
+                fail(line(value), "unknown section '\(key)' (expected model, server, http, diagnostics, event-log, files, modbus, mqtt, points, include)")
             }
         }
     }

@@ -29,6 +29,11 @@ public struct GatewayConfiguration: Sendable {
         public var tls: TLS?
         /// Roles per association (`access:`); nil: every association may do everything.
         public var access: Access?
+        /// What Identify, LPHD.PhyNam and the conformance statements say (`identity: {vendor, model,
+        /// revision}`); the gateway's own names and version when not given.
+        public var vendor: String?
+        public var modelName: String?
+        public var revision: String?
     }
 
     /// The `server: access:` section: which credentials give which role (`viewer`, `operator`, `engineer`).
@@ -72,6 +77,24 @@ public struct GatewayConfiguration: Sendable {
     }
 
     /// The `http:` section: where the HTTP API, page and metrics listen.
+    /// The `files:` section: the IEC 61850 file services (FileDirectory, FileOpen, FileRead, FileClose,
+    /// and FileDelete when `delete: true`).
+    public struct Files: Sendable, Equatable {
+        /// The folder clients may list and read (resolved against the configuration file's folder); nil:
+        /// only the gateway's own files (`SCL/`, `LOG/`).
+        public var root: String?
+        /// Whether FileDelete may remove files from `root` (for the engineer role).
+        public var allowsDelete = false
+        /// Files one association may have open at once (`max-open-per-association`, 5 when not given).
+        public var maximumOpenPerAssociation: Int?
+        /// Files open at once in all (`max-open`, 64 when not given).
+        public var maximumOpen: Int?
+        /// Days of event-log exports offered under `LOG/` (`log-days`, 7 when not given; 0: none).
+        public var logDays: Int?
+
+        public init() {}
+    }
+
     public struct HTTP: Sendable, Equatable {
         /// 8102 when not given.
         public var port: Int?
@@ -276,6 +299,8 @@ public struct GatewayConfiguration: Sendable {
     public var eventLog = EventLogSettings()
     /// The HTTP API, page and metrics; off unless the configuration has an `http:` section.
     public var http: HTTP?
+    /// The file services; off unless the configuration has a `files:` section.
+    public var files: Files?
     /// The diagnostics logical device (``DiagnosticsDevice``): `diagnostics: true` or `false`; nil
     /// gives it to a model built from the points and not to an SCL model.
     public var diagnostics: Bool?

@@ -28,8 +28,19 @@ public enum FuzzTargets {
                                 children: [.attribute(DataAttributeSpec(name: "vals", fc: .sp, kind: .basic(.int32, initial: nil), count: 4))]),
                         ]),
                 ]))
-        return IedServer(model: builder.build())
+        var configuration = IedServerConfiguration()
+        configuration.files = FileServiceSettings(root: fileFolder)
+        return IedServer(model: builder.build(), configuration: configuration)
     }
+
+    /// A folder of a few files for the file services (a file, a folder, a file of several reads).
+    public static let fileFolder: String = {
+        let folder = NSTemporaryDirectory() + "fuzz-files-\(getpid())"
+        try? FileManager.default.createDirectory(atPath: folder + "/sub", withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: folder + "/a.txt", contents: Data("station,1\n".utf8))
+        FileManager.default.createFile(atPath: folder + "/sub/b.bin", contents: Data((0..<3000).map { UInt8(truncatingIfNeeded: $0) }))
+        return folder
+    }()
 
     /// LLN0 with a data set, report and log control blocks and a log, so inputs reach the reporting and
     /// log paths too.
@@ -100,6 +111,7 @@ public enum FuzzTargets {
         configuration.authenticator = .password("fuzz")
         configuration.associationTimeout = .seconds(2)
         configuration.authenticationLockout = AuthenticationLockout(maximumFailures: 2, lockout: .seconds(1), maximumLockout: .seconds(4))
+        configuration.files = FileServiceSettings(root: fileFolder, maximumOpenPerAssociation: 2, maximumOpenTotal: 4)
         let server = IedServer(model: makeServer().model, configuration: configuration) { clock.load(ordering: .relaxed) }
         var connections: [InMemoryConnection] = []
         func open(_ host: UInt8) {

@@ -17,7 +17,10 @@ struct GatewayCommand: AsyncParsableCommand {
             Hash a password for a role:  iec61850-gateway hash-password < password.txt
             """,
         version: GatewayVersion.current,
-        subcommands: [RunCommand.self, ValidateCommand.self, ExportSCLCommand.self, EventsCommand.self, ModbusCommand.self, HashPasswordCommand.self],
+        subcommands: [
+            RunCommand.self, ValidateCommand.self, ExportSCLCommand.self, ConformanceCommand.self, EventsCommand.self, ModbusCommand.self,
+            HashPasswordCommand.self,
+        ],
         defaultSubcommand: nil
     )
 }

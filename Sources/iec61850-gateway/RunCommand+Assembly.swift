@@ -24,6 +24,8 @@ extension RunCommand {
         let metrics: MetricsExporter?
         /// Keeps the diagnostics LD current, when the model has one.
         let diagnostics: DiagnosticsPublisher?
+        /// The event log's days offered as files (`LOG/`), when the file services are on.
+        let exports: EventLogExports?
     }
 
     /// The field protocols the gateway speaks: one line per adapter.
@@ -47,68 +49,9 @@ extension RunCommand {
                 throw CommandFailure("\(error)")
             }
         }
-        let sclPath = scl ?? file?.scl
-        let port = self.port ?? file?.server.port ?? 102
-        let bind = self.bind ?? file?.server.bind ?? "0.0.0.0"
-        var configuration = IedServerConfiguration()
-        configuration.port = port
-        configuration.bindAddress = bind
-        configuration.maximumAssociations = maximumAssociations ?? file?.server.maximumAssociations ?? 10
-        configuration.maximumAssociationsPerPeer = maximumAssociationsPerPeer ?? file?.server.maximumAssociationsPerPeer
-        if let threads = eventLoops ?? file?.server.eventLoopThreads { configuration.eventLoopThreads = threads }
-        if let milliseconds = associationTimeout ?? file?.server.associationTimeoutMilliseconds {
-            configuration.associationTimeout = .milliseconds(milliseconds)
-        }
-        configuration.tls = try tlsSettings(file?.server.tls)
-        configuration.servesPlainMMS = !(tlsOnly || file?.server.tls?.only == true)
-        if !configuration.servesPlainMMS, configuration.tls == nil {
-            throw ValidationError("--tls-only needs a TLS listener: --tls-port and the --tls-… files")
-        }
-        var password: String?
-        if let variable = passwordEnvironmentVariable ?? file?.server.passwordEnvironmentVariable {
-            guard let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty else {
-                throw ValidationError("password-env \(variable): the environment variable \(variable) is not set or empty")
-            }
-            password = value
-            configuration.authenticator = .password(value)
-        }
-        var roles: RoleMapping?
-        if let access = file?.server.access {
-            roles = try Self.roleMapping(access, engineerPassword: password)
-            configuration.authenticator = .roles(roles!)
-        }
-        configuration.identity.revision = GatewayVersion.current
-        // The HTTP side, when asked for; its metrics backend goes in before the server and the adapters
-        // make their metrics.
-        var http: OperationsHTTP.Settings?
-        if httpPort != nil || httpBind != nil || file?.http != nil {
-            http = OperationsHTTP.Settings(
-                bind: httpBind ?? file?.http?.bind ?? "127.0.0.1", port: httpPort ?? file?.http?.port ?? 8102, access: HTTPAccess(roles: roles),
-                tls: configuration.tls != nil)
-        }
-        let metrics = http == nil ? nil : MetricsExporter.bootstrap()
-
-        let loaded: IedModel
-        if let sclPath {
-            loaded = try loadModel(sclPath, ied: ied ?? file?.ied)
-        } else if var file {
-            // No SCL file: the gateway builds the model from the points (their cdc: settings).
-            file.ied = ied ?? file.ied
-            do {
-                loaded = try ModelFromPoints.build(file)
-            } catch {
-                throw CommandFailure("\(error)")
-            }
-        } else {
-            throw ValidationError("name the model: --scl FILE, or --config FILE")
-        }
-        // The gateway's own health in the model (a diagnostics LD), for a built model or when asked for.
-        var model = loaded
-        var channels: [String]?
-        if let file, file.diagnostics ?? (sclPath == nil) {
-            model = try ConfiguredModel.withDiagnostics(loaded, configuration: file, path: config ?? "")
-            channels = DiagnosticsDevice.channels(of: file)
-        }
+        let plan = try serverPlan(file, logger: logger)
+        var configuration = plan.configuration
+        let (sclPath, port, bind, model, channels, http, metrics) = (plan.sclPath, plan.port, plan.bind, plan.model, plan.channels, plan.http, plan.metrics)
         // The event log: one SQLite file for the gateway's events and the model's IEC 61850 logs.
         let eventLogPath = eventLog ?? file?.eventLog.path ?? EventLogLocation.defaultPath()
         var storage: SQLiteLogStorage?
@@ -126,7 +69,10 @@ extension RunCommand {
         }
         var assembled = false
         defer { if !assembled { storage?.close() } }
+        let exports = try fileServices(file?.files, storage: storage, eventLogPath: eventLogPath, into: &configuration, logger: logger)
+        defer { if !assembled { exports?.stop() } }
         let server = IedServer(model: model, configuration: configuration, logger: Logger(label: "iec61850.server"))
+        Self.nameplate(of: server)
         if storage != nil { logger.notice("event log: \(eventLogPath)") }
         var record: (@Sendable ([GatewayEvent]) -> Void)?
         if let storage { record = { events in storage.record(contentsOf: events) } }
@@ -175,7 +121,139 @@ extension RunCommand {
                 throw CommandFailure("diagnostics: \(error)")
             }
         }
-        return Assembly(server: server, operations: operations, http: http, metrics: metrics, diagnostics: diagnostics)
+        return Assembly(server: server, operations: operations, http: http, metrics: metrics, diagnostics: diagnostics, exports: exports)
+    }
+
+    /// What `run` would serve, decided from the configuration and the flags before anything is opened:
+    /// the server's configuration (but for the event log and files), the model and the HTTP side.
+    struct ServerPlan {
+        var configuration: IedServerConfiguration
+        let sclPath: String?
+        let port: Int
+        let bind: String
+        let model: IedModel
+        let channels: [String]?
+        let http: OperationsHTTP.Settings?
+        let metrics: MetricsExporter?
+    }
+
+    /// - Parameter forStatements: for the conformance statements: a password variable that is not set
+    ///   does not stop it, and no metrics are set up.
+    func serverPlan(_ file: GatewayConfiguration?, logger: Logger, forStatements: Bool = false) throws -> ServerPlan {
+        let sclPath = scl ?? file?.scl
+        let port = self.port ?? file?.server.port ?? 102
+        let bind = self.bind ?? file?.server.bind ?? "0.0.0.0"
+        var configuration = IedServerConfiguration()
+        configuration.port = port
+        configuration.bindAddress = bind
+        configuration.maximumAssociations = maximumAssociations ?? file?.server.maximumAssociations ?? 10
+        configuration.maximumAssociationsPerPeer = maximumAssociationsPerPeer ?? file?.server.maximumAssociationsPerPeer
+        if let threads = eventLoops ?? file?.server.eventLoopThreads { configuration.eventLoopThreads = threads }
+        if let milliseconds = associationTimeout ?? file?.server.associationTimeoutMilliseconds {
+            configuration.associationTimeout = .milliseconds(milliseconds)
+        }
+        configuration.tls = try tlsSettings(file?.server.tls)
+        configuration.servesPlainMMS = !(tlsOnly || file?.server.tls?.only == true)
+        if !configuration.servesPlainMMS, configuration.tls == nil {
+            throw ValidationError("--tls-only needs a TLS listener: --tls-port and the --tls-… files")
+        }
+        var password: String?
+        if let variable = passwordEnvironmentVariable ?? file?.server.passwordEnvironmentVariable {
+            let value = ProcessInfo.processInfo.environment[variable] ?? ""
+            guard !value.isEmpty || forStatements else {
+                throw ValidationError("password-env \(variable): the environment variable \(variable) is not set or empty")
+            }
+            password = value
+            configuration.authenticator = .password(value)
+        }
+        var roles: RoleMapping?
+        if let access = file?.server.access {
+            roles = try Self.roleMapping(access, engineerPassword: password)
+            configuration.authenticator = .roles(roles!)
+        }
+        configuration.identity = IedServerConfiguration.Identity(
+            vendor: file?.server.vendor ?? "iec61850-gateway", model: file?.server.modelName ?? "IEC 61850 gateway",
+            revision: file?.server.revision ?? GatewayVersion.current)
+        // The HTTP side, when asked for; its metrics backend goes in before the server and the adapters
+        // make their metrics.
+        var http: OperationsHTTP.Settings?
+        if httpPort != nil || httpBind != nil || file?.http != nil {
+            http = OperationsHTTP.Settings(
+                bind: httpBind ?? file?.http?.bind ?? "127.0.0.1", port: httpPort ?? file?.http?.port ?? 8102, access: HTTPAccess(roles: roles),
+                tls: configuration.tls != nil)
+        }
+        let metrics = http == nil || forStatements ? nil : MetricsExporter.bootstrap()
+
+        let loaded: IedModel
+        if let sclPath {
+            loaded = try loadModel(sclPath, ied: ied ?? file?.ied)
+        } else if var file {
+            // No SCL file: the gateway builds the model from the points (their cdc: settings).
+            file.ied = ied ?? file.ied
+            do {
+                loaded = try ModelFromPoints.build(file)
+            } catch {
+                throw CommandFailure("\(error)")
+            }
+        } else {
+            throw ValidationError("name the model: --scl FILE, or --config FILE")
+        }
+        // The gateway's own health in the model (a diagnostics LD), for a built model or when asked for.
+        var model = loaded
+        var channels: [String]?
+        if let file, file.diagnostics ?? (sclPath == nil) {
+            model = try ConfiguredModel.withDiagnostics(loaded, configuration: file, path: config ?? "")
+            channels = DiagnosticsDevice.channels(of: file)
+        }
+        return ServerPlan(
+            configuration: configuration, sclPath: sclPath, port: port, bind: bind, model: model, channels: channels, http: http, metrics: metrics)
+    }
+
+    /// The file services of the `files:` section or `--files DIR`: the folder, the CID the server adds
+    /// itself, and the event log's days under `LOG/`.
+    func fileServices(
+        _ section: GatewayConfiguration.Files?, storage: SQLiteLogStorage?, eventLogPath: String, into configuration: inout IedServerConfiguration,
+        logger: Logger
+    ) throws -> EventLogExports? {
+        guard let settings = try fileSettings(section) else { return nil }
+        configuration.files = settings
+        logger.notice("file services on: \(settings.root ?? "no folder"), SCL/\(storage == nil ? "" : ", LOG/")")
+        guard let storage, (section?.logDays ?? 7) > 0 else { return nil }
+        do {
+            let exports = try EventLogExports(
+                storage: storage, folder: eventLogPath + ".exports", days: section?.logDays ?? 7, logger: Logger(label: "iec61850-gateway.files"))
+            configuration.fileSources["LOG"] = exports
+            return exports
+        } catch {
+            throw CommandFailure("files: the event log's exports cannot be written beside \(eventLogPath): \(error)")
+        }
+    }
+
+    /// LPHD.PhyNam of every logical device says what Identify says: vendor, model and software revision.
+    static func nameplate(of server: IedServer) {
+        let identity = server.configuration.identity
+        for device in server.model.logicalDevices where device.logicalNodes.contains(where: { $0.lnClass == "LPHD" }) {
+            for node in device.logicalNodes where node.lnClass == "LPHD" {
+                for (attribute, value) in [("vendor", identity.vendor), ("model", identity.model), ("swRev", identity.revision)] {
+                    try? server.services.update("\(device.inst)/\(node.name).PhyNam.\(attribute)", to: .string(value))
+                }
+            }
+        }
+    }
+
+    /// The file services' settings of the `files:` section and `--files DIR`; nil when they are off.
+    func fileSettings(_ section: GatewayConfiguration.Files?) throws -> FileServiceSettings? {
+        guard section != nil || files != nil else { return nil }
+        let root = files ?? section?.root
+        if let root {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: root, isDirectory: &isFolder), isFolder.boolValue else {
+                throw CommandFailure("files: no folder at \(root)")
+            }
+        }
+        return FileServiceSettings(
+            root: root, allowsDelete: section?.allowsDelete ?? false, maximumOpenPerAssociation: section?.maximumOpenPerAssociation ?? 5,
+            maximumOpenTotal: section?.maximumOpen ?? 64)
     }
 
     /// The field side of a configuration: its points checked against the served model, the runtime that

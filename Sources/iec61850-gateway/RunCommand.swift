@@ -133,6 +133,13 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Simulate the IED: accept every control and let the status follow it (for commissioning).")
     var simulate = false
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "Serve the files of this folder over the IEC 61850 file services, beside the model's CID (SCL/) and the event log's days (LOG/); overrides files: root.",
+            valueName: "folder"))
+    var files: String?
+
     @Option(name: .customLong("simulate-delay"), help: ArgumentHelp("With --simulate, how long a control takes to execute.", valueName: "ms"))
     var simulateDelay: Int = 100
 
@@ -208,6 +215,7 @@ struct RunCommand: AsyncParsableCommand {
         }
         gateway.diagnostics?.start()
         defer { gateway.diagnostics?.stop() }
+        defer { gateway.exports?.stop() }
         // SIGHUP reads the TLS certificates, key and CRLs again (as the server also does when they change),
         // and the configuration.
         signal(SIGHUP, SIG_IGN)

@@ -196,6 +196,17 @@ struct ConfigurationTests {
         #expect(Self.messages("server:\n  event-loops: 0\n") == ["plant.yaml:2: server.event-loops must be a whole number from 1 to 64, not '0'"])
     }
 
+    @Test("files: and server identity: are read; a missing folder or a bad value names its line")
+    func filesAndIdentity() throws {
+        let folder = NSTemporaryDirectory()
+        let text = "server:\n  identity: {vendor: ACME, model: GW-1, revision: '7'}\nfiles:\n  root: \(folder)\n  delete: true\n  log-days: 3\n"
+        let configuration = try ConfigurationReader.parse(text, file: "plant.yaml")
+        #expect(configuration.server.vendor == "ACME" && configuration.server.modelName == "GW-1" && configuration.server.revision == "7")
+        #expect(configuration.files?.root == folder && configuration.files?.allowsDelete == true && configuration.files?.logDays == 3)
+        #expect(Self.messages("files:\n  root: /no/such/folder\n") == ["plant.yaml:2: files.root: no folder at /no/such/folder"])
+        #expect(Self.messages("files:\n  max-open: 0\n") == ["plant.yaml:2: files.max-open must be a whole number from 1 to 10000, not '0'"])
+    }
+
     @Test("YAML syntax errors and wrong value types give the line")
     func syntax() {
         #expect(Self.messages("points:\n  - ref: [unclosed\n").first?.hasPrefix("plant.yaml:3: not valid YAML") == true)
@@ -203,7 +214,7 @@ struct ConfigurationTests {
             Self.messages("server:\n  port: 70000\n") == ["plant.yaml:2: server.port must be a whole number from 0 to 65535, not '70000'"])
         #expect(
             Self.messages("servers: {}\n") == [
-                "plant.yaml:1: unknown section 'servers' (expected model, server, http, diagnostics, event-log, modbus, mqtt, points, include)"
+                "plant.yaml:1: unknown section 'servers' (expected model, server, http, diagnostics, event-log, files, modbus, mqtt, points, include)"
             ])
     }
 }

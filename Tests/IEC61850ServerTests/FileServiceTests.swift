@@ -113,7 +113,8 @@ struct FileServiceTests {
             else { throw TestFailure("FileDirectory refused") }
             pages += 1
             var fields = response.children
-            var entries = try fields.readElement(.contextConstructed(0)).children
+            var wrapper = try fields.readElement(.contextConstructed(0)).children
+            var entries = try wrapper.readElement(.sequence).children
             while !entries.isAtEnd {
                 var entry = try entries.readElement(.sequence).children
                 var name = try entry.readElement(.contextConstructed(0)).children

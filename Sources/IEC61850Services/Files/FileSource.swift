@@ -1,10 +1,18 @@
 /// A folder of files the server makes rather than finds on disk: the served model as a CID, the event
 /// log's exports. Mounted into a ``FileStore`` under a folder name (`SCL`, `LOG`).
 public protocol FileSource: Sendable {
-    /// The files, by name within the folder, with their sizes and times.
+    /// The files, by name within the folder, with their sizes and times. Called on an event loop: it
+    /// must answer at once (a source that takes time to make its files makes them in the background).
     func entries() -> [FileEntry]
     /// A file's content, or nil when there is no such file.
-    func contents(of name: String) -> [UInt8]?
+    func contents(of name: String) -> FileContent?
+}
+
+/// What a ``FileSource`` serves for a name: octets it holds, or a file on disk it wrote.
+public enum FileContent: Sendable {
+    case bytes([UInt8], modified: UInt64)
+    /// A file outside the store's folder, read as it is when opened.
+    case file(path: String)
 }
 
 /// A file as a directory listing shows it.
@@ -36,5 +44,5 @@ public struct StaticFileSource: FileSource {
         files.map { FileEntry(name: $0.key, size: UInt64($0.value.count), modified: modified) }
     }
 
-    public func contents(of name: String) -> [UInt8]? { files[name] }
+    public func contents(of name: String) -> FileContent? { files[name].map { .bytes($0, modified: modified) } }
 }

@@ -87,14 +87,20 @@ public final class FileStore: Sendable {
         try reserve()
         let release: () -> Void = { [self] in _ = openFiles.subtract(1, ordering: .relaxed) }
         do throws(FileServiceError) {
+            let path: String
             if let source = sources[String(components[0])] {
-                guard let bytes = source.contents(of: components.dropFirst().joined(separator: "/")) else { throw Self.missing(name) }
-                guard position <= UInt64(bytes.count) else { throw Self.beyondEnd(name, size: UInt64(bytes.count)) }
-                return OpenFile(bytes: bytes, modified: created, position: position, release: release)
+                switch source.contents(of: components.dropFirst().joined(separator: "/")) {
+                case .bytes(let bytes, let modified):
+                    guard position <= UInt64(bytes.count) else { throw Self.beyondEnd(name, size: UInt64(bytes.count)) }
+                    return OpenFile(bytes: bytes, modified: modified, position: position, release: release)
+                case .file(let written): path = written
+                case nil: throw Self.missing(name)
+                }
+            } else {
+                guard let disk, let resolved = disk.resolve(components) else { throw Self.missing(name) }
+                path = resolved
             }
-            guard let disk, let path = disk.resolve(components), let status = DiskFolder.status(path), status.kind == .regular else {
-                throw Self.missing(name)
-            }
+            guard let status = DiskFolder.status(path), status.kind == .regular else { throw Self.missing(name) }
             guard position <= status.size else { throw Self.beyondEnd(name, size: status.size) }
             let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
             guard descriptor >= 0 else { throw FileServiceError(.other, "'\(name)' cannot be opened (errno \(errno))") }
@@ -116,7 +122,11 @@ public final class FileStore: Sendable {
         guard let disk, let path = disk.resolve(components), let status = DiskFolder.status(path), status.kind == .regular else {
             throw Self.missing(name)
         }
-        guard unlink(path) == 0 else { throw FileServiceError(.other, "'\(name)' cannot be deleted (errno \(errno))") }
+        guard unlink(path) == 0 else {
+            let error = errno
+            let denied = error == EACCES || error == EPERM || error == EROFS
+            throw FileServiceError(denied ? .accessDenied : .other, "'\(name)' cannot be deleted (errno \(error))")
+        }
     }
 
     /// Files open on all associations together.

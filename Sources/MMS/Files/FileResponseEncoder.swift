@@ -55,14 +55,17 @@ public enum FileResponseEncoder {
         buffer.writeBERNull(.context(service))
     }
 
-    /// FileDirectory-Response: `BF 4D { A0 { 30 { A0 { 19 name }, A1 FileAttributes }… }, [81 moreFollows] }`.
+    /// FileDirectory-Response: `BF 4D { A0 { 30 { 30 { A0 { 19 name }, A1 FileAttributes }… } }, [81 moreFollows] }`
+    /// (listOfDirectoryEntry is an explicitly tagged SEQUENCE OF, as libIEC61850's client reads it).
     public static func writeFileDirectoryResponse(entries: some Sequence<DirectoryEntry>, moreFollows: Bool, into buffer: inout ByteBuffer) {
         buffer.writeBERElement(.contextConstructed(77)) { response in
-            response.writeBERElement(.contextConstructed(0)) { list in
-                for entry in entries {
-                    list.writeBERElement(.sequence) { item in
-                        item.writeBERElement(.contextConstructed(0)) { FileName.write(entry.name, into: &$0) }
-                        item.writeBERElement(.contextConstructed(1)) { entry.attributes.write(into: &$0) }
+            response.writeBERElement(.contextConstructed(0)) { wrapper in
+                wrapper.writeBERElement(.sequence) { list in
+                    for entry in entries {
+                        list.writeBERElement(.sequence) { item in
+                            item.writeBERElement(.contextConstructed(0)) { FileName.write(entry.name, into: &$0) }
+                            item.writeBERElement(.contextConstructed(1)) { entry.attributes.write(into: &$0) }
+                        }
                     }
                 }
             }

@@ -1,0 +1,79 @@
+import IEC61850Model
+import TestSupport
+import Testing
+
+@testable import IEC61850Server
+
+/// The conformance statements follow the server they describe: its configuration, model and services.
+@Suite("Conformance statements")
+struct ConformanceStatementTests {
+    static func supported(_ statement: ConformanceStatement, _ name: String) -> Bool? {
+        statement.services.first { $0.name == name }?.supported
+    }
+
+    static func setting(_ statement: ConformanceStatement, _ name: String) -> String? {
+        statement.settings.first { $0.name == name }?.value
+    }
+
+    @Test("the file services appear when configured, FileDelete only when allowed")
+    func fileServices() throws {
+        let model = InMemoryAssociation.walkThroughModel()
+        let off = IedServer(model: model).conformance
+        #expect(Self.supported(off, "GetFile") == false && Self.supported(off, "GetFileAttributeValues") == false)
+        #expect(Self.setting(off, "File services") == "off")
+        var configuration = IedServerConfiguration()
+        configuration.files = FileServiceSettings(root: nil)
+        let readOnly = IedServer(model: model, configuration: configuration).conformance
+        #expect(Self.supported(readOnly, "GetFile") == true && Self.supported(readOnly, "GetServerDirectory (FILE)") == true)
+        #expect(Self.supported(readOnly, "DeleteFile") == false)
+        configuration.files?.allowsDelete = true
+        #expect(Self.supported(IedServer(model: model, configuration: configuration).conformance, "DeleteFile") == true)
+        #expect(Self.supported(readOnly, "SetFile") == false)
+    }
+
+    @Test("the PIXIT carries the configured limits and identity")
+    func limits() {
+        var configuration = IedServerConfiguration()
+        configuration.maximumAssociations = 3
+        configuration.maximumMMSPDUSize = 8_000
+        configuration.identity = .init(vendor: "ACME", model: "GW-1", revision: "7")
+        let statement = IedServer(model: InMemoryAssociation.walkThroughModel(), configuration: configuration).conformance
+        #expect(Self.setting(statement, "Maximum associations") == "3")
+        #expect(Self.setting(statement, "Maximum MMS PDU size (negotiated down to the client's)")?.hasPrefix("8000 octets") == true)
+        #expect(Self.setting(statement, "Vendor, model, revision (Identify)") == "ACME, GW-1, 7")
+        #expect(statement.identity.vendor == "ACME")
+    }
+
+    @Test("report, log and control services follow the model's control blocks and control models")
+    func modelDriven() throws {
+        let bare = IedServer(model: InMemoryAssociation.walkThroughModel()).conformance
+        #expect(Self.supported(bare, "Buffered report control block") == false)
+        #expect(Self.supported(bare, "QueryLogByTime") == false)
+        #expect(Self.supported(bare, "Select") == false && Self.supported(bare, "Operate") == false)
+
+        let demo = try SCLLoader().load(file: Fixtures.demoSCL)
+        let full = IedServer(model: demo).conformance
+        #expect(Self.supported(full, "Buffered report control block") == true && Self.supported(full, "GetURCBValues") == true)
+        #expect(Self.supported(full, "QueryLogByTime") == true && Self.supported(full, "QueryLogAfter") == true)
+        #expect(Self.supported(full, "SelectWithValue") == true && Self.supported(full, "CommandTermination") == true)
+        #expect(Self.setting(full, "Control models in use")?.contains("sbo-with-enhanced-security (4)") == true)
+        #expect(Self.supported(full, "SelectActiveSG") == false, "setting groups are not served")
+    }
+
+    @Test("the MICS lists the model's classes and marks what 7-4 and 7-3 do not define")
+    func mics() {
+        var builder = IedModelBuilder(iedName: "X")
+        builder.addLogicalDevice(
+            LogicalDeviceSpec(
+                inst: "LD0",
+                logicalNodes: [
+                    LogicalNodeSpec(lnClass: "LLN0", dataObjects: [CDC.ens("Mod", value: 1)]),
+                    LogicalNodeSpec(lnClass: "ZZZZ", inst: "1", dataObjects: [CDC.mv("Own"), DataObjectSpec(name: "Odd", cdc: "XYZ", children: [])]),
+                ]))
+        let classes = IedServer(model: builder.build()).conformance.logicalNodeClasses
+        #expect(classes.map(\.lnClass) == ["LLN0", "ZZZZ"])
+        #expect(classes[0].standard && !classes[1].standard)
+        #expect(classes[1].instances == ["LD0/ZZZZ1"])
+        #expect(classes[1].dataObjects.map(\.standardCDC) == [false, true])  // Odd (XYZ), Own (MV)
+    }
+}
