@@ -1,7 +1,7 @@
 import NIOCore
 
 /// One decoded TLV: its tag and the content octets (a slice of the input, not a copy).
-public struct BERElement: Sendable {
+public struct BERElement: Sendable, Equatable {
     public var tag: BERTag
     public var content: ByteBuffer
 

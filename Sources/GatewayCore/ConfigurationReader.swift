@@ -192,7 +192,9 @@ public struct ConfigurationReader {
                 configuration.http = GatewayConfiguration.HTTP(
                     port: integer(settings["port"], "http.port", in: 0...65535), bind: string(settings["bind"], "http.bind"))
             case "files":
-                guard let settings = mapping(value, "files", keys: ["root", "delete", "max-open-per-association", "max-open", "log-days"]) else { continue }
+                guard let settings = mapping(value, "files", keys: ["root", "delete", "write", "max-open-per-association", "max-open", "log-days"]) else {
+                    continue
+                }
                 var files = GatewayConfiguration.Files()
                 if let root = string(settings["root"], "files.root") {
                     files.root = resolve(root, folder)
@@ -202,6 +204,7 @@ public struct ConfigurationReader {
                     }
                 }
                 files.allowsDelete = boolean(settings["delete"], "files.delete") ?? false
+                files.allowsWrite = boolean(settings["write"], "files.write") ?? false
                 files.maximumOpenPerAssociation = integer(settings["max-open-per-association"], "files.max-open-per-association", in: 1...100)
                 files.maximumOpen = integer(settings["max-open"], "files.max-open", in: 1...10_000)
                 files.logDays = integer(settings["log-days"], "files.log-days", in: 0...366)

@@ -85,6 +85,9 @@ public struct GatewayConfiguration: Sendable {
         public var root: String?
         /// Whether FileDelete may remove files from `root` (for the engineer role).
         public var allowsDelete = false
+        /// Whether clients may store files in `root` with ObtainFile, the ACSI SetFile (`write`, for the
+        /// engineer role).
+        public var allowsWrite = false
         /// Files one association may have open at once (`max-open-per-association`, 5 when not given).
         public var maximumOpenPerAssociation: Int?
         /// Files open at once in all (`max-open`, 64 when not given).

@@ -122,6 +122,7 @@ final class AssociationHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         session.files.closeAll()
+        session.obtain.abandon()
         backend.reporting.associationClosed(session.reportClient)
         backend.control.associationClosed(connection)
         backend.journals.cancel(association: connection.id)
@@ -302,6 +303,10 @@ final class AssociationHandler: ChannelInboundHandler {
                 }
             }
             session.sendAfterAnswer = sendAfterAnswer
+            session.schedule = { delay, body in
+                let task = loop.assumeIsolated().scheduleTask(in: delay) { body() }
+                return { task.cancel() }
+            }
             session.answerLater = { pdu in
                 guard loop.inEventLoop else {
                     return loop.execute {
@@ -408,6 +413,12 @@ final class AssociationHandler: ChannelInboundHandler {
                 machine.writeMMS(into: &out) { MMSResponseEncoder.writeConcludeResponse(into: &$0) }
             case .initiateRequest, .cancelRequest:
                 machine.writeMMS(into: &out) { MMSResponseEncoder.writeReject(invokeID: nil, reason: .pduError(.unknownPDUType), into: &$0) }
+            case .confirmedResponse(let invokeID, let element):
+                backend.fileTransferAnswered(invokeID: invokeID, element: element, session: session)
+                return
+            case .confirmedError(let invokeID):
+                backend.fileTransferAnswered(invokeID: invokeID, element: nil, session: session)
+                return
             case .reject, .ignored:
                 return
             }

@@ -111,7 +111,9 @@ public enum FuzzTargets {
         configuration.authenticator = .password("fuzz")
         configuration.associationTimeout = .seconds(2)
         configuration.authenticationLockout = AuthenticationLockout(maximumFailures: 2, lockout: .seconds(1), maximumLockout: .seconds(4))
-        configuration.files = FileServiceSettings(root: fileFolder, maximumOpenPerAssociation: 2, maximumOpenTotal: 4)
+        // Storing files too, but not across inputs: each ObtainFile's file is removed again (see `sessions`).
+        configuration.files = FileServiceSettings(
+            root: fileFolder, allowsWrite: true, maximumWriteSize: 4096, maximumOpenPerAssociation: 2, maximumOpenTotal: 4)
         let server = IedServer(model: makeServer().model, configuration: configuration) { clock.load(ordering: .relaxed) }
         var connections: [InMemoryConnection] = []
         func open(_ host: UInt8) {
@@ -146,6 +148,18 @@ public enum FuzzTargets {
                 let pdu = Array(input.prefix(count))
                 input = input.dropFirst(count)
                 target?.receive(dataFrame(pdu))
+            }
+        }
+        connections.removeAll()  // ends the associations: their partial files go
+        resetFileFolder()
+    }
+
+    /// Removes what an input stored in the file folder, so inputs do not depend on each other.
+    static func resetFileFolder() {
+        let manager = FileManager.default
+        for (folder, kept) in [(fileFolder, ["a.txt", "sub"]), (fileFolder + "/sub", ["b.bin"])] {
+            for name in (try? manager.contentsOfDirectory(atPath: folder)) ?? [] where !kept.contains(name) {
+                try? manager.removeItem(atPath: folder + "/" + name)
             }
         }
     }

@@ -13,6 +13,9 @@ public enum ConfirmedServiceRequest: Sendable, Equatable {
     case getNamedVariableListAttributes(ObjectName)
     case deleteNamedVariableList(DeleteNamedVariableListRequest)
     case readJournal(ReadJournalRequest)
+    /// ObtainFile: the server fetches `source` from the client (with FileOpen, FileRead and FileClose
+    /// sent to it) and stores it as `destination`.
+    case obtainFile(source: String, destination: String)
     case fileOpen(FileOpenRequest)
     case fileRead(frsmID: Int32)
     case fileClose(frsmID: Int32)
@@ -34,6 +37,7 @@ public enum ConfirmedServiceRequest: Sendable, Equatable {
         case .getNamedVariableListAttributes: 12
         case .deleteNamedVariableList: 13
         case .readJournal: 65
+        case .obtainFile: 46
         case .fileOpen: 72
         case .fileRead: 73
         case .fileClose: 74
@@ -91,6 +95,12 @@ public enum ConfirmedServiceRequest: Sendable, Equatable {
                 return .deleteNamedVariableList(try DeleteNamedVariableListRequest.decode(element))
             case (65, true):
                 return .readJournal(try ReadJournalRequest.decode(element))
+            case (46, true):
+                var reader = element.children
+                _ = try reader.readOptional(.contextConstructed(0))  // sourceFileServer: this association's peer
+                var source = try reader.readElement(.contextConstructed(1)).children
+                var destination = try reader.readElement(.contextConstructed(2)).children
+                return .obtainFile(source: try FileName.decode(&source), destination: try FileName.decode(&destination))
             case (72, true):
                 return .fileOpen(try FileOpenRequest.decode(element))
             case (73, false):

@@ -7,6 +7,11 @@ public enum MMSRequestPDU: Sendable, Equatable {
     case initiateRequest(InitiateRequest)
     case concludeRequest
     case cancelRequest(invokeID: UInt32)
+    /// A confirmed response to a request the server sent (the file services of ObtainFile): the invoke
+    /// id and the service element.
+    case confirmedResponse(invokeID: UInt32, BERElement)
+    /// A confirmed error to a request the server sent.
+    case confirmedError(invokeID: UInt32)
     /// A reject from the peer (ignored, as libIEC61850 does).
     case reject
     /// A PDU a client has no reason to send a server (responses, errors, unconfirmed): ignored.
@@ -65,8 +70,17 @@ public enum MMSRequestPDU: Sendable, Equatable {
                 throw MMSRequestDecodeFailure(invokeID: nil, error: .ber(error))
             }
         case (.contextSpecific, true, 4): return .reject
-        case (.contextSpecific, true, 1), (.contextSpecific, true, 2), (.contextSpecific, true, 3),
-            (.contextSpecific, false, 6), (.contextSpecific, true, 7), (.contextSpecific, false, 12), (.contextSpecific, true, 13):
+        case (.contextSpecific, true, 1):
+            var fields = pdu.children
+            guard let id = try? fields.readElement(.integer).integerValue(), let invokeID = UInt32(exactly: id), let service = try? fields.readElement()
+            else { return .ignored }
+            return .confirmedResponse(invokeID: invokeID, service)
+        case (.contextSpecific, true, 2):
+            var fields = pdu.children
+            guard let id = try? fields.readElement(.context(0)).integerValue(), let invokeID = UInt32(exactly: id) else { return .ignored }
+            return .confirmedError(invokeID: invokeID)
+        case (.contextSpecific, true, 3), (.contextSpecific, false, 6), (.contextSpecific, true, 7), (.contextSpecific, false, 12),
+            (.contextSpecific, true, 13):
             return .ignored
         default:
             throw MMSRequestDecodeFailure(invokeID: nil, error: .unknownPDU(pdu.tag))

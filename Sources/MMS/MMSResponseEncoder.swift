@@ -104,6 +104,7 @@ public struct ServicesSupported: Sendable, Equatable {
     public static let defineNamedVariableList = 11
     public static let getNamedVariableListAttributes = 12
     public static let deleteNamedVariableList = 13
+    public static let obtainFile = 46
     public static let readJournal = 65
     public static let fileOpen = 72
     public static let fileRead = 73

@@ -119,6 +119,8 @@ extension FileServiceError.Code {
         case .accessDenied: ServiceError(.file, 6)
         case .positionInvalid: ServiceError(.file, 5)
         case .busy: .capabilityUnavailable
+        case .exists: ServiceError(.file, 8)
+        case .tooLarge: ServiceError(.file, 9)
         default: ServiceError(.file, 0)
         }
     }

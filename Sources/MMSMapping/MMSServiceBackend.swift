@@ -45,16 +45,16 @@ package final class MMSServiceBackend: Sendable {
     ])
 
     /// The file services, offered when the server has a file store (FileDirectory, FileOpen, FileRead,
-    /// FileClose; FileDelete when deleting is enabled).
-    package static func fileServices(deleting: Bool) -> [Int] {
+    /// FileClose; FileDelete and ObtainFile when deleting and storing files are enabled).
+    package static func fileServices(deleting: Bool, writing: Bool) -> [Int] {
         [ServicesSupported.fileOpen, ServicesSupported.fileRead, ServicesSupported.fileClose, ServicesSupported.fileDirectory]
-            + (deleting ? [ServicesSupported.fileDelete] : [])
+            + (deleting ? [ServicesSupported.fileDelete] : []) + (writing ? [ServicesSupported.obtainFile] : [])
     }
 
     /// What this server offers in its initiate response.
     package var offeredServices: ServicesSupported {
         guard let files else { return Self.servicesSupported }
-        return Self.servicesSupported.adding(Self.fileServices(deleting: files.settings.allowsDelete))
+        return Self.servicesSupported.adding(Self.fileServices(deleting: files.settings.allowsDelete, writing: files.settings.allowsWrite))
     }
 
     /// - Parameter clock: the reporting engine's time (a test or fuzzing clock; the system's by default).
@@ -155,6 +155,8 @@ package final class MMSServiceBackend: Sendable {
             readJournal(request, invokeID: invokeID, session: session, into: &buffer)
         case .fileOpen, .fileRead, .fileClose, .fileDelete, .fileDirectory:
             fileService(request, invokeID: invokeID, session: session, into: &buffer)
+        case .obtainFile(let source, let destination):
+            obtainFile(source: source, destination: destination, invokeID: invokeID, session: session, into: &buffer)
         case .unsupported:
             MMSResponseEncoder.writeReject(invokeID: invokeID, reason: .confirmedRequest(.unrecognizedService), into: &buffer)
         }
@@ -172,6 +174,10 @@ package struct SessionContext {
     package let dataSets: AssociationDataSets
     /// The files it has open (file services).
     package let files: AssociationFiles
+    /// The file it is sending the server (ObtainFile), if any.
+    package let obtain = ObtainFileSession()
+    /// Runs `body` on the association's event loop after `delay`; returns what cancels it.
+    package var schedule: (TimeAmount, @escaping () -> Void) -> () -> Void = { _, _ in {} }
     /// Sends an unsolicited MMS PDU to this association (LastApplError, CommandTermination, a deferred
     /// response), in order, from any thread; on the event loop it goes out before the current answer.
     package var send: @Sendable (ByteBuffer) -> Void = { _ in }

@@ -252,7 +252,8 @@ extension RunCommand {
             }
         }
         return FileServiceSettings(
-            root: root, allowsDelete: section?.allowsDelete ?? false, maximumOpenPerAssociation: section?.maximumOpenPerAssociation ?? 5,
+            root: root, allowsDelete: section?.allowsDelete ?? false, allowsWrite: section?.allowsWrite ?? false,
+            maximumOpenPerAssociation: section?.maximumOpenPerAssociation ?? 5,
             maximumOpenTotal: section?.maximumOpen ?? 64)
     }
 

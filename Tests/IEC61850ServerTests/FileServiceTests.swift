@@ -66,7 +66,8 @@ struct FileServiceTests {
 
     /// A folder with `files` (name → content) and the association to a server serving it.
     static func serving(
-        _ files: [String: [UInt8]], pduSize: Int = 65_000, allowsDelete: Bool = false, configure: (URL) throws -> Void = { _ in }
+        _ files: [String: [UInt8]], pduSize: Int = 65_000, allowsDelete: Bool = false, allowsWrite: Bool = false,
+        configure: (URL) throws -> Void = { _ in }
     ) throws -> (InMemoryAssociation, URL) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("files-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
@@ -78,7 +79,7 @@ struct FileServiceTests {
         try configure(folder)
         var configuration = IedServerConfiguration()
         configuration.maximumMMSPDUSize = pduSize
-        configuration.files = FileServiceSettings(root: folder.path, allowsDelete: allowsDelete)
+        configuration.files = FileServiceSettings(root: folder.path, allowsDelete: allowsDelete, allowsWrite: allowsWrite, maximumWriteSize: 10_000)
         let association = try InMemoryAssociation(configuration: configuration)
         try association.associate()
         return (association, folder)
@@ -214,5 +215,110 @@ struct FileServiceTests {
         let (serving, _) = try Self.serving([:])
         #expect(serving.backend.offeredServices.contains(ServicesSupported.fileOpen))
         #expect(!serving.backend.offeredServices.contains(ServicesSupported.fileDelete))
+    }
+
+    // MARK: ObtainFile (SetFile): the server fetches a file from the client
+
+    static func obtain(_ id: Int64, source: String, destination: String) -> ByteBuffer {
+        ClientFrames.request(id) { body in
+            body.writeBERElement(.contextConstructed(46)) { request in
+                request.writeBERElement(.contextConstructed(1)) { fileName(source, into: &$0) }
+                request.writeBERElement(.contextConstructed(2)) { fileName(destination, into: &$0) }
+            }
+        }
+    }
+
+    /// The client's confirmed response to the server's request `id`.
+    static func answer(_ id: Int64, _ service: (inout ByteBuffer) -> Void) -> ByteBuffer {
+        var pdu = ByteBuffer()
+        pdu.writeBERElement(.contextConstructed(1)) { response in
+            response.writeBERInteger(.integer, id)
+            service(&response)
+        }
+        return ClientFrames.data(pdu)
+    }
+
+    /// The server's request in a PDU it sent: its invoke id and service element.
+    static func serverRequest(_ pdu: ByteBuffer) throws -> (Int64, BERElement) {
+        var reader = BERReader(pdu)
+        let element = try reader.readElement(.contextConstructed(0))
+        var fields = element.children
+        return (try fields.readElement(.integer).integerValue(), try fields.readElement())
+    }
+
+    /// Plays the client's side of an ObtainFile of `content` in chunks of `chunk` octets; returns the
+    /// server's answer to the ObtainFile.
+    static func serve(_ content: [UInt8], chunk: Int, to association: InMemoryAssociation, request: ByteBuffer) throws -> Answer {
+        var (id, element) = try serverRequest(association.exchange(request))
+        #expect(element.tag == .contextConstructed(72))
+        var offset = 0
+        var pdu = try association.exchange(
+            answer(id) { body in
+                body.writeBERElement(.contextConstructed(72)) { open in
+                    open.writeBERInteger(.context(0), 7)
+                    open.writeBERElement(.contextConstructed(1)) { $0.writeBERUnsigned(.context(0), UInt64(content.count)) }
+                }
+            })
+        while true {
+            (id, element) = try serverRequest(pdu)
+            guard element.tag == .context(73) else { break }
+            let part = content[offset..<min(content.count, offset + chunk)]
+            offset += part.count
+            pdu = try association.exchange(
+                answer(id) { body in
+                    body.writeBERElement(.contextConstructed(73)) { read in
+                        read.writeBERPrimitive(.context(0), bytes: part)
+                        if offset >= content.count { read.writeBERBoolean(.context(1), false) }
+                    }
+                })
+        }
+        #expect(element.tag == .context(74), "FileClose after the last FileRead")
+        return try Self.answer(association.exchange(answer(id) { $0.writeBERNull(.context(74)) }))
+    }
+
+    @Test("ObtainFile: the server fetches the client's file in reads and stores it under its name")
+    func obtainFile() throws {
+        let content = (0..<2_500).map { UInt8(truncatingIfNeeded: $0 * 3) }
+        let (association, folder) = try Self.serving(["sub/keep.txt": [1]], allowsWrite: true)
+        #expect(association.backend.offeredServices.contains(ServicesSupported.obtainFile))
+        let result = try Self.serve(content, chunk: 1_000, to: association, request: Self.obtain(1, source: "local.bin", destination: "sub/new.bin"))
+        guard case .response(let element) = result, element.tag == .context(46) else { throw TestFailure("ObtainFile not answered: \(result)") }
+        #expect(FileManager.default.contents(atPath: folder.appendingPathComponent("sub/new.bin").path) == Data(content))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("sub").path).sorted() == ["keep.txt", "new.bin"])
+    }
+
+    @Test("ObtainFile is refused unless enabled, over an existing file, past the size limit, and leaves nothing when the client fails")
+    func obtainFileRefusals() throws {
+        let (readOnly, _) = try Self.serving([:])
+        #expect(try Self.error(readOnly.exchange(Self.obtain(1, source: "a", destination: "b.txt"))) == 6)
+
+        let (association, folder) = try Self.serving(["exists.txt": [1]], allowsWrite: true)
+        #expect(try Self.error(association.exchange(Self.obtain(1, source: "a", destination: "exists.txt"))) == 8)  // duplicate-filename
+        #expect(try Self.error(association.exchange(Self.obtain(2, source: "a", destination: "../out.txt"))) == 3)
+        #expect(try Self.error(association.exchange(Self.obtain(3, source: "a", destination: "SCL/IED1.cid"))) == 6)
+        let tooLarge = try Self.serve(
+            Array(repeating: 1, count: 12_000), chunk: 4_000, to: association, request: Self.obtain(4, source: "a", destination: "big.bin"))
+        guard case .error(11, 9) = tooLarge else { throw TestFailure("a file over the limit was not refused: \(tooLarge)") }  // insufficient-space
+
+        // The client cannot open its file: file-non-existent, nothing stored.
+        let (id, _) = try Self.serverRequest(association.exchange(Self.obtain(5, source: "missing", destination: "c.txt")))
+        var error = ByteBuffer()
+        error.writeBERElement(.contextConstructed(2)) { pdu in
+            pdu.writeBERInteger(.context(0), id)
+            pdu.writeBERElement(.contextConstructed(2)) { ServiceError(.file, 7).encodeBody(into: &$0) }
+        }
+        #expect(try Self.error(association.exchange(ClientFrames.data(error))) == 7)
+
+        // The client stops answering: after 10 s the ObtainFile fails and nothing is stored.
+        _ = try association.exchange(Self.obtain(6, source: "a", destination: "e.txt"))
+        association.channel.embeddedEventLoop.advanceTime(by: .seconds(11))
+        let late = try association.drain()
+        #expect(late.count == 1)
+        #expect(try late.first.map(Self.error) == 0)  // file-other
+
+        // Lost mid-transfer: the partial file goes.
+        _ = try association.exchange(Self.obtain(7, source: "a", destination: "d.txt"))
+        try association.channel.close().wait()
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder.path) == ["exists.txt"])
     }
 }

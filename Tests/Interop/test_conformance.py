@@ -29,7 +29,7 @@ model: {{scl: {scl}}}
 server:
   max-associations: {associations}
   identity: {{vendor: ACME Grid, model: GW-100, revision: "2.1"}}
-files: {{root: {root}, log-days: 1}}
+files: {{root: {root}, log-days: 1, write: {write}}}
 """
 LD = "DEMOGenericIO"
 
@@ -111,7 +111,8 @@ def probes(client) -> dict:
     with tempfile.NamedTemporaryFile() as local:
         local.write(b"new file")
         local.flush()
-        probe("SetFile", lambda: ok(L.IedConnection_setFile(client.con, local.name, "uploaded.txt")))
+        L.IedConnection_setFilestoreBasepath(client.con, os.path.dirname(local.name) + "/")
+        probe("SetFile", lambda: ok(L.IedConnection_setFile(client.con, os.path.basename(local.name), "uploaded.txt")[1]))
 
     error = L.MmsError_create()
     identity = L.MmsConnection_identify(L.IedConnection_getMmsConnection(client.con), error)
@@ -126,7 +127,7 @@ def test_every_statement_holds(tmp_path):
     root.mkdir()
     (root / "readme.txt").write_text("read-only store")
     config = tmp_path / "gateway.yaml"
-    config.write_text(CONFIG.format(scl=SCL, associations=7, root=root))
+    config.write_text(CONFIG.format(scl=SCL, associations=7, root=root, write="false"))
     docs = statements(config, tmp_path / "statements")
     pics, pixit = rows(docs["PICS.md"]), rows(docs["PIXIT.md"])
     assert pixit["Maximum associations"] == "7"
@@ -150,5 +151,7 @@ def test_every_statement_holds(tmp_path):
     assert answered["identity"] == ("ACME Grid", "GW-100", "2.1")
 
     # A changed setting changes the statement.
-    config.write_text(CONFIG.format(scl=SCL, associations=3, root=root))
-    assert rows(statements(config, tmp_path / "again")["PIXIT.md"])["Maximum associations"] == "3"
+    config.write_text(CONFIG.format(scl=SCL, associations=3, root=root, write="true"))
+    again = statements(config, tmp_path / "again")
+    assert rows(again["PIXIT.md"])["Maximum associations"] == "3"
+    assert pics["SetFile"] == "N" and rows(again["PICS.md"])["SetFile"] == "Y"

@@ -9,7 +9,8 @@ With pyiec61850-ng's client (the Rust `iec61850` client has no file services):
   - names leaving the folder, unknown files and a FileDelete on the read-only store get the MMS errors;
   - a sixth open file on one association is refused, and files a lost association left open are closed
     (the gateway's descriptors), while the gateway goes on serving;
-  - with `delete: true` FileDelete removes a file.
+  - with `delete: true` FileDelete removes a file, and with `write: true` SetFile (ObtainFile: the
+    gateway fetches the file from the client) stores one byte for byte, never over an existing file.
 
 Run (needs .build/debug/iec61850-gateway; about 15 s):
     python3 -m pytest Tests/Interop/test_files.py -q
@@ -33,7 +34,7 @@ SESSION = 30.0
 KIND = "libiec61850"  # the Rust client has no file services
 CONFIG = """\
 model: {{scl: {scl}}}
-files: {{root: {root}, delete: {delete}, log-days: 2}}
+files: {{root: {root}, delete: {delete}, write: {delete}, log-days: 2}}
 """
 BIG = bytes((i * 7919 + 13) % 251 for i in range(100_000))
 
@@ -302,3 +303,27 @@ def test_delete_when_enabled(file_gateway):
     assert first == 0 and not (root / "COMTRADE" / "fault1.cfg").exists()
     assert second == 22, "already gone: file-non-existent"
     assert cid == 21, "the server's own files cannot be deleted"
+
+
+def test_set_file_when_enabled(file_gateway, tmp_path):
+    gw, root = file_gateway(delete=True)
+    (root / "incoming").mkdir()
+    local = tmp_path / "client-store"
+    local.mkdir()
+    upload = bytes((i * 31 + 7) % 256 for i in range(50_000))
+    (local / "settings.bin").write_bytes(upload)
+
+    def body(client):
+        connected(client, gw, pdu=4000)
+        L = client.L
+        L.IedConnection_setFilestoreBasepath(client.con, str(local) + "/")
+        return (L.IedConnection_setFile(client.con, "settings.bin", "incoming/settings.bin")[1],
+                L.IedConnection_setFile(client.con, "settings.bin", "incoming/settings.bin")[1],
+                L.IedConnection_setFile(client.con, "missing.bin", "incoming/other.bin")[1])
+
+    first, again, missing = run_client(KIND, gw, body, connect=False, timeout=SESSION)
+    assert first == 0, first
+    assert (root / "incoming" / "settings.bin").read_bytes() == upload
+    assert again != 0, "never over an existing file"
+    assert missing != 0 and not (root / "incoming" / "other.bin").exists()
+    assert sorted(os.listdir(root / "incoming")) == ["settings.bin"], "no partial files left"

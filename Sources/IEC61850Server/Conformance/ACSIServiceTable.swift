@@ -79,7 +79,7 @@ enum ACSIServiceTable {
         add(
             "File transfer", "GetFile", mms(ServicesSupported.fileOpen, ServicesSupported.fileRead, ServicesSupported.fileClose),
             "FileOpen, FileRead, FileClose")
-        add("File transfer", "SetFile", false, "not served: ObtainFile is not implemented")
+        add("File transfer", "SetFile", mms(ServicesSupported.obtainFile), "ObtainFile: the server fetches the file (engineer role)")
         add("File transfer", "DeleteFile", mms(ServicesSupported.fileDelete), "FileDelete (engineer role)")
         add("File transfer", "GetFileAttributeValues", mms(ServicesSupported.fileDirectory), "FileDirectory")
         return rows

@@ -53,13 +53,15 @@ public struct AccessRequest: Sendable {
         case deleteDataSet
         /// FileDelete (when the server's file services allow deleting at all).
         case deleteFile
+        /// ObtainFile, the ACSI SetFile (when the server's file services allow storing files at all).
+        case writeFile
 
         /// The right a role needs for it.
         public var right: AccessRights {
             switch self {
             case .control: .control
             case .writeSetting: .writeSettings
-            case .configureControlBlock, .createDataSet, .deleteDataSet, .deleteFile: .configure
+            case .configureControlBlock, .createDataSet, .deleteDataSet, .deleteFile, .writeFile: .configure
             }
         }
 
@@ -71,6 +73,7 @@ public struct AccessRequest: Sendable {
             case .createDataSet: "create a data set"
             case .deleteDataSet: "delete a data set"
             case .deleteFile: "delete a file"
+            case .writeFile: "store a file"
             }
         }
     }

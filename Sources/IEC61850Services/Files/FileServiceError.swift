@@ -18,6 +18,12 @@ public struct FileServiceError: Error, Hashable, Sendable, CustomStringConvertib
         public static let positionInvalid = Code(605)
         /// The operating system refused (an I/O error).
         public static let other = Code(606)
+        /// A file of that name exists already (a written file never replaces one).
+        public static let exists = Code(607)
+        /// A written file is larger than the store takes.
+        public static let tooLarge = Code(608)
+        /// The client did not answer, or answered wrongly, while the server fetched a file from it.
+        public static let transferFailed = Code(609)
 
         public var description: String { "FIL-\(number)" }
     }

@@ -11,14 +11,24 @@ public struct FileServiceSettings: Sendable {
     /// Whether FileDelete may remove files from `root` (for associations whose access policy has the
     /// configure right: the engineer role). Off by default: the store is read-only.
     public var allowsDelete: Bool
+    /// Whether clients may store files in `root` (ObtainFile, the ACSI SetFile), for associations with
+    /// the configure right. Off by default.
+    public var allowsWrite: Bool
+    /// The largest file a client may store, in octets.
+    public var maximumWriteSize: Int
     /// Files one association may have open at once (libIEC61850 allows 5).
     public var maximumOpenPerAssociation: Int
     /// Files all associations together may have open at once.
     public var maximumOpenTotal: Int
 
-    public init(root: String? = nil, allowsDelete: Bool = false, maximumOpenPerAssociation: Int = 5, maximumOpenTotal: Int = 64) {
+    public init(
+        root: String? = nil, allowsDelete: Bool = false, allowsWrite: Bool = false, maximumWriteSize: Int = 64 << 20, maximumOpenPerAssociation: Int = 5,
+        maximumOpenTotal: Int = 64
+    ) {
         self.root = root
         self.allowsDelete = allowsDelete
+        self.allowsWrite = allowsWrite
+        self.maximumWriteSize = maximumWriteSize
         self.maximumOpenPerAssociation = maximumOpenPerAssociation
         self.maximumOpenTotal = maximumOpenTotal
     }
@@ -127,6 +137,24 @@ public final class FileStore: Sendable {
             let denied = error == EACCES || error == EPERM || error == EROFS
             throw FileServiceError(denied ? .accessDenied : .other, "'\(name)' cannot be deleted (errno \(error))")
         }
+    }
+
+    /// Starts storing a file a client sends as `name` in the folder on disk: written to a hidden file
+    /// beside it and renamed when complete, so a transfer that fails leaves nothing behind. A file of
+    /// that name must not exist; its folder must.
+    package func beginWrite(_ name: String, permitted: Bool) throws(FileServiceError) -> FileWriter {
+        let components = try Self.components(of: name)
+        guard settings.allowsWrite, let disk else { throw FileServiceError(.accessDenied, "storing files is not enabled on this server") }
+        guard permitted else { throw FileServiceError(.accessDenied, "this association may not store files") }
+        guard let last = components.last, sources[String(components[0])] == nil else {
+            throw FileServiceError(.accessDenied, "'\(name)' is not a file name of the store's folder")
+        }
+        guard let folder = disk.resolve(Array(components.dropLast())), DiskFolder.status(folder)?.kind == .directory else {
+            throw Self.missing(components.dropLast().joined(separator: "/"))
+        }
+        let path = folder + "/" + last
+        guard DiskFolder.status(path) == nil else { throw FileServiceError(.exists, "'\(name)' exists already") }
+        return try FileWriter(path: path, limit: settings.maximumWriteSize)
     }
 
     /// Files open on all associations together.
