@@ -479,6 +479,7 @@ def main():
                         help="apply value updates read from stdin (see the module docstring)")
     parser.add_argument("--report-instances", type=int, default=None, metavar="N",
                         help="instances of every indexed ReportControl (default: its RptEnabled max)")
+    parser.add_argument("--files", metavar="DIR", help="serve this folder over the file services (its file store)")
     parser.add_argument("--tls-cert", help="serve MMS over TLS only, with this certificate (PEM)")
     parser.add_argument("--tls-key", help="the TLS certificate's key (PEM)")
     parser.add_argument("--tls-ca", help="the CA whose client certificates are accepted (PEM)")
@@ -507,6 +508,8 @@ def main():
     else:
         server = L.IedServer_create(model)
     L.IedServer_setLocalIpAddress(server, args.bind)
+    if args.files:
+        L.IedServer_setFilestoreBasepath(server, args.files.rstrip("/") + "/")  # joined as text: needs the slash
     L.IedServer_start(server, args.port)
     if not L.IedServer_isRunning(server):
         print("libIEC61850 server failed to listen on %s:%d" % (args.bind, args.port), file=sys.stderr)
