@@ -31,8 +31,21 @@ struct ConformanceCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The folder to write the statements to (default: Markdown on standard output).", valueName: "folder"))
     var output: String?
 
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "A namespace definition (NSD) file to check the MICS against, such as IEC 61850-7-4's and 7-3's from the IEC (repeat for several).",
+            valueName: "file"))
+    var nsd: [String] = []
+
     func run() throws {
-        let statement = try Self.statement(config: config, scl: scl, ied: ied)
+        let namespaces: [NamespaceDefinition]
+        do {
+            namespaces = try nsd.map { path throws(SCLError) in try NamespaceDefinition(file: path) }
+        } catch {
+            throw CommandFailure("\(error)")
+        }
+        let statement = try Self.statement(config: config, scl: scl, ied: ied, namespaces: namespaces)
         let generated = EventTime.format(currentMilliseconds()).prefix(10)
         let documents = ConformanceDocuments.markdown(statement, generated: String(generated))
         guard let output else {
@@ -47,7 +60,7 @@ struct ConformanceCommand: ParsableCommand {
     }
 
     /// The statements of what `run` would serve with these arguments (nothing is opened or started).
-    static func statement(config: String?, scl: String?, ied: String?) throws -> ConformanceStatement {
+    static func statement(config: String?, scl: String?, ied: String?, namespaces: [NamespaceDefinition] = []) throws -> ConformanceStatement {
         var arguments = ["--event-log", "none"]
         if let config { arguments += ["--config", config] }
         if let scl { arguments += ["--scl", scl] }
@@ -68,7 +81,7 @@ struct ConformanceCommand: ParsableCommand {
             configuration.files = files
             if (file?.files?.logDays ?? 7) > 0 { configuration.fileSources["LOG"] = StaticFileSource(files: [:], modified: 0) }
         }
-        let statement = IedServer(model: plan.model, configuration: configuration, logger: quiet).conformance
+        let statement = IedServer(model: plan.model, configuration: configuration, logger: quiet).conformance(namespaces: namespaces)
         // What `run` keeps its logs in: the event log's SQLite database unless `event-log: {path: none}`.
         let path = file?.eventLog.path
         guard path != "none" else { return statement }

@@ -19,10 +19,13 @@ enum ConformanceDocuments {
             pixit += "\n"
         }
         var mics = "# MICS: model implementation conformance statement\n\n\(title)\n\n\(header)"
-        mics += "Logical node classes of IEC 61850-7-4 Ed. 2 and common data classes of 7-3 Ed. 2; anything else is marked **extension**.\n\n"
+        mics += micsScope(statement) + "\n\n"
         mics += "| LN class | instances | data objects (CDC) |\n|---|---|---|\n"
         for node in statement.logicalNodeClasses {
-            let objects = node.dataObjects.map { "\($0.name) (\($0.cdc)\($0.standardCDC ? "" : ", **extension**"))" }.joined(separator: ", ")
+            let objects = node.dataObjects.map {
+                "\($0.name)\($0.standard == false ? " **extension**" : "") (\($0.cdc)\($0.standardCDC ? "" : ", **extension**"))"
+            }
+            .joined(separator: ", ")
             mics += "| \(node.lnClass)\(node.standard ? "" : " **extension**") | \(cell(node.instances.joined(separator: ", "))) | \(cell(objects)) |\n"
         }
         return ["PICS.md": pics, "PIXIT.md": pixit, "MICS.md": mics]
@@ -57,14 +60,27 @@ enum ConformanceDocuments {
             for setting in settings { page += "<tr><td>\(escape(setting.name))</td><td>\(escape(setting.value))</td></tr>\n" }
             page += "</table>\n"
         }
-        page += "<h1 id=\"mics\">MICS: model implementation conformance statement</h1>\n"
+        page += "<h1 id=\"mics\">MICS: model implementation conformance statement</h1>\n<p>\(escape(micsScope(statement)))</p>\n"
         page += "<table><tr><th>LN class</th><th>instances</th><th>data objects (CDC)</th></tr>\n"
         for node in statement.logicalNodeClasses {
-            let objects = node.dataObjects.map { "\(escape($0.name)) (\(escape($0.cdc))\($0.standardCDC ? "" : ", <span class=\"ext\">extension</span>"))" }
+            let objects = node.dataObjects.map { object in
+                let mark = object.standard == false ? " <span class=\"ext\">extension</span>" : ""
+                return "\(escape(object.name))\(mark) (\(escape(object.cdc))\(object.standardCDC ? "" : ", <span class=\"ext\">extension</span>"))"
+            }
             page += "<tr><td>\(escape(node.lnClass))\(node.standard ? "" : " <span class=\"ext\">extension</span>")</td>"
             page += "<td>\(escape(node.instances.joined(separator: ", ")))</td><td>\(objects.joined(separator: ", "))</td></tr>\n"
         }
         return page + "</table>\n</body></html>\n"
+    }
+
+    /// What the MICS was checked against.
+    private static func micsScope(_ statement: ConformanceStatement) -> String {
+        guard !statement.namespaces.isEmpty else {
+            return
+                "Logical node classes of IEC 61850-7-4 Ed. 2 and common data classes of 7-3 Ed. 2 (built-in lists); anything else is marked extension. Data object names are checked against their class when the namespace definition files are given (conformance --nsd FILE)."
+        }
+        return
+            "Checked against the namespace definitions \(statement.namespaces.joined(separator: ", ")): a logical node class, data object or common data class they do not define is marked extension."
     }
 
     /// Items grouped by a key, the groups in the order they first appear.

@@ -1,3 +1,4 @@
+import Foundation
 import IEC61850Model
 import TestSupport
 import Testing
@@ -60,20 +61,44 @@ struct ConformanceStatementTests {
         #expect(Self.supported(full, "SelectActiveSG") == false, "setting groups are not served")
     }
 
-    @Test("the MICS lists the model's classes and marks what 7-4 and 7-3 do not define")
-    func mics() {
+    /// A server of LD0 with LLN0 (Mod) and `nodes`.
+    static func server(_ nodes: [LogicalNodeSpec]) -> IedServer {
         var builder = IedModelBuilder(iedName: "X")
         builder.addLogicalDevice(
-            LogicalDeviceSpec(
-                inst: "LD0",
-                logicalNodes: [
-                    LogicalNodeSpec(lnClass: "LLN0", dataObjects: [CDC.ens("Mod", value: 1)]),
-                    LogicalNodeSpec(lnClass: "ZZZZ", inst: "1", dataObjects: [CDC.mv("Own"), DataObjectSpec(name: "Odd", cdc: "XYZ", children: [])]),
-                ]))
-        let classes = IedServer(model: builder.build()).conformance.logicalNodeClasses
+            LogicalDeviceSpec(inst: "LD0", logicalNodes: [LogicalNodeSpec(lnClass: "LLN0", dataObjects: [CDC.ens("Mod", value: 1)])] + nodes))
+        return IedServer(model: builder.build())
+    }
+
+    @Test("the MICS lists the model's classes and marks what 7-4 and 7-3 do not define")
+    func mics() {
+        let odd = DataObjectSpec(name: "Odd", cdc: "XYZ", children: [])
+        let classes = Self.server([LogicalNodeSpec(lnClass: "ZZZZ", inst: "1", dataObjects: [CDC.mv("Own"), odd])]).conformance.logicalNodeClasses
         #expect(classes.map(\.lnClass) == ["LLN0", "ZZZZ"])
         #expect(classes[0].standard && !classes[1].standard)
         #expect(classes[1].instances == ["LD0/ZZZZ1"])
         #expect(classes[1].dataObjects.map(\.standardCDC) == [false, true])  // Odd (XYZ), Own (MV)
+    }
+
+    @Test("with namespace definitions, each data object is checked against its class, numbered instances too")
+    func namespaceDefinitions() throws {
+        let classes = try NamespaceDefinition(file: Fixtures.path("nsd/example-ln.nsd"))
+        let cdcs = try NamespaceDefinition(file: Fixtures.path("nsd/example-cdc.nsd"))
+        #expect(classes.identifier == "TEST 61850-7-4" && classes.logicalNodeClasses == ["LLN0", "GGIO"])
+        #expect(classes.defines("Ind12", in: "GGIO") == true && classes.defines("Mod", in: "GGIO") == true)  // numbered; inherited
+        #expect(classes.defines("EEName2", in: "GGIO") == false && classes.defines("Odd", in: "GGIO") == false)
+        #expect(classes.defines("PhyNam", in: "LPHD") == nil)
+        let server = Self.server([
+            LogicalNodeSpec(lnClass: "GGIO", inst: "1", dataObjects: [CDC.sps("Ind1"), CDC.mv("AnIn3"), CDC.sps("Odd")]),
+            LogicalNodeSpec(lnClass: "LPHD", inst: "1", dataObjects: [CDC.sps("Proxy")]),
+        ])
+        let statement = server.conformance(namespaces: [classes, cdcs])
+        #expect(statement.namespaces == ["TEST 61850-7-4", "TEST 61850-7-3"])
+        let ggio = try #require(statement.logicalNodeClasses.first { $0.lnClass == "GGIO" })
+        #expect(ggio.dataObjects.map(\.name) == ["AnIn3", "Ind1", "Odd"] && ggio.dataObjects.map(\.standard) == [true, true, false])
+        let lphd = try #require(statement.logicalNodeClasses.first { $0.lnClass == "LPHD" })
+        #expect(!lphd.standard && lphd.dataObjects.map(\.standard) == [nil], "a class the definitions lack: its objects are not checked")
+        let lln0 = try #require(statement.logicalNodeClasses.first { $0.lnClass == "LLN0" })
+        #expect(lln0.dataObjects.map(\.standardCDC) == [true] && lln0.dataObjects.map(\.standard) == [true])
+        #expect(throws: SCLError.self) { try NamespaceDefinition(data: Data("<SCL/>".utf8), fileName: "x.nsd") }
     }
 }

@@ -44,6 +44,9 @@ public struct ConformanceStatement: Sendable {
         public let cdc: String
         /// Whether IEC 61850-7-3 defines the CDC.
         public let standardCDC: Bool
+        /// Whether the class's namespace definition has this data object; nil when no namespace
+        /// definition given defines the class (not checked).
+        public let standard: Bool?
     }
 
     public let iedName: String
@@ -51,6 +54,9 @@ public struct ConformanceStatement: Sendable {
     public let services: [Service]
     public let settings: [Setting]
     public let logicalNodeClasses: [LogicalNodeClass]
+    /// The namespace definitions the MICS was checked against (their identifiers); empty: the built-in
+    /// lists of classes and CDCs only.
+    public let namespaces: [String]
 
     /// The same statement with one PIXIT value replaced (what the application knows better: where it
     /// keeps its logs).
@@ -58,15 +64,20 @@ public struct ConformanceStatement: Sendable {
         ConformanceStatement(
             iedName: iedName, identity: identity, services: services,
             settings: settings.map { $0.section == section && $0.name == name ? Setting(section: section, name: name, value: value) : $0 },
-            logicalNodeClasses: logicalNodeClasses)
+            logicalNodeClasses: logicalNodeClasses, namespaces: namespaces)
     }
 }
 
 extension IedServer {
     /// This server's conformance statements, from its model, configuration and services.
-    public var conformance: ConformanceStatement {
+    public var conformance: ConformanceStatement { conformance(namespaces: []) }
+
+    /// The statements, the MICS checked against namespace definitions (the NSD files of IEC 61850-7-4 and
+    /// 7-3, and any of the model's own namespaces): every data object against its class.
+    public func conformance(namespaces: [NamespaceDefinition]) -> ConformanceStatement {
         ConformanceStatement(
             iedName: model.name, identity: configuration.identity, services: ACSIServiceTable.services(of: backend, configuration: configuration),
-            settings: PIXITSettings.settings(of: backend, configuration: configuration), logicalNodeClasses: MICSClasses.classes(of: model))
+            settings: PIXITSettings.settings(of: backend, configuration: configuration),
+            logicalNodeClasses: MICSClasses.classes(of: model, namespaces: namespaces), namespaces: namespaces.map(\.identifier))
     }
 }

@@ -3,7 +3,10 @@ import IEC61850Model
 /// The MICS: the model's logical node classes and their data objects, with those IEC 61850-7-4 and 7-3
 /// do not define marked.
 enum MICSClasses {
-    static func classes(of model: IedModel) -> [ConformanceStatement.LogicalNodeClass] {
+    /// The classes, their instances and data objects. With namespace definitions, classes, CDCs and each
+    /// data object are checked against them; without, classes and CDCs against the built-in lists and
+    /// data objects not at all.
+    static func classes(of model: IedModel, namespaces: [NamespaceDefinition]) -> [ConformanceStatement.LogicalNodeClass] {
         var instances: [String: [String]] = [:]
         var objects: [String: [String: String]] = [:]
         for device in model.logicalDevices {
@@ -12,11 +15,17 @@ enum MICSClasses {
                 for object in node.dataObjects { objects[node.lnClass, default: [:]][object.name] = object.cdc }
             }
         }
+        let definedClasses = namespaces.reduce(into: Set<String>()) { $0.formUnion($1.logicalNodeClasses) }
+        let definedCDCs = namespaces.reduce(into: Set<String>()) { $0.formUnion($1.commonDataClasses) }
+        let standardClasses = definedClasses.isEmpty ? StandardNames.logicalNodeClasses : definedClasses
+        let standardCDCs = definedCDCs.isEmpty ? StandardNames.commonDataClasses : definedCDCs
         return instances.keys.sorted().map { lnClass in
             ConformanceStatement.LogicalNodeClass(
-                lnClass: lnClass, standard: StandardNames.logicalNodeClasses.contains(lnClass), instances: instances[lnClass] ?? [],
-                dataObjects: (objects[lnClass] ?? [:]).sorted { $0.key < $1.key }.map {
-                    ConformanceStatement.DataObjectUse(name: $0.key, cdc: $0.value, standardCDC: StandardNames.commonDataClasses.contains($0.value))
+                lnClass: lnClass, standard: standardClasses.contains(lnClass), instances: instances[lnClass] ?? [],
+                dataObjects: (objects[lnClass] ?? [:]).sorted { $0.key < $1.key }.map { name, cdc in
+                    let verdicts = namespaces.compactMap { $0.defines(name, in: lnClass) }
+                    return ConformanceStatement.DataObjectUse(
+                        name: name, cdc: cdc, standardCDC: standardCDCs.contains(cdc), standard: verdicts.isEmpty ? nil : verdicts.contains(true))
                 })
         }
     }
