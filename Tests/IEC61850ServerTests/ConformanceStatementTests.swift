@@ -48,13 +48,13 @@ struct ConformanceStatementTests {
     @Test("report, log and control services follow the model's control blocks and control models")
     func modelDriven() throws {
         let bare = IedServer(model: InMemoryAssociation.walkThroughModel()).conformance
-        #expect(Self.supported(bare, "Buffered report control block") == false)
+        #expect(Self.supported(bare, "Buffered report control") == false)
         #expect(Self.supported(bare, "QueryLogByTime") == false)
         #expect(Self.supported(bare, "Select") == false && Self.supported(bare, "Operate") == false)
 
         let demo = try SCLLoader().load(file: Fixtures.demoSCL)
         let full = IedServer(model: demo).conformance
-        #expect(Self.supported(full, "Buffered report control block") == true && Self.supported(full, "GetURCBValues") == true)
+        #expect(Self.supported(full, "Buffered report control") == true && Self.supported(full, "GetURCBValues") == true)
         #expect(Self.supported(full, "QueryLogByTime") == true && Self.supported(full, "QueryLogAfter") == true)
         #expect(Self.supported(full, "SelectWithValue") == true && Self.supported(full, "CommandTermination") == true)
         #expect(Self.setting(full, "Control models in use")?.contains("sbo-with-enhanced-security (4)") == true)

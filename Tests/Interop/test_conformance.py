@@ -43,11 +43,16 @@ def statements(config, out) -> dict:
 
 
 def rows(markdown: str) -> dict:
-    """The first two columns of every table row: service (or item) → Y/N (or value)."""
+    """Every table row by its name: the PICS's service (second column) → Y/N (fourth); the PIXIT's
+    item (first) → value (second)."""
     out = {}
     for line in markdown.splitlines():
         cells = [cell.strip() for cell in line.strip().strip("|").split("|")]
-        if line.startswith("|") and len(cells) >= 2 and not set(cells[0]) <= {"-"} and cells[0] not in ("service", "item"):
+        if not line.startswith("|") or cells[0].startswith("---") or cells[0] in ("#", "item"):
+            continue
+        if len(cells) == 5:
+            out[cells[1]] = cells[3]
+        elif len(cells) >= 2:
             out[cells[0]] = cells[1]
     return out
 

@@ -11,11 +11,17 @@ import MMSMapping
 /// control blocks, logs and controllable objects of its model, and its configuration; each limit is the
 /// configured or built-in value.
 public struct ConformanceStatement: Sendable {
-    /// One ACSI service (or model) of the PICS.
+    /// One row of the PICS: a basic conformance item (B…), an ACSI model (M…) or an ACSI service (S…).
     public struct Service: Sendable, Equatable {
-        /// The ACSI model it belongs to (`Data set`, `Reporting`…).
+        /// `Basic conformance`, `Models`, or the ACSI model a service belongs to (`Data set`, `Reporting`…).
         public let group: String
+        /// The row's number in the UCA PICS template (`S12`); empty where the template's numbering differs
+        /// between editions.
+        public let id: String
         public let name: String
+        /// What IEC 61850-7-2 requires of a server: `M` (mandatory), `O` (optional), or empty where it
+        /// depends on the models the server implements.
+        public let server: String
         public let supported: Bool
         /// How it is served (its MMS mapping), or why not.
         public let note: String
