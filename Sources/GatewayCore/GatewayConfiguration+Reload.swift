@@ -15,9 +15,12 @@ extension GatewayConfiguration {
         if old.associationTimeoutMilliseconds != new.associationTimeoutMilliseconds { changed.append("server.association-timeout-ms") }
         if old.tls.map(Self.placeless) != new.tls.map(Self.placeless) { changed.append("server.tls") }
         if old.access.map(Self.placeless) != new.access.map(Self.placeless) { changed.append("server.access") }
+        if old.eventLoopThreads != new.eventLoopThreads { changed.append("server.event-loops") }
+        if old.vendor != new.vendor || old.modelName != new.modelName || old.revision != new.revision { changed.append("server.identity") }
         if http != newer.http { changed.append("http") }
         if diagnostics != newer.diagnostics { changed.append("diagnostics") }
         if eventLog != newer.eventLog { changed.append("event-log") }
+        if files != newer.files { changed.append("files") }
         return changed
     }
 

@@ -35,7 +35,9 @@ struct ReloadConfigurationTests {
         let changed =
             Self.base.replacingOccurrences(of: "plant.icd", with: "other.icd").replacingOccurrences(of: "port: 102", with: "port: 10102")
             .replacingOccurrences(of: "role: operator", with: "role: engineer").replacingOccurrences(of: "port: 8102", with: "port: 8103")
-            + "\nevent-log: {max-events: 10}\n"
-        #expect(old.restartOnlyChanges(in: try Self.parse(changed)) == ["model", "server.port", "server.access", "http", "event-log"])
+            + "\nevent-log: {max-events: 10}\nfiles: {log-days: 2}\n"
+        #expect(old.restartOnlyChanges(in: try Self.parse(changed)) == ["model", "server.port", "server.access", "http", "event-log", "files"])
+        let renamed = Self.base.replacingOccurrences(of: "port: 102", with: "port: 102\n  identity: {vendor: ACME}\n  event-loops: 2")
+        #expect(old.restartOnlyChanges(in: try Self.parse(renamed)) == ["server.event-loops", "server.identity"])
     }
 }
