@@ -62,14 +62,24 @@ public struct NamespaceDefinition: Sendable {
     /// Whether `objectName` is a data object of `lnClass` here (numbered instances of a multi-instance
     /// object included); nil when this namespace does not define the class.
     public func defines(_ objectName: String, in lnClass: String) -> Bool? {
-        guard classes[lnClass] != nil else { return nil }
+        Self.defines(objectName, in: lnClass, across: [self])
+    }
+
+    /// The same across several namespaces, a class's base looked up in any of them (an IEC 61850-7-420
+    /// class based on an abstract class of 7-4); nil when none defines the class.
+    public static func defines(_ objectName: String, in lnClass: String, across namespaces: [NamespaceDefinition]) -> Bool? {
+        func definition(_ name: String) -> (base: String?, objects: [String: Bool], isAbstract: Bool)? {
+            for namespace in namespaces { if let found = namespace.classes[name] { return found } }
+            return nil
+        }
+        guard definition(lnClass) != nil else { return nil }
         let base = String(objectName.reversed().drop(while: \.isNumber).reversed())
         var current: String? = lnClass
         var seen: Set<String> = []
-        while let name = current, seen.insert(name).inserted, let definition = classes[name] {
-            if definition.objects[objectName] != nil { return true }
-            if base != objectName, definition.objects[base] == true { return true }
-            current = definition.base
+        while let name = current, seen.insert(name).inserted, let found = definition(name) {
+            if found.objects[objectName] != nil { return true }
+            if base != objectName, found.objects[base] == true { return true }
+            current = found.base
         }
         return false
     }

@@ -9,8 +9,8 @@ import NIOCore
 /// the initiate response does not offer them.
 extension MMSServiceBackend {
     /// Octets of a FileRead response around its data (confirmed response, invoke id, the FileRead
-    /// element, the data's header and moreFollows).
-    static let fileReadOverhead = 24
+    /// element, the data's header and moreFollows), with room for 4-octet lengths of PDUs past 64 KB.
+    static let fileReadOverhead = 32
 
     package func fileService(_ request: ConfirmedServiceRequest, invokeID: UInt32, session: SessionContext, into buffer: inout ByteBuffer) {
         guard let files else {
@@ -104,6 +104,8 @@ extension MMSServiceBackend {
             logger.error("file services: \(error); serving only the server's own files")
             var withoutFolder = settings
             withoutFolder.root = nil
+            withoutFolder.allowsDelete = false
+            withoutFolder.allowsWrite = false
             return try? FileStore(settings: withoutFolder, sources: sources, now: now)
         }
     }

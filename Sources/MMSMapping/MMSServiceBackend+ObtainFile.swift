@@ -38,7 +38,7 @@ extension MMSServiceBackend {
             case .opening:
                 guard let element else { throw FileServiceError(.nonExistent, "the client could not open '\(transfer.source)'") }
                 let (frsmID, size) = try decoded { () throws(MMSDecodeError) in try FileRequestEncoder.fileOpenResponse(element) }
-                guard Int(size) <= files?.settings.maximumWriteSize ?? 0 else {
+                guard UInt64(size) <= UInt64(files?.settings.maximumWriteSize ?? 0) else {
                     transfer.failure = FileServiceError(.tooLarge, "'\(transfer.source)' has \(size) octets, more than the store takes")
                     return close(&transfer, frsmID: frsmID, session: session)
                 }

@@ -54,7 +54,8 @@ package final class MMSServiceBackend: Sendable {
     /// What this server offers in its initiate response.
     package var offeredServices: ServicesSupported {
         guard let files else { return Self.servicesSupported }
-        return Self.servicesSupported.adding(Self.fileServices(deleting: files.settings.allowsDelete, writing: files.settings.allowsWrite))
+        return Self.servicesSupported.adding(
+            Self.fileServices(deleting: files.settings.allowsDelete && files.hasFolder, writing: files.settings.allowsWrite && files.hasFolder))
     }
 
     /// - Parameter clock: the reporting engine's time (a test or fuzzing clock; the system's by default).

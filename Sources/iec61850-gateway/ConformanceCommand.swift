@@ -79,7 +79,10 @@ struct ConformanceCommand: ParsableCommand {
         var configuration = plan.configuration
         if let files = try run.fileSettings(file?.files) {
             configuration.files = files
-            if (file?.files?.logDays ?? 7) > 0 { configuration.fileSources["LOG"] = StaticFileSource(files: [:], modified: 0) }
+            // `run` offers the event log's days when it keeps an event log.
+            if (file?.files?.logDays ?? 7) > 0 && file?.eventLog.path != "none" {
+                configuration.fileSources["LOG"] = StaticFileSource(files: [:], modified: 0)
+            }
         }
         let statement = IedServer(model: plan.model, configuration: configuration, logger: quiet).conformance(namespaces: namespaces)
         // What `run` keeps its logs in: the event log's SQLite database unless `event-log: {path: none}`.

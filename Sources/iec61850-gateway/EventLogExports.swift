@@ -28,6 +28,8 @@ final class EventLogExports: FileSource, Sendable {
     private let folder: String
     private let days: Int
     private let exports = Mutex<[String: Export]>([:])
+    /// Past days already read to their end.
+    private let completed = Mutex<Set<String>>([])
     private let running = Mutex(true)
     private let logger: Logger
 
@@ -66,15 +68,24 @@ final class EventLogExports: FileSource, Sendable {
     }
 
     /// Appends each recent day's new events to its file and forgets the days that fell out of the window.
+    /// A past day is read once (no event is recorded with an earlier day's time later); today is read
+    /// from the last event it took, or from the last event of the days before, so no pass scans the
+    /// whole table.
     func refresh(now: UInt64) {
         let today = now / 86_400_000
         var wanted: Set<String> = []
-        for offset in 0..<UInt64(days) where offset <= today {
-            let day = today - offset
+        var floor: Int64 = 0
+        for day in (today - min(today, UInt64(max(days, 1) - 1))...today) {
             let name = Self.name(ofDay: day)
             wanted.insert(name)
+            if day < today, completed.withLock({ $0.contains(name) }) {
+                floor = max(floor, exports.withLock { $0[name]?.lastID } ?? floor)
+                continue
+            }
             do {
-                try append(day: day, name: name)
+                let last = try append(day: day, name: name, floor: floor)
+                floor = max(floor, last)
+                if day < today { completed.withLock { _ = $0.insert(name) } }
             } catch {
                 logger.warning("event log export \(name) not brought up to date: \(error)")
             }
@@ -84,28 +95,29 @@ final class EventLogExports: FileSource, Sendable {
             for name in old.keys { exports.removeValue(forKey: name) }
             return old.values.map(\.path)
         }
+        completed.withLock { $0.formIntersection(wanted) }
         for path in gone { try? FileManager.default.removeItem(atPath: path) }
     }
 
-    private func append(day: UInt64, name: String) throws {
+    /// Appends the day's events after `floor` and after the last one it took; returns the last event's id.
+    private func append(day: UInt64, name: String, floor: Int64) throws -> Int64 {
         var export = exports.withLock { $0[name] } ?? Export(path: folder + "/" + name, lastID: 0, count: 0, size: 0, modified: 0)
-        let query = EventQuery(from: day * 86_400_000, to: (day + 1) * 86_400_000 - 1, afterID: export.lastID)
-        var added = false
+        var query = EventQuery(from: day * 86_400_000, to: (day + 1) * 86_400_000 - 1)
         while export.count < Self.maximumEventsPerDay {
-            var page = query
-            page.afterID = export.lastID
-            let events = try storage.events(matching: page, limit: min(10_000, Self.maximumEventsPerDay - export.count), waitForQueued: false)
+            query.afterID = max(export.lastID, floor)
+            let events = try storage.events(matching: query, limit: min(10_000, Self.maximumEventsPerDay - export.count), waitForQueued: false)
             guard let last = events.last else { break }
-            var text = EventExport.csv(events)
-            if export.size > 0 { text = String(text[text.index(after: text.firstIndex(of: "\n")!)...]) }  // the header once
-            try Self.write(Data(text.utf8), to: export.path, appending: export.size > 0)
-            export.size += UInt64(text.utf8.count)
+            var bytes = Array(EventExport.csv(events).utf8)
+            if export.size > 0, let newline = bytes.firstIndex(of: UInt8(ascii: "\n")) { bytes.removeFirst(newline + 1) }  // the header once
+            try Self.write(Data(bytes), to: export.path, appending: export.size > 0)
+            export.size += UInt64(bytes.count)
             export.count += events.count
             export.lastID = last.id
             export.modified = last.timeMilliseconds
-            added = true
+            // Kept after each write: a later page that fails must not make this one be written again.
+            exports.withLock { [export] in $0[name] = export }
         }
-        if added { exports.withLock { [export] in $0[name] = export } }
+        return export.lastID
     }
 
     private static func write(_ data: Data, to path: String, appending: Bool) throws {

@@ -72,7 +72,11 @@ extension RunCommand {
         let exports = try fileServices(file?.files, storage: storage, eventLogPath: eventLogPath, into: &configuration, logger: logger)
         defer { if !assembled { exports?.stop() } }
         let server = IedServer(model: model, configuration: configuration, logger: Logger(label: "iec61850.server"))
-        Self.nameplate(of: server)
+        // LPHD.PhyNam says what Identify says when the configuration names the device or the gateway built
+        // the model; an SCL file's own nameplate stays.
+        if file?.server.vendor != nil || file?.server.modelName != nil || file?.server.revision != nil || sclPath == nil {
+            Self.nameplate(of: server)
+        }
         if storage != nil { logger.notice("event log: \(eventLogPath)") }
         var record: (@Sendable ([GatewayEvent]) -> Void)?
         if let storage { record = { events in storage.record(contentsOf: events) } }
@@ -218,6 +222,9 @@ extension RunCommand {
         guard let settings = try fileSettings(section) else { return nil }
         configuration.files = settings
         logger.notice("file services on: \(settings.root ?? "no folder"), SCL/\(storage == nil ? "" : ", LOG/")")
+        if settings.allowsDelete || settings.allowsWrite, case .none = configuration.authenticator {
+            logger.warning("files: delete and write are open to every association; set server: access: to keep them for the engineer role")
+        }
         guard let storage, (section?.logDays ?? 7) > 0 else { return nil }
         do {
             let exports = try EventLogExports(

@@ -179,6 +179,21 @@ struct FileServiceTests {
         _ = folder
     }
 
+    @Test("names are checked as octets: a '/' before a combining mark still separates; links are deleted, not their targets")
+    func octetsAndLinks() throws {
+        let outside = FileManager.default.temporaryDirectory.appendingPathComponent("target-\(UUID().uuidString)")
+        try Data("keep".utf8).write(to: outside)
+        let (association, folder) = try Self.serving(["LOG1.txt": [1], ".x.123-4.partial": [2]], allowsDelete: true, allowsWrite: true) { folder in
+            try FileManager.default.createSymbolicLink(at: folder.appendingPathComponent("link.txt"), withDestinationURL: outside)
+        }
+        #expect(try Self.error(association.exchange(Self.obtain(1, source: "a", destination: "../\u{301}x"))) == 3)
+        #expect(try Self.error(association.exchange(Self.open(2, "../\u{301}x"))) == 3)
+        #expect(try Self.list(association, nil).names == ["LOG1.txt", "SCL/"], "a file named like a mount is listed; partial files are not")
+        guard case .response = try Self.answer(association.exchange(Self.delete(3, "link.txt"))) else { throw TestFailure("delete refused") }
+        #expect(FileManager.default.fileExists(atPath: outside.path), "the link's target is not deleted")
+        #expect((try? FileManager.default.destinationOfSymbolicLink(atPath: folder.appendingPathComponent("link.txt").path)) == nil)
+    }
+
     @Test("an association may keep five files open; its files close when it ends")
     func openFileLimits() throws {
         let (association, _) = try Self.serving(["a.txt": [1]])

@@ -214,6 +214,16 @@ def test_list_and_download(file_gateway, tmp_path):
     lines = export.decode().split("\r\n")
     assert lines[0] == "id,time,kind,reference,value,quality,client,origin,ctlNum,result,cause,detail"
     assert any(",association," in line for line in lines), lines[:5]
+    # Later events are appended to the day's file: the header once, the earlier rows unchanged.
+    def again(client):
+        connected(client, gw)
+        time.sleep(6)
+        return download(client, day)
+
+    err, later, _, _ = run_client(KIND, gw, again, connect=False, timeout=SESSION)
+    assert err == 0 and later.startswith(export) and len(later) > len(export), "the export grew"
+    assert later.count(b"id,time,kind") == 1
+    assert gw.proc.poll() is None, "the gateway is still running"
     listed = subprocess.run([GATEWAY, "events", "--event-log", str(tmp_path / "events.sqlite"), "--format", "csv"],
                             cwd=REPO, capture_output=True, text=True, timeout=30)
     assert listed.returncode == 0, listed.stderr

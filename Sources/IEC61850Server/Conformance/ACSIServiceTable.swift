@@ -23,7 +23,11 @@ enum ACSIServiceTable {
         let selectsWithValue = models.contains(.sboWithEnhancedSecurity)
         let enhanced = models.contains(.directWithEnhancedSecurity) || models.contains(.sboWithEnhancedSecurity)
         let operates = !models.subtracting([.statusOnly]).isEmpty
-        let substitutable = nodes.contains { $0.dataObjects.contains { object in object.child(named: "subEna") != nil } }
+        let substitutable =
+            configuration.writableFunctionalConstraints.contains(.sv)
+            && nodes.contains { $0.dataObjects.contains { object in object.child(named: "subEna") != nil } }
+        // operTm is in Oper only of objects made for time-activated operation.
+        let timeActivated = control.objects.contains { backend.model.handle(for: "\($0.reference).Oper.operTm") != nil }
         let writable = configuration.writableFunctionalConstraints.map(\.rawValue).sorted().joined(separator: ", ")
         let report = "InformationReport"
 
@@ -116,10 +120,10 @@ enum ACSIServiceTable {
         add("Control", "", "Cancel", "", (selects || selectsWithValue || enhanced) && mms(ServicesSupported.write), "Write of Cancel")
         add("Control", "", "Operate", "", operates && mms(ServicesSupported.write), "Write of Oper; LastApplError on refusal")
         add("Control", "", "CommandTermination", "", enhanced && mms(ServicesSupported.informationReport), "\(report) of Oper (enhanced security)")
-        add("Control", "", "TimeActivatedOperate", "", operates && mms(ServicesSupported.write), "Oper with operTm in the future")
+        add("Control", "", "TimeActivatedOperate", "", timeActivated && mms(ServicesSupported.write), "Oper with operTm in the future")
         add("File transfer", "", "GetFile", "", files && mms(ServicesSupported.fileClose), "FileOpen, FileRead, FileClose")
-        add("File transfer", "", "SetFile", "", mms(ServicesSupported.obtainFile), "ObtainFile: the server fetches the file (engineer role)")
-        add("File transfer", "", "DeleteFile", "", mms(ServicesSupported.fileDelete), "FileDelete (engineer role)")
+        add("File transfer", "", "SetFile", "", mms(ServicesSupported.obtainFile), "ObtainFile: the server fetches the file (the configure right)")
+        add("File transfer", "", "DeleteFile", "", mms(ServicesSupported.fileDelete), "FileDelete (the configure right)")
         add("File transfer", "", "GetFileAttributeValues", "", mms(ServicesSupported.fileDirectory), "FileDirectory")
         add("File transfer", "", "GetServerDirectory (FILE)", "", mms(ServicesSupported.fileDirectory), "FileDirectory")
         return rows

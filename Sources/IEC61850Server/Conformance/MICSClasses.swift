@@ -17,15 +17,16 @@ enum MICSClasses {
         }
         let definedClasses = namespaces.reduce(into: Set<String>()) { $0.formUnion($1.logicalNodeClasses) }
         let definedCDCs = namespaces.reduce(into: Set<String>()) { $0.formUnion($1.commonDataClasses) }
-        let standardClasses = definedClasses.isEmpty ? StandardNames.logicalNodeClasses : definedClasses
-        let standardCDCs = definedCDCs.isEmpty ? StandardNames.commonDataClasses : definedCDCs
+        // The built-in names and those of the files given: a file of another namespace (7-420) adds to 7-4.
+        let standardClasses = StandardNames.logicalNodeClasses.union(definedClasses)
+        let standardCDCs = StandardNames.commonDataClasses.union(definedCDCs)
         return instances.keys.sorted().map { lnClass in
             ConformanceStatement.LogicalNodeClass(
                 lnClass: lnClass, standard: standardClasses.contains(lnClass), instances: instances[lnClass] ?? [],
                 dataObjects: (objects[lnClass] ?? [:]).sorted { $0.key < $1.key }.map { name, cdc in
-                    let verdicts = namespaces.compactMap { $0.defines(name, in: lnClass) }
-                    return ConformanceStatement.DataObjectUse(
-                        name: name, cdc: cdc, standardCDC: standardCDCs.contains(cdc), standard: verdicts.isEmpty ? nil : verdicts.contains(true))
+                    ConformanceStatement.DataObjectUse(
+                        name: name, cdc: cdc, standardCDC: standardCDCs.contains(cdc),
+                        standard: NamespaceDefinition.defines(name, in: lnClass, across: namespaces))
                 })
         }
     }

@@ -77,11 +77,11 @@ enum PIXITSettings {
         if let files = c.files {
             add("Files", "Folder", files.root ?? "none (only the server's own files)")
             add("Files", "Server's own files", (["SCL/\(model.name).cid"] + c.fileSources.keys.sorted().map { "\($0)/" }).joined(separator: ", "))
-            add("Files", "FileDelete", files.allowsDelete ? "yes, with the configure right (engineer)" : "no")
+            add("Files", "FileDelete", files.allowsDelete ? "yes, with the configure right (the engineer role when roles are set)" : "no")
             add(
                 "Files", "SetFile (ObtainFile)",
                 files.allowsWrite
-                    ? "yes, with the configure right (engineer); at most \(files.maximumWriteSize) octets, never over an existing file; \(MMSServiceBackend.obtainFileStepTimeout.nanoseconds / 1_000_000_000) s for each answer of the client"
+                    ? "yes, with the configure right (the engineer role when roles are set); at most \(files.maximumWriteSize) octets, never over an existing file; \(MMSServiceBackend.obtainFileStepTimeout.nanoseconds / 1_000_000_000) s for each answer of the client"
                     : "no")
             add("Files", "Open files per association, in all", "\(files.maximumOpenPerAssociation), \(files.maximumOpenTotal)")
             add("Files", "Longest file name", "256 octets; `..`, `.`, NUL and backslash refused")

@@ -67,11 +67,12 @@ public final class FileStore: Sendable {
         let components = try Self.components(of: specification ?? "")
         let prefix = components.isEmpty ? "" : components.joined(separator: "/") + "/"
         if components.isEmpty {
-            var entries = disk.flatMap { $0.entries(of: $0.root) }?.filter { sources[String($0.name.dropLast())] == nil } ?? []
+            // A folder of the disk named like a mounted one is hidden by it.
+            var entries = disk.flatMap { $0.entries(of: $0.root) }?.filter { !$0.name.hasSuffix("/") || sources[String($0.name.dropLast())] == nil } ?? []
             entries += sources.keys.map { FileEntry(name: $0 + "/", size: 0, modified: created) }
             return entries.sorted { $0.name < $1.name }
         }
-        if let source = sources[String(components[0])] {
+        if let source = sources[components[0]] {
             let inner = components.dropFirst().joined(separator: "/")
             let all = source.entries()
             if inner.isEmpty { return all.map { FileEntry(name: prefix + $0.name, size: $0.size, modified: $0.modified) }.sorted { $0.name < $1.name } }
@@ -85,7 +86,7 @@ public final class FileStore: Sendable {
             return entries.map { FileEntry(name: prefix + $0.name, size: $0.size, modified: $0.modified) }.sorted { $0.name < $1.name }
         case .regular:
             return [FileEntry(name: String(prefix.dropLast()), size: status.size, modified: status.modified)]
-        case .other:
+        case .other, .link:
             throw Self.missing(specification)
         }
     }
@@ -98,7 +99,7 @@ public final class FileStore: Sendable {
         let release: () -> Void = { [self] in _ = openFiles.subtract(1, ordering: .relaxed) }
         do throws(FileServiceError) {
             let path: String
-            if let source = sources[String(components[0])] {
+            if let source = sources[components[0]] {
                 switch source.contents(of: components.dropFirst().joined(separator: "/")) {
                 case .bytes(let bytes, let modified):
                     guard position <= UInt64(bytes.count) else { throw Self.beyondEnd(name, size: UInt64(bytes.count)) }
@@ -112,8 +113,14 @@ public final class FileStore: Sendable {
             }
             guard let status = DiskFolder.status(path), status.kind == .regular else { throw Self.missing(name) }
             guard position <= status.size else { throw Self.beyondEnd(name, size: status.size) }
-            let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+            // Non-blocking: a file swapped for a FIFO meanwhile must not hold the event loop; checked again.
+            let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
             guard descriptor >= 0 else { throw FileServiceError(.other, "'\(name)' cannot be opened (errno \(errno))") }
+            var opened = stat()
+            guard fstat(descriptor, &opened) == 0, opened.st_mode & S_IFMT == S_IFREG else {
+                Glibc.close(descriptor)
+                throw Self.missing(name)
+            }
             return OpenFile(descriptor: descriptor, size: status.size, modified: status.modified, position: position, release: release)
         } catch {
             release()
@@ -126,10 +133,13 @@ public final class FileStore: Sendable {
         let components = try Self.components(of: name)
         guard settings.allowsDelete else { throw FileServiceError(.accessDenied, "deleting files is not enabled on this server") }
         guard permitted else { throw FileServiceError(.accessDenied, "this association may not delete files") }
-        guard let first = components.first, sources[String(first)] == nil else {
+        guard let first = components.first, sources[first] == nil else {
             throw FileServiceError(.accessDenied, "'\(name)' is made by the server and cannot be deleted")
         }
-        guard let disk, let path = disk.resolve(components), let status = DiskFolder.status(path), status.kind == .regular else {
+        // The last name itself (a symbolic link is deleted, not what it points to), in a folder inside.
+        guard let disk, let folder = disk.resolve(Array(components.dropLast())), let last = components.last else { throw Self.missing(name) }
+        let path = folder + "/" + last
+        guard disk.contains(path), let status = DiskFolder.status(path, following: false), status.kind == .regular || status.kind == .link else {
             throw Self.missing(name)
         }
         guard unlink(path) == 0 else {
@@ -146,16 +156,20 @@ public final class FileStore: Sendable {
         let components = try Self.components(of: name)
         guard settings.allowsWrite, let disk else { throw FileServiceError(.accessDenied, "storing files is not enabled on this server") }
         guard permitted else { throw FileServiceError(.accessDenied, "this association may not store files") }
-        guard let last = components.last, sources[String(components[0])] == nil else {
+        guard let last = components.last, sources[components[0]] == nil else {
             throw FileServiceError(.accessDenied, "'\(name)' is not a file name of the store's folder")
         }
         guard let folder = disk.resolve(Array(components.dropLast())), DiskFolder.status(folder)?.kind == .directory else {
             throw Self.missing(components.dropLast().joined(separator: "/"))
         }
         let path = folder + "/" + last
-        guard DiskFolder.status(path) == nil else { throw FileServiceError(.exists, "'\(name)' exists already") }
-        return try FileWriter(path: path, limit: settings.maximumWriteSize)
+        guard disk.contains(path) else { throw FileServiceError(.nameSyntax, "'\(name)' is not a name inside the store's folder") }
+        guard DiskFolder.status(path, following: false) == nil else { throw FileServiceError(.exists, "'\(name)' exists already") }
+        return try FileWriter(folder: folder, name: last, limit: settings.maximumWriteSize)
     }
+
+    /// Whether the store has a folder on disk (deleting and storing files need one).
+    public var hasFolder: Bool { disk != nil }
 
     /// Files open on all associations together.
     public var openCount: Int { openFiles.load(ordering: .relaxed) }
@@ -171,15 +185,20 @@ public final class FileStore: Sendable {
         }
     }
 
-    /// The path's components, or the reason it is refused.
-    static func components(of name: String) throws(FileServiceError) -> [Substring] {
+    /// The path's components, or the reason it is refused. Split and compared as UTF-8 octets, as the
+    /// kernel reads the path: a `/` followed by a combining mark is one character to Swift but still a
+    /// separator to the file system.
+    static func components(of name: String) throws(FileServiceError) -> [String] {
         if name == "*" || name == "\\" { return [] }  // the root, as libIEC61850's clients ask for it
-        guard !name.utf8.contains(0), !name.contains("\\") else { throw FileServiceError(.nameSyntax, "a file name may not contain a NUL or a backslash") }
-        let components = name.split(separator: "/", omittingEmptySubsequences: true)
-        guard !components.contains(where: { $0 == ".." || $0 == "." }) else {
+        let octets = Array(name.utf8)
+        guard !octets.contains(0), !octets.contains(UInt8(ascii: "\\")) else {
+            throw FileServiceError(.nameSyntax, "a file name may not contain a NUL or a backslash")
+        }
+        let parts = octets.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: true)
+        guard !parts.contains(where: { $0.elementsEqual([0x2E]) || $0.elementsEqual([0x2E, 0x2E]) }) else {
             throw FileServiceError(.nameSyntax, "'\(name)': a file name may not contain '.' or '..'")
         }
-        return components
+        return parts.map { String(decoding: $0, as: UTF8.self) }
     }
 
     private static func missing(_ name: String?) -> FileServiceError {

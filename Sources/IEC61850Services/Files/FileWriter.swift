@@ -13,11 +13,11 @@ package final class FileWriter {
     private let limit: Int
     package private(set) var written = 0
 
-    init(path: String, limit: Int) throws(FileServiceError) {
-        self.path = path
+    /// - Parameters: folder: the destination's folder (a real path); name: the file's name in it.
+    init(folder: String, name: String, limit: Int) throws(FileServiceError) {
+        path = folder + "/" + name
         self.limit = limit
-        let slash = path.lastIndex(of: "/")!
-        temporary = String(path[...slash]) + ".\(path[path.index(after: slash)...]).\(getpid())-\(UInt32.random(in: 0...UInt32.max)).partial"
+        temporary = folder + "/.\(name).\(getpid())-\(UInt32.random(in: 0...UInt32.max)).partial"
         descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o640)
         guard descriptor >= 0 else { throw FileServiceError(.accessDenied, "cannot create a file beside \(path) (errno \(errno))") }
     }

@@ -75,5 +75,5 @@ public enum FileResponseEncoder {
 
     /// The octets a FileDirectory response spends on one entry besides its name, and on its own headers
     /// (for paging within the PDU size).
-    public static func directoryEntryOverhead(nameLength: Int) -> Int { nameLength + 40 }
+    public static func directoryEntryOverhead(nameLength: Int) -> Int { nameLength + 48 }
 }
