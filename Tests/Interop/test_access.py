@@ -15,7 +15,7 @@ import pytest
 
 from clients import CLIENTS, ClientError
 from conftest import REPO, SCL, _free_port, _stop_server, run_client, wait_for
-from test_tls import GATEWAY, MAKE_PKI, TLSGateway, attempt, creds
+from test_tls import GATEWAY, MAKE_PKI, TLSGateway, attempt, creds, listening
 
 SESSION = 40.0
 LD = "DEMOGenericIO"
@@ -62,6 +62,7 @@ server:
     gw = TLSGateway(proc, port, tls_port, log, events)
     gw.pki, gw.http = pki, http
     assert wait_for(lambda: attempt_plain(gw, OPERATOR_PASSWORD) == "ok", 20), gw.log_text()
+    assert wait_for(lambda: listening(tls_port), 20), "the TLS listener is bound just after the plain one"
     yield gw
     _stop_server(proc)
 
