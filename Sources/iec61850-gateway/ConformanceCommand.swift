@@ -49,11 +49,11 @@ struct ConformanceCommand: ParsableCommand {
         let generated = EventTime.format(currentMilliseconds()).prefix(10)
         let documents = ConformanceDocuments.markdown(statement, generated: String(generated))
         guard let output else {
-            for name in ["PICS.md", "PIXIT.md", "MICS.md"] { FileHandle.standardOutput.write(Data((documents[name]! + "\n").utf8)) }
+            for document in documents { FileHandle.standardOutput.write(Data((document.text + "\n").utf8)) }
             return
         }
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)
-        for (name, text) in documents { try text.write(toFile: output + "/" + name, atomically: true, encoding: .utf8) }
+        for document in documents { try document.text.write(toFile: output + "/" + document.name, atomically: true, encoding: .utf8) }
         try ConformanceDocuments.html(statement, generated: String(generated)).write(
             toFile: output + "/conformance.html", atomically: true, encoding: .utf8)
         FileHandle.standardError.write(Data("\(output): PICS.md, PIXIT.md, MICS.md, conformance.html for IED \(statement.iedName)\n".utf8))

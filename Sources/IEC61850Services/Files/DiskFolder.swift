@@ -53,20 +53,24 @@ struct DiskFolder: Sendable {
         let kind: Kind
         let size: UInt64
         let modified: UInt64
+
+        init(_ info: stat) {
+            let type = info.st_mode & S_IFMT
+            kind = type == S_IFREG ? .regular : type == S_IFDIR ? .directory : type == S_IFLNK ? .link : .other
+            size = UInt64(max(0, info.st_size))
+            // Times far outside 1970…2554 (a bogus mtime from an archive) are clamped rather than overflow.
+            let seconds = UInt64(clamping: max(0, info.st_mtim.tv_sec))
+            let (milliseconds, overflow) = seconds.multipliedReportingOverflow(by: 1000)
+            let fraction = min(999, UInt64(max(0, info.st_mtim.tv_nsec)) / 1_000_000)
+            modified = overflow || milliseconds > UInt64.max - fraction ? UInt64.max : milliseconds + fraction
+        }
     }
 
     /// What is at `path`: what a symbolic link points to, or (`following: false`) the link itself.
     static func status(_ path: String, following: Bool = true) -> Status? {
         var info = stat()
         guard (following ? stat(path, &info) : lstat(path, &info)) == 0 else { return nil }
-        let type = info.st_mode & S_IFMT
-        let kind: Status.Kind = type == S_IFREG ? .regular : type == S_IFDIR ? .directory : type == S_IFLNK ? .link : .other
-        // Times far outside 1970…2554 (a bogus mtime from an archive) are clamped rather than overflow.
-        let seconds = UInt64(clamping: max(0, info.st_mtim.tv_sec))
-        let (milliseconds, overflow) = seconds.multipliedReportingOverflow(by: 1000)
-        let fraction = min(999, UInt64(max(0, info.st_mtim.tv_nsec)) / 1_000_000)
-        let modified = overflow || milliseconds > UInt64.max - fraction ? UInt64.max : milliseconds + fraction
-        return Status(kind: kind, size: UInt64(max(0, info.st_size)), modified: modified)
+        return Status(info)
     }
 
     static func realPath(_ path: String) -> String? {

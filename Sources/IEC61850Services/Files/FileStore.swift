@@ -111,15 +111,20 @@ public final class FileStore: Sendable {
                 guard let disk, let resolved = disk.resolve(components) else { throw Self.missing(name) }
                 path = resolved
             }
-            guard let status = DiskFolder.status(path), status.kind == .regular else { throw Self.missing(name) }
-            guard position <= status.size else { throw Self.beyondEnd(name, size: status.size) }
-            // Non-blocking: a file swapped for a FIFO meanwhile must not hold the event loop; checked again.
+            // Opened first, then looked at through the descriptor: one stat, of the file actually read.
+            // Non-blocking: a FIFO put there must not hold the event loop.
             let descriptor = Glibc.open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
-            guard descriptor >= 0 else { throw FileServiceError(.other, "'\(name)' cannot be opened (errno \(errno))") }
+            guard descriptor >= 0 else {
+                throw errno == ENOENT ? Self.missing(name) : FileServiceError(.other, "'\(name)' cannot be opened (errno \(errno))")
+            }
             var opened = stat()
-            guard fstat(descriptor, &opened) == 0, opened.st_mode & S_IFMT == S_IFREG else {
+            guard fstat(descriptor, &opened) == 0, case let status = DiskFolder.Status(opened), status.kind == .regular else {
                 Glibc.close(descriptor)
                 throw Self.missing(name)
+            }
+            guard position <= status.size else {
+                Glibc.close(descriptor)
+                throw Self.beyondEnd(name, size: status.size)
             }
             return OpenFile(descriptor: descriptor, size: status.size, modified: status.modified, position: position, release: release)
         } catch {
