@@ -33,6 +33,8 @@ public final class IedServer: IedServicesProviding {
     private let openChannels = Mutex<[ObjectIdentifier: any Channel]>([:])
     /// Open connections per peer IP address (for ``IedServerConfiguration/maximumAssociationsPerPeer``).
     private let connectionsPerPeer = Mutex<[String: Int]>([:])
+    /// The reason new connections are refused now, if they are (``refuseConnections(because:)``).
+    private let refusingConnections = Mutex<String?>(nil)
 
     struct Running: @unchecked Sendable {
         // Channel and the group are thread-safe NIO types; the struct only carries them.
@@ -186,6 +188,20 @@ public final class IedServer: IedServicesProviding {
         logger.info("stopped")
     }
 
+    /// Refuses every new connection, closed as soon as it is accepted, with `reason` in the log and the
+    /// association events (nil: connections are admitted again). A hot-standby node that is configured
+    /// to serve nobody while it stands by sets it. Open associations are not touched.
+    public func refuseConnections(because reason: String?) {
+        refusingConnections.withLock { $0 = reason }
+    }
+
+    /// Closes every open connection (associations and those being set up); the listeners stay. A node
+    /// that stops being the active one of a redundant pair ends its SCADA sessions this way, so they
+    /// see the association drop and reconnect to the new active.
+    public func closeConnections() {
+        for channel in openChannels.withLock({ Array($0.values) }) { channel.close(promise: nil) }
+    }
+
     /// The warning due when anyone on the network may operate controls or change settings: no
     /// authentication, and an address other than loopback. nil when there is nothing to warn of.
     static func exposureWarning(_ configuration: IedServerConfiguration, controllableObjects: Int) -> String? {
@@ -239,6 +255,10 @@ public final class IedServer: IedServicesProviding {
         }
         // Over a limit the connection is closed at once: waiting for its first frame would let a peer that
         // never sends hold the slot (and its descriptor) for as long as it likes.
+        if let reason = refusingConnections.withLock({ $0 }) {
+            refuse(channel, connection, reason: reason, limit: nil)
+            return
+        }
         if count > configuration.maximumAssociations {
             refuse(channel, connection, reason: "association limit reached", limit: configuration.maximumAssociations)
             return
@@ -258,8 +278,10 @@ public final class IedServer: IedServicesProviding {
         try sync.addHandler(AssociationHandler(shared: context, connection: connection, tlsPeer: peer, logger: logger))
     }
 
-    private func refuse(_ channel: any Channel, _ connection: ClientConnection, reason: String, limit: Int) {
-        logger.warning("\(reason); closing the connection", metadata: ["peer": "\(connection.peerAddress ?? "?")", "limit": "\(limit)"])
+    private func refuse(_ channel: any Channel, _ connection: ClientConnection, reason: String, limit: Int?) {
+        var metadata: Logger.Metadata = ["peer": "\(connection.peerAddress ?? "?")"]
+        if let limit { metadata["limit"] = "\(limit)" }
+        logger.warning("\(reason); closing the connection", metadata: metadata)
         context.notifyRefusal(connection, reason: reason)
         channel.close(promise: nil)
     }

@@ -35,6 +35,14 @@ extension IedServicesProviding {
         nonmutating set { services.control.statusFollowsControl.store(newValue, ordering: .relaxed) }
     }
 
+    /// While set, every select and operate of every object is refused with this AddCause before any other
+    /// check, and no handler runs (nil, the default: commands are served). A hot-standby gateway sets
+    /// blocked-by-mode: its peer is the one that executes. Commands already executing are not stopped.
+    public var commandsRefused: AddCause? {
+        get { AddCause(rawValue: services.control.refusingAll.load(ordering: .acquiring)) }
+        nonmutating set { services.control.refusingAll.store(newValue?.rawValue ?? -1, ordering: .releasing) }
+    }
+
     /// Installs the observer of associations (accepted, refused, ended) and of every control command's
     /// outcome, for an audit trail such as the gateway's event log (nil removes it). It is called on
     /// the server's threads: keep it short (queue the event).

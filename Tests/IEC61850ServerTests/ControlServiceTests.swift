@@ -178,6 +178,29 @@ struct ControlServiceTests {
         #expect(try Self.addCause(malformed[0]) == 26)
     }
 
+    @Test("a server that holds its commands (a standby) refuses every object with its AddCause, and no handler runs")
+    func heldCommands() async throws {
+        let executed = Mutex(0)
+        let (server, client) = try await Self.connect { server in
+            try server.setControlHandler(for: "GenericIO/GGIO1.SPCSO1") { _ in
+                executed.withLock { $0 += 1 }
+                return .success
+            }
+        }
+        defer { Task { await server.stop() } }
+        server.commandsRefused = .blockedByMode
+        #expect(server.commandsRefused == .blockedByMode)
+        let held = try await Self.exchange(client, Self.write(1, "GGIO1$CO$SPCSO1", "Oper", Self.command(true)), expecting: 2)
+        #expect(try Self.addCause(held[0]) == 8)
+        let unhandled = try await Self.exchange(client, Self.write(2, "GGIO3$CO$Pos1", "Oper", Self.command(true)), expecting: 2)
+        #expect(try Self.addCause(unhandled[0]) == 8)  // before not-supported: the node executes nothing
+        #expect(executed.withLock { $0 } == 0)
+        server.commandsRefused = nil
+        let served = try await Self.exchange(client, Self.write(3, "GGIO1$CO$SPCSO1", "Oper", Self.command(true)), expecting: 1)
+        #expect(served[0].hexDump == "A1 07 02 01 03 A5 02 81 00")
+        #expect(executed.withLock { $0 } == 1)
+    }
+
     @Test("a handler that outlasts the control timeout: negative CommandTermination with time-limit-over")
     func timeout() async throws {
         let (server, client) = try await Self.connect(

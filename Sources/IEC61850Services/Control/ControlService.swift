@@ -12,6 +12,8 @@ package final class ControlService: Sendable {
     private let handlers = Mutex<[Int: ControlHandlers]>([:])
     /// When set, a successful non-test command updates the object's status (stVal, q, t, origin, ctlNum).
     package let statusFollowsControl = Atomic<Bool>(false)
+    /// The AddCause every command is refused with while set (-1: none), before any other check.
+    package let refusingAll = Atomic<Int64>(-1)
     private let timers = Mutex<(any TimerScheduler)?>(nil)
     /// The sleeping tasks of time-activated operates, by object.
     private let waitingOperates = Mutex<[Int: Task<Void, Never>]>([:])
@@ -91,7 +93,7 @@ package final class ControlService: Sendable {
     /// Model 2: a read of SBO. Whether the client now holds the selection.
     package func selectByRead(_ index: Int, client: UInt64) -> Bool {
         let object = objects[index]
-        guard model(of: object) == .sboWithNormalSecurity else { return false }
+        guard model(of: object) == .sboWithNormalSecurity, refusingAll.load(ordering: .acquiring) < 0 else { return false }
         let timeout = selectTimeout(of: object)
         let selected = machines.withLock { $0[index].selectByRead(client, timeout: timeout, now: now()) }
         if selected { scheduleExpiry(index, after: timeout) }
@@ -359,6 +361,7 @@ package final class ControlService: Sendable {
 
     /// Mode, switching hierarchy, then the application's check: the first cause that blocks the command.
     private func blockingCause(_ object: ControlObject, _ action: ControlAction, handlers: ControlHandlers?) -> AddCause? {
+        if let cause = AddCause(rawValue: refusingAll.load(ordering: .acquiring)) { return cause }  // the whole server holds its commands
         if let behaviour = object.behaviour, case .integer(let mode) = store[behaviour.slot] {
             // 1 on, 2 on-blocked, 3 test, 4 test/blocked, 5 off: off takes nothing; test modes take only test commands.
             if mode == 5 || ((mode == 3 || mode == 4) && !action.test) { return .blockedByMode }
