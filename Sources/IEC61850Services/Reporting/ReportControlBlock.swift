@@ -414,6 +414,9 @@ extension ReportControlBlock {
         var actions: [Action] = []
         for entry in buffer.takeUnsent() {
             var content = entry.content
+            // The optional fields are the block's when the report goes out, as for a live one: a client that
+            // sets OptFlds before enabling gets them in the entries buffered while it was away too.
+            content.options = options
             content.sequenceNumber = sequenceNumber
             sequenceNumber = (sequenceNumber + 1) & 0xFFFF
             content.bufferOverflow = buffer.overflow
