@@ -140,7 +140,7 @@ extension GatewayEvent.Kind {
     public var isAudit: Bool {
         switch self {
         case .value, .quality, .communication: false
-        case .command, .association, .security, .storage, .configuration, .substitution: true
+        case .command, .association, .security, .storage, .configuration, .substitution, .role: true
         }
     }
 }

@@ -209,6 +209,14 @@ public struct ConfigurationReader {
                 files.maximumOpen = integer(settings["max-open"], "files.max-open", in: 1...10_000)
                 files.logDays = integer(settings["log-days"], "files.log-days", in: 0...366)
                 configuration.files = files
+            case "redundancy":
+                guard let settings = mapping(value, "redundancy", keys: ["node", "state", "hand-over-ms", "standby-associations"]) else { continue }
+                var redundancy = GatewayConfiguration.Redundancy()
+                redundancy.node = string(settings["node"], "redundancy.node")
+                redundancy.stateDirectory = string(settings["state"], "redundancy.state").map { resolve($0, folder) }
+                redundancy.handOverMilliseconds = integer(settings["hand-over-ms"], "redundancy.hand-over-ms", in: 0...600_000)
+                redundancy.standbyAcceptsAssociations = boolean(settings["standby-associations"], "redundancy.standby-associations")
+                configuration.redundancy = redundancy
             case "event-log":
                 guard let settings = mapping(value, "event-log", keys: ["path", "max-events", "max-audit-events", "max-log-entries"]) else { continue }
                 if let path = string(settings["path"], "event-log.path") { configuration.eventLog.path = resolve(path, folder) }
@@ -248,7 +256,9 @@ public struct ConfigurationReader {
             case let key where extensionKeys.contains(key):
                 configuration.extensions[key, default: []].append(Self.value(value))
             default:
-                fail(line(value), "unknown section '\(key)' (expected model, server, http, diagnostics, event-log, files, modbus, mqtt, points, include)")
+                fail(
+                    line(value),
+                    "unknown section '\(key)' (expected model, server, http, diagnostics, event-log, files, redundancy, modbus, mqtt, points, include)")
             }
         }
     }

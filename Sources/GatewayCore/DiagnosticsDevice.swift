@@ -4,7 +4,9 @@ import IEC61850Model
 /// it without another protocol: LPHD1 (PhyNam, PhyHealth, Proxy) for the gateway, and one LCCH per field
 /// connection (a Modbus device, the MQTT broker) with ChLiv (the channel answers) and the message
 /// counters RxCnt and TxCnt. LLN0 has the data set `Health` (PhyHealth and every ChLiv) and the URCBs
-/// `urcbHealth01`…`04` on it. ``DiagnosticsPublisher`` keeps the values current.
+/// `urcbHealth01`…`04` on it. ``DiagnosticsPublisher`` keeps the values current. A node of a redundant
+/// pair also has LPHD1.RedAct (SPS, a vendor extension: true while the node is the active one), in the
+/// data set, so the SCADA gets a report when the role changes.
 public enum DiagnosticsDevice {
     /// The logical device's instance (its name is the IED name followed by it: `GATEWAYDiag`).
     public static let inst = "Diag"
@@ -23,8 +25,13 @@ public enum DiagnosticsDevice {
     }
 
     /// The logical device for these channels.
-    public static func spec(channels: [String], version: String) -> LogicalDeviceSpec {
+    /// The data object that says whether a node of a redundant pair is the active one.
+    public static let roleObject = "\(inst)/LPHD1.RedAct"
+
+    /// The logical device for these channels (`redundant`: with LPHD1.RedAct).
+    public static func spec(channels: [String], version: String, redundant: Bool = false) -> LogicalDeviceSpec {
         var members = [DataSetMember(ldInst: inst, lnClass: "LPHD", lnInst: "1", doName: "PhyHealth", daName: "stVal", fc: .st)]
+        if redundant { members.append(DataSetMember(ldInst: inst, lnClass: "LPHD", lnInst: "1", doName: "RedAct", daName: "stVal", fc: .st)) }
         for index in channels.indices {
             members.append(DataSetMember(ldInst: inst, lnClass: "LCCH", lnInst: "\(index + 1)", doName: "ChLiv", daName: "stVal", fc: .st))
         }
@@ -46,7 +53,7 @@ public enum DiagnosticsDevice {
             dataObjects: [
                 CDC.dpl("PhyNam", vendor: "iec61850-gateway", hwRev: version, model: "IEC 61850 gateway"),
                 CDC.ens("PhyHealth", value: Health.ok.rawValue), CDC.sps("Proxy"),
-            ])
+            ] + (redundant ? [CDC.sps("RedAct")] : []))
         let channelNodes = channels.enumerated().map { index, channel in
             LogicalNodeSpec(
                 lnClass: "LCCH", inst: "\(index + 1)",

@@ -7,20 +7,22 @@ public enum EventExport {
     /// The CSV columns, in order.
     public static let columns = ["id", "time", "kind", "reference", "value", "quality", "client", "origin", "ctlNum", "result", "cause", "detail"]
 
-    /// RFC 4180 CSV with a header row; times in ISO 8601 UTC with milliseconds.
-    public static func csv(_ events: [GatewayEvent]) -> String {
-        var lines = [columns.joined(separator: ",")]
-        for event in events {
-            lines.append(fields(event).map(quoted).joined(separator: ","))
+    /// RFC 4180 CSV with a header row; times in ISO 8601 UTC with milliseconds. With `nodes` (one per
+    /// event: the events of a redundant pair's two logs, merged), a `node` column follows the time.
+    public static func csv(_ events: [GatewayEvent], nodes: [String]? = nil) -> String {
+        var lines = [header(nodes).joined(separator: ",")]
+        for (index, event) in events.enumerated() {
+            lines.append(fields(event, node: nodes?[index]).map(quoted).joined(separator: ","))
         }
         return lines.joined(separator: "\r\n") + "\r\n"
     }
 
     /// A JSON array of objects with the CSV's column names (absent fields left out).
-    public static func json(_ events: [GatewayEvent]) throws -> String {
-        let objects: [[String: Any]] = events.map { event in
+    public static func json(_ events: [GatewayEvent], nodes: [String]? = nil) throws -> String {
+        let names = header(nodes)
+        let objects: [[String: Any]] = events.enumerated().map { index, event in
             var object: [String: Any] = [:]
-            for (name, value) in zip(columns, fields(event)) where !value.isEmpty {
+            for (name, value) in zip(names, fields(event, node: nodes?[index])) where !value.isEmpty {
                 object[name] = name == "id" || name == "ctlNum" ? Int(value) ?? value : value
             }
             object["timeMs"] = event.timeMilliseconds
@@ -30,14 +32,27 @@ public enum EventExport {
         return String(decoding: data, as: UTF8.self) + "\n"
     }
 
-    /// One line per event: time, kind, reference, then what there is of the rest.
-    public static func text(_ events: [GatewayEvent]) -> String {
-        events.map { event in
+    /// One line per event: time, (node,) kind, reference, then what there is of the rest.
+    public static func text(_ events: [GatewayEvent], nodes: [String]? = nil) -> String {
+        events.enumerated().map { index, event in
             let values = fields(event)
-            var line = "\(values[1])  \(event.kind.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)) \(event.reference)"
+            let node = nodes.map { "[\($0[index])] " } ?? ""
+            var line = "\(values[1])  \(node)\(event.kind.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)) \(event.reference)"
             for (name, value) in zip(columns, values).dropFirst(4) where !value.isEmpty { line += "  \(name)=\(value)" }
             return line + "\n"
         }.joined()
+    }
+
+    private static func header(_ nodes: [String]?) -> [String] {
+        var names = columns
+        if nodes != nil { names.insert("node", at: 2) }
+        return names
+    }
+
+    private static func fields(_ event: GatewayEvent, node: String?) -> [String] {
+        var values = fields(event)
+        if let node { values.insert(node, at: 2) }
+        return values
     }
 
     static func fields(_ event: GatewayEvent) -> [String] {

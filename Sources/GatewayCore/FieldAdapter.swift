@@ -23,6 +23,18 @@ public protocol FieldAdapter: AnyObject, Sendable {
     /// (a Modbus write). Throws when the command could not be delivered; a `CancellationError` when the
     /// command ended (its answer went out) before it was sent, in which case it is never sent.
     func send(_ command: FieldCommand) async throws -> ControlResult?
+    /// Whether the standby of a redundant pair may read these sources as well as the active node: true
+    /// where the field takes several masters (Modbus TCP devices, an MQTT broker), false for a serial
+    /// line only one master may drive. The default is true.
+    var readableByStandby: Bool { get }
+    /// Stops for the peer of a redundant pair to take the sources over: as ``stop()``, and the points
+    /// only this adapter reads turn invalid, since this node no longer reads them. The default stops.
+    func hold()
+}
+
+extension FieldAdapter {
+    public var readableByStandby: Bool { true }
+    public func hold() { stop() }
 }
 
 /// A command on its way to the field.

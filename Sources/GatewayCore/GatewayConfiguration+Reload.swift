@@ -21,6 +21,7 @@ extension GatewayConfiguration {
         if diagnostics != newer.diagnostics { changed.append("diagnostics") }
         if eventLog != newer.eventLog { changed.append("event-log") }
         if files != newer.files { changed.append("files") }
+        if redundancy != newer.redundancy { changed.append("redundancy") }
         return changed
     }
 

@@ -98,6 +98,24 @@ public struct GatewayConfiguration: Sendable {
         public init() {}
     }
 
+    /// The `redundancy:` section: this gateway is one of a hot-standby pair whose role keepalived sets
+    /// (`iec61850-gateway role active|standby`). Without it the gateway is active, as a single one.
+    public struct Redundancy: Sendable, Equatable {
+        /// This node's name in the event log and `events` (`node`; the host name when not given).
+        public var node: String?
+        /// The folder of the role the pair's scripts set and of the status the gateway writes for the
+        /// health check (`state`; `$RUNTIME_DIRECTORY` under systemd, else beside the event log).
+        public var stateDirectory: String?
+        /// How long a node that became active waits before it drives a serial line the old active may still
+        /// hold (`hand-over-ms`, 2000 when not given).
+        public var handOverMilliseconds: Int?
+        /// Whether a standby accepts associations, for monitoring on its own address
+        /// (`standby-associations`, true when not given).
+        public var standbyAcceptsAssociations: Bool?
+
+        public init() {}
+    }
+
     public struct HTTP: Sendable, Equatable {
         /// 8102 when not given.
         public var port: Int?
@@ -304,6 +322,8 @@ public struct GatewayConfiguration: Sendable {
     public var http: HTTP?
     /// The file services; off unless the configuration has a `files:` section.
     public var files: Files?
+    /// Hot standby (nil: a single gateway, always active).
+    public var redundancy: Redundancy?
     /// The diagnostics logical device (``DiagnosticsDevice``): `diagnostics: true` or `false`; nil
     /// gives it to a model built from the points and not to an SCL model.
     public var diagnostics: Bool?

@@ -27,6 +27,7 @@ public final class GatewayOperations: Sendable {
     private let currentField: Mutex<Field>
     /// Reloads the configuration, when the gateway runs one (`who`: what asked, for the event log).
     private let reloader = Mutex<(@Sendable (_ who: String) -> ReloadOutcome)?>(nil)
+    private let redundancyController = Mutex<RedundancyController?>(nil)
 
     public init(server: IedServer, field: Field, storage: SQLiteLogStorage?, configurationFile: String?) {
         self.server = server
@@ -48,6 +49,15 @@ public final class GatewayOperations: Sendable {
             return old
         }
     }
+
+    /// The redundant pair's side of this node, when it is one.
+    public var redundancy: RedundancyController? {
+        get { redundancyController.withLock { $0 } }
+        set { redundancyController.withLock { $0 = newValue } }
+    }
+
+    /// The node's role: active unless it is the standby of a redundant pair.
+    public var role: GatewayRole { redundancy?.role ?? .active }
 
     /// Installs what `POST /api/reload` calls.
     public func setReloader(_ reload: @escaping @Sendable (_ who: String) -> ReloadOutcome) {

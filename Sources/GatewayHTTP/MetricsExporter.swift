@@ -1,4 +1,5 @@
 import EventLog
+import GatewayCore
 import IEC61850Model
 import Metrics
 import Prometheus
@@ -15,6 +16,7 @@ public final class MetricsExporter: Sendable {
     private let eventLogFailing: Prometheus.Gauge
     private let eventLogDropped: Prometheus.Counter
     private let eventLogCommitted: Prometheus.Counter
+    private let roles: [(GatewayRole, Prometheus.Gauge)]
     /// The storage's totals at the last scrape (the counters move by the difference).
     private let counted = Mutex<(dropped: Int, committed: Int)>((0, 0))
 
@@ -49,6 +51,8 @@ public final class MetricsExporter: Sendable {
         eventLogDropped = registry.makeCounter(
             descriptor: name("gateway_event_log_dropped", unit: "total", "Events and log entries dropped (the queue was full)."))
         eventLogCommitted = registry.makeCounter(descriptor: name("gateway_event_log_committed", unit: "total", "Events and log entries written."))
+        let role = name("gateway_role", "1 for the role this node has in a redundant pair (a gateway without a pair is active).")
+        roles = GatewayRole.allCases.map { ($0, registry.makeGauge(descriptor: role, labels: [("role", $0.rawValue)])) }
     }
 
     /// The text exposition format, with the scrape-time values brought up to date first.
@@ -56,6 +60,8 @@ public final class MetricsExporter: Sendable {
         let counts = operations.field.runtime?.validityCounts() ?? [:]
         for (validity, gauge) in pointsByValidity { gauge.set(Double(counts[validity] ?? 0)) }
         associations.set(Double(operations.server.openAssociations))
+        let role = operations.role
+        for (each, gauge) in roles { gauge.set(each == role ? 1.0 : 0.0) }
         if let status = operations.storage?.status {
             eventLogQueued.set(Double(status.queued))
             eventLogFailing.set(status.failure == nil ? 0.0 : 1.0)

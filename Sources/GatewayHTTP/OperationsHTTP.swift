@@ -73,7 +73,8 @@ public enum OperationsHTTP {
                 status: health.serving ? "ok" : "unavailable", reason: health.reason, ied: model.name, configuration: operations.configurationFile,
                 started: EventTime.format(operations.startedMilliseconds),
                 uptimeSeconds: Int((currentMilliseconds() - operations.startedMilliseconds) / 1000), associations: operations.server.openAssociations,
-                points: operations.field.runtime?.bindings.count ?? 0, devicesUp: devices.filter(\.up).count, devices: devices.count, eventLog: eventLog)
+                points: operations.field.runtime?.bindings.count ?? 0, devicesUp: devices.filter(\.up).count, devices: devices.count, eventLog: eventLog,
+                role: operations.role.rawValue, node: operations.redundancy?.node)
             return try JSONResponse.make(body, status: health.serving ? .ok : .serviceUnavailable)
         }
         router.get("/api/points") { _, _ in try JSONResponse.make(operations.points.map(StatusJSON.Point.init)) }

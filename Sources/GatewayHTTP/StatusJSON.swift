@@ -18,6 +18,10 @@ enum StatusJSON {
         let devicesUp: Int
         let devices: Int
         let eventLog: String?
+        /// active or standby (a gateway without a redundant pair is active).
+        let role: String
+        /// The node's name in a redundant pair.
+        let node: String?
     }
 
     struct QualityJSON: Encodable, Equatable {

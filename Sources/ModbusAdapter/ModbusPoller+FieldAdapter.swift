@@ -37,4 +37,13 @@ extension ModbusPoller: FieldAdapter {
         try await write(device: destination.device, destination, command.value)
         return nil
     }
+
+    /// A serial line takes one master: the standby leaves it to the active node.
+    public var readableByStandby: Bool { devices[0].serialPort == nil }
+
+    /// Stops polling and marks the line's points invalid (failure): the peer reads them now.
+    public func hold() {
+        stop()
+        releaseLine()
+    }
 }

@@ -149,6 +149,14 @@ public final class ModbusPoller: @unchecked Sendable {
         }
     }
 
+    /// After a stop for the peer of a redundant pair: no device counts as answering, and every point of
+    /// the line is reported as not read.
+    func releaseLine() {
+        answering.withLock { $0.removeAll() }
+        let time = Timestamp.now()
+        deliver(plans.flatMap(\.groups).flatMap(\.blocks).flatMap(\.members).map { FieldReading(point: $0.point, value: nil, time: time) })
+    }
+
     private func takeWrites() -> [Write] {
         jobs.lock()
         defer {

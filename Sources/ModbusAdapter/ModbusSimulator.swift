@@ -200,9 +200,24 @@ public final class ModbusSimulator: @unchecked Sendable {
         return writeFunction
     }
 
+    /// Requests and writes answered so far (written by the serving thread under `lock`).
+    private var counts = (requests: 0, writes: 0)
+
+    /// The requests answered so far, and how many of them were writes (5, 6, 15 or 16): for tests that
+    /// check a command reached the device exactly once, or that a standby gateway left a line alone.
+    public var answered: (requests: Int, writes: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        return counts
+    }
+
     /// Called by the serving thread under `lock`.
     private func noteFunction(_ function: UInt8) {
-        if [5, 6, 15, 16].contains(function) { writeFunction = function }
+        counts.requests += 1
+        if [5, 6, 15, 16].contains(function) {
+            writeFunction = function
+            counts.writes += 1
+        }
     }
 
     /// The register map of `unit` (the first served by default; TCP's one map answers every unit), nil

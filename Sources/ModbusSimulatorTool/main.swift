@@ -11,7 +11,8 @@
 // floats: voltages at input 0/2/4, power in kW at 52, frequency at 70).
 // Standard input takes `set TABLE ADDRESS TYPE VALUE [BYTE-ORDER [WORD-ORDER]]`, e.g.
 // `set input 52 float32 1.5 big little`; `unit N` directs the following sets to unit N (RTU). Each line
-// is answered with `ok` or `error <reason>`.
+// is answered with `ok` or `error <reason>`. `stats` is answered with `ok REQUESTS WRITES`: the requests
+// answered so far and how many were writes.
 // It serves until SIGINT or SIGTERM, also after standard input ends.
 import Foundation
 import GatewayCore
@@ -69,6 +70,11 @@ func answer(_ text: String) { FileHandle.standardOutput.write(Data((text + "\n")
 var unit: Int?
 while let line = readLine() {
     let words = line.split(separator: " ").map(String.init)
+    if words == ["stats"] {
+        let answered = simulator.answered
+        answer("ok \(answered.requests) \(answered.writes)")
+        continue
+    }
     if words.count == 2, words[0] == "unit", let number = Int(words[1]) {
         unit = number
         answer("ok")

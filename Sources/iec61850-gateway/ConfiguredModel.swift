@@ -28,6 +28,8 @@ enum ConfiguredModel {
                 "\(path): the model already has a logical device \(DiagnosticsDevice.inst), where the gateway puts its diagnostics; rename it, or set diagnostics: false"
             )
         }
-        return model.adding(DiagnosticsDevice.spec(channels: DiagnosticsDevice.channels(of: configuration), version: GatewayVersion.current))
+        return model.adding(
+            DiagnosticsDevice.spec(
+                channels: DiagnosticsDevice.channels(of: configuration), version: GatewayVersion.current, redundant: configuration.redundancy != nil))
     }
 }

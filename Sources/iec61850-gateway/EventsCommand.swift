@@ -16,11 +16,18 @@ struct EventsCommand: ParsableCommand {
               iec61850-gateway events --from -1h
               iec61850-gateway events --kind command --format csv > commands.csv
               iec61850-gateway events --reference GenericIO/GGIO1 --from 2026-11-01 --to 2026-11-02 --format json
+              iec61850-gateway events --event-log gw-a=a/events.sqlite --event-log gw-b=b/events.sqlite --from -1h
+
+            With --event-log given more than once (the two nodes of a redundant pair: each keeps its own log), \
+            the logs are merged by time and each event names its node: the name before = when given, else the \
+            node's name from its role events, else the file's name.
             """
     )
 
-    @Option(name: .customLong("event-log"), help: ArgumentHelp("The event log database (default: where `run` puts it).", valueName: "file"))
-    var eventLog: String?
+    @Option(
+        name: .customLong("event-log"),
+        help: ArgumentHelp("The event log database (default: where `run` puts it); repeat to merge several, as [node=]file.", valueName: "file"))
+    var eventLog: [String] = []
 
     @Option(name: .long, help: ArgumentHelp("Take the database path from this gateway configuration's event-log section.", valueName: "file"))
     var config: String?
@@ -39,7 +46,7 @@ struct EventsCommand: ParsableCommand {
     @Option(
         name: .long,
         help: ArgumentHelp(
-            "Only this kind (repeatable): value, quality, command, communication, association, security, storage, configuration, substitution.",
+            "Only this kind (repeatable): value, quality, command, communication, association, security, storage, configuration, substitution, role.",
             valueName: "kind"))
     var kind: [String] = []
 
@@ -58,16 +65,19 @@ struct EventsCommand: ParsableCommand {
     }
 
     func run() throws {
-        var path = eventLog
-        if path == nil, let config {
-            do {
-                path = try ConfigurationReader.load(file: config, extensions: RunCommand.configurationExtensions).eventLog.path
-            } catch {
-                throw ValidationError("\(error)")
+        var files = eventLog.map(Self.labelled)
+        if files.isEmpty {
+            var path: String?
+            if let config {
+                do {
+                    path = try ConfigurationReader.load(file: config, extensions: RunCommand.configurationExtensions).eventLog.path
+                } catch {
+                    throw ValidationError("\(error)")
+                }
             }
+            files = [(nil, path ?? EventLogLocation.defaultPath())]
         }
-        let file = path ?? EventLogLocation.defaultPath()
-        guard FileManager.default.fileExists(atPath: file) else {
+        for (_, file) in files where !FileManager.default.fileExists(atPath: file) {
             throw ValidationError("no event log at \(file) (name it with --event-log FILE)")
         }
         let now = UInt64(max(0, Date().timeIntervalSince1970 * 1000))
@@ -84,15 +94,41 @@ struct EventsCommand: ParsableCommand {
             }
             query.to = time
         }
-        let storage = try SQLiteLogStorage(path: file)
-        defer { storage.close() }
-        let events = try storage.events(matching: query, limit: limit)
+        var events: [GatewayEvent] = []
+        var nodes: [String]? = files.count > 1 ? [] : nil
+        for (label, file) in files {
+            let storage = try SQLiteLogStorage(path: file)
+            defer { storage.close() }
+            let found = try storage.events(matching: query, limit: limit)
+            events += found
+            if nodes != nil {
+                let name = try label ?? Self.nodeName(in: storage) ?? (file as NSString).lastPathComponent
+                nodes! += Array(repeating: name, count: found.count)
+            }
+        }
+        if var merged = nodes {
+            // By time; within one millisecond, each log keeps its own order.
+            let order = events.indices.sorted { (events[$0].timeMilliseconds, $0) < (events[$1].timeMilliseconds, $1) }.prefix(limit)
+            (events, merged) = (order.map { events[$0] }, order.map { merged[$0] })
+            nodes = merged
+        }
         let output: String
         switch format {
-        case "csv": output = EventExport.csv(events)
-        case "json": output = try EventExport.json(events)
-        default: output = EventExport.text(events)
+        case "csv": output = EventExport.csv(events, nodes: nodes)
+        case "json": output = try EventExport.json(events, nodes: nodes)
+        default: output = EventExport.text(events, nodes: nodes)
         }
         FileHandle.standardOutput.write(Data(output.utf8))
+    }
+
+    /// `gw-a=/var/lib/a/events.sqlite` as its node name and file; a file alone has no name.
+    static func labelled(_ argument: String) -> (String?, String) {
+        guard let equals = argument.firstIndex(of: "="), !argument[..<equals].contains("/") else { return (nil, argument) }
+        return (String(argument[..<equals]), String(argument[argument.index(after: equals)...]))
+    }
+
+    /// The node a log belongs to, as its latest role event names it.
+    static func nodeName(in storage: SQLiteLogStorage) throws -> String? {
+        try storage.events(matching: EventQuery(kinds: [.role]), limit: 1, newest: true).first?.reference
     }
 }

@@ -15,11 +15,12 @@ struct GatewayCommand: AsyncParsableCommand {
             List the event log:  iec61850-gateway events --from -1h --format csv
             Test a register:  iec61850-gateway modbus read --config gateway.yaml --device meter --table input --address 52 --type float32
             Hash a password for a role:  iec61850-gateway hash-password < password.txt
+            Set a node's role in a redundant pair:  iec61850-gateway role active --config gateway.yaml
             """,
         version: GatewayVersion.current,
         subcommands: [
             RunCommand.self, ValidateCommand.self, ExportSCLCommand.self, ConformanceCommand.self, EventsCommand.self, ModbusCommand.self,
-            HashPasswordCommand.self,
+            HashPasswordCommand.self, RoleCommand.self, HealthCommand.self,
         ],
         defaultSubcommand: nil
     )

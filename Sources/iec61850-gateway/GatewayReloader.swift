@@ -112,6 +112,11 @@ final class GatewayReloader: Sendable {
         for adapter in old.adapters { adapter.stop() }
         var started: [any FieldAdapter] = []
         for adapter in field.adapters {
+            // A standby leaves serial lines to the active node (they are held, their points invalid).
+            guard operations.redundancy?.drives(adapter) ?? true else {
+                adapter.hold()
+                continue
+            }
             do {
                 try adapter.start()
                 started.append(adapter)
@@ -136,7 +141,9 @@ final class GatewayReloader: Sendable {
     private func restore(_ configuration: GatewayConfiguration) {
         do {
             let field = try RunCommand.makeField(configuration, services: operations.server.services, logger: logger, record: record)
-            for adapter in field.adapters { try adapter.start() }
+            for adapter in field.adapters {
+                if operations.redundancy?.drives(adapter) ?? true { try adapter.start() } else { adapter.hold() }
+            }
             RunCommand.routeControls(of: field, logger: logger)
             operations.replaceField(with: field)
         } catch {

@@ -26,6 +26,8 @@ extension RunCommand {
         let diagnostics: DiagnosticsPublisher?
         /// The event log's days offered as files (`LOG/`), when the file services are on.
         let exports: EventLogExports?
+        /// The node's side of a redundant pair, when the configuration has a `redundancy:` section.
+        let redundancy: RedundancyController?
     }
 
     /// The field protocols the gateway speaks: one line per adapter.
@@ -111,7 +113,11 @@ extension RunCommand {
         }
         // Every server event goes to the event log and to the operations side's control counters.
         server.setEventObserver { [storage] event in
-            storage?.record(GatewayEvent(event))
+            var recorded = GatewayEvent(event)
+            if case .command(let outcome) = event, outcome.cause == .blockedByMode, operations.role == .standby {
+                recorded.detail = (recorded.detail ?? "") + "; refused: this node is the standby of a redundant pair"
+            }
+            storage?.record(recorded)
             operations.observe(event)
         }
         assembled = true
@@ -125,7 +131,28 @@ extension RunCommand {
                 throw CommandFailure("diagnostics: \(error)")
             }
         }
-        return Assembly(server: server, operations: operations, http: http, metrics: metrics, diagnostics: diagnostics, exports: exports)
+        let redundancy = file?.redundancy.map { Self.redundancy($0, server: server, operations: operations, logger: logger) }
+        operations.redundancy = redundancy
+        return Assembly(
+            server: server, operations: operations, http: http, metrics: metrics, diagnostics: diagnostics, exports: exports, redundancy: redundancy)
+    }
+
+    /// The node's side of a redundant pair: what its role changes in the server, the field and the model.
+    static func redundancy(
+        _ settings: GatewayConfiguration.Redundancy, server: IedServer, operations: GatewayOperations, logger: Logger
+    ) -> RedundancyController {
+        let storage = operations.storage
+        let hooks = RedundancyController.Hooks(
+            admitAssociations: { server.refuseConnections(because: $0) }, closeAssociations: { server.closeConnections() },
+            adapters: { operations.field.adapters }, serverProblem: { operations.health.reason }, record: { storage?.record($0) },
+            roleChanged: { role in
+                // The diagnostics LD's RedAct, when the model has it.
+                try? server.services.batch { batch in
+                    try batch.set(server.services.handle(for: "\(DiagnosticsDevice.roleObject).stVal"), .boolean(role == .active))
+                    if let time = try? server.services.handle(for: "\(DiagnosticsDevice.roleObject).t") { try batch.set(time, .timestamp(.now())) }
+                }
+            })
+        return RedundancyController(settings, services: server.services, hooks: hooks, logger: logger)
     }
 
     /// What `run` would serve, decided from the configuration and the flags before anything is opened:

@@ -202,9 +202,19 @@ struct RunCommand: AsyncParsableCommand {
         #endif
         // Those running at the end (a reload replaces them) stop with the gateway; an adapter that does
         // not start stops those started before it.
+        // A node of a redundant pair starts as the standby, and leaves the serial lines to the active one.
+        if let redundancy = gateway.redundancy {
+            do {
+                try redundancy.start()
+            } catch {
+                throw CommandFailure("redundancy.state: \(error)")
+            }
+            logger.notice("redundant pair: node \(redundancy.node), standing by until keepalived asks (\(redundancy.files.rolePath))")
+        }
+        defer { gateway.redundancy?.stop() }
         var started = true
         defer { if started { for adapter in gateway.operations.field.adapters.reversed() { adapter.stop() } } }
-        for (index, adapter) in adapters.enumerated() {
+        for (index, adapter) in adapters.enumerated() where gateway.redundancy?.drives(adapter) ?? true {
             do {
                 try adapter.start()
             } catch {

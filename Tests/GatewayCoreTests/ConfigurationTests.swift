@@ -214,7 +214,7 @@ struct ConfigurationTests {
             Self.messages("server:\n  port: 70000\n") == ["plant.yaml:2: server.port must be a whole number from 0 to 65535, not '70000'"])
         #expect(
             Self.messages("servers: {}\n") == [
-                "plant.yaml:1: unknown section 'servers' (expected model, server, http, diagnostics, event-log, files, modbus, mqtt, points, include)"
+                "plant.yaml:1: unknown section 'servers' (expected model, server, http, diagnostics, event-log, files, redundancy, modbus, mqtt, points, include)"
             ])
     }
 }

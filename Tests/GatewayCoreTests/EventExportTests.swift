@@ -28,6 +28,20 @@ struct EventExportTests {
         #expect(EventTime.format(1_795_687_200_250) == "2026-11-26T10:00:00.250Z")
     }
 
+    @Test("the events of a redundant pair's two logs name their node in every format")
+    func nodes() throws {
+        let nodes = ["gw-a", "gw-b"]
+        let csv = EventExport.csv(Self.events, nodes: nodes).components(separatedBy: "\r\n")
+        #expect(csv[0] == "id,time,node,kind,reference,value,quality,client,origin,ctlNum,result,cause,detail")
+        #expect(csv[1].hasPrefix("1,2026-11-18T11:06:40.123Z,gw-a,value,"))
+        #expect(csv[2].hasPrefix("2,2026-11-18T11:06:41.000Z,gw-b,command,"))
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(EventExport.json(Self.events, nodes: nodes).utf8)) as? [[String: Any]])
+        #expect(json.map { $0["node"] as? String } == nodes)
+        let text = EventExport.text(Self.events, nodes: nodes).split(separator: "\n")
+        #expect(text[0].hasPrefix("2026-11-18T11:06:40.123Z  [gw-a] value"))
+        #expect(EventExport.csv(Self.events).hasPrefix("id,time,kind,"))  // one log: no node column
+    }
+
     @Test("the computed time text is Foundation's ISO 8601 with milliseconds, over two centuries")
     func formatMatchesFoundation() {
         let formatter = ISO8601DateFormatter()

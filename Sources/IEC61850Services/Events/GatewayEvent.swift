@@ -23,6 +23,9 @@ public struct GatewayEvent: Sendable, Equatable, Codable {
         /// A data object was substituted or released (`reference` the object, `value` the substitute,
         /// `client` who, `result` substituted or released, `detail` its subID).
         case substitution
+        /// The gateway's role in a redundant pair changed (`reference` the node, `result` active or
+        /// standby, `detail` what asked), or a command was refused because the node stands by.
+        case role
     }
 
     /// The row number in the database (0 until stored); increasing.

@@ -1,0 +1,29 @@
+import Foundation
+
+extension ConfigurationReader {
+    /// The `redundancy:` section of a configuration file, read without the rest: keepalived runs the
+    /// health check every second, and a plant's configuration with 100,000 points takes seconds to read
+    /// whole. Only a file whose section sits elsewhere (an included file) is read whole. nil: no section.
+    public static func redundancySection(file path: String, extensions: Set<String> = []) throws(ConfigurationErrors) -> GatewayConfiguration.Redundancy? {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw ConfigurationErrors(errors: [ConfigurationError(file: path, line: 0, "cannot read \(path)")])
+        }
+        var section: [Substring] = []
+        var inside = false
+        var blankBefore = 0
+        for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+            let topLevel = line.first.map { !$0.isWhitespace && $0 != "#" } ?? false
+            if topLevel {
+                if inside { break }
+                inside = line.hasPrefix("redundancy:")
+            }
+            if inside { section.append(line) } else if section.isEmpty { blankBefore += 1 }
+        }
+        guard !section.isEmpty else {
+            return try load(file: path, extensions: extensions).redundancy
+        }
+        // Blank lines in front keep the line numbers of messages those of the file.
+        let fragment = String(repeating: "\n", count: blankBefore) + section.joined(separator: "\n")
+        return try parse(fragment, file: path, extensions: extensions).redundancy
+    }
+}

@@ -1,0 +1,197 @@
+import Foundation
+import IEC61850Model
+import IEC61850Services
+import Logging
+import Synchronization
+
+/// Makes a gateway one node of a hot-standby pair: it follows the role keepalived asks for in the state
+/// folder (``RedundancyFiles``), applies what ``RoleMachine`` says a role means (commands refused with
+/// blocked-by-mode on the standby, serial lines left to the active node and taken after the hand-over
+/// delay, the active node's associations ended when it stands down), and writes the node's status for
+/// the health check every second. It looks at the role file every 100 ms, on a queue of its own.
+public final class RedundancyController: Sendable {
+    /// What the controller needs of the rest of the gateway.
+    public struct Hooks: Sendable {
+        /// Admits new associations (nil) or refuses them with this reason.
+        public var admitAssociations: @Sendable (_ refusal: String?) -> Void
+        /// Ends every open association.
+        public var closeAssociations: @Sendable () -> Void
+        /// The field adapters now (a reload replaces them).
+        public var adapters: @Sendable () -> [any FieldAdapter]
+        /// nil while the MMS server serves; else why it does not.
+        public var serverProblem: @Sendable () -> String?
+        /// Records an event in the event log.
+        public var record: @Sendable (GatewayEvent) -> Void
+        /// The role changed (the diagnostics LD, the metrics).
+        public var roleChanged: @Sendable (GatewayRole) -> Void
+
+        public init(
+            admitAssociations: @escaping @Sendable (String?) -> Void, closeAssociations: @escaping @Sendable () -> Void,
+            adapters: @escaping @Sendable () -> [any FieldAdapter], serverProblem: @escaping @Sendable () -> String?,
+            record: @escaping @Sendable (GatewayEvent) -> Void, roleChanged: @escaping @Sendable (GatewayRole) -> Void
+        ) {
+            self.admitAssociations = admitAssociations
+            self.closeAssociations = closeAssociations
+            self.adapters = adapters
+            self.serverProblem = serverProblem
+            self.record = record
+            self.roleChanged = roleChanged
+        }
+    }
+
+    private struct State {
+        var machine: RoleMachine
+        /// The role file as last read (role and modification time).
+        var seen: (role: GatewayRole, modified: Double)?
+        /// The file asked for the active role before this process started: keepalived thinks this node is
+        /// active, and it is not (it starts as the standby). Unhealthy until the file changes.
+        var stale = false
+        var ticks = 0
+    }
+
+    public let node: String
+    public let files: RedundancyFiles
+    private let services: IedServices
+    private let hooks: Hooks
+    private let logger: Logger
+    private let state: Mutex<State>
+    private let queue = DispatchQueue(label: "iec61850-gateway.redundancy")
+    private let following = Atomic(false)
+
+    public init(
+        _ settings: GatewayConfiguration.Redundancy, services: IedServices, hooks: Hooks, logger: Logger
+    ) {
+        node = settings.node ?? ProcessInfo.processInfo.hostName
+        files = RedundancyFiles(settings)
+        self.services = services
+        self.hooks = hooks
+        self.logger = logger
+        let machine = RoleMachine(
+            handOverNanoseconds: UInt64(settings.handOverMilliseconds ?? 2000) * 1_000_000,
+            standbyAcceptsAssociations: settings.standbyAcceptsAssociations ?? true)
+        state = Mutex(State(machine: machine))
+    }
+
+    /// The role now.
+    public var role: GatewayRole { state.withLock { $0.machine.role } }
+
+    /// Whether the adapter runs in this role: a serial line only on the active node after the hand-over.
+    public func drives(_ adapter: any FieldAdapter) -> Bool {
+        adapter.readableByStandby || state.withLock { $0.machine.drivesSerialLines }
+    }
+
+    /// Creates the state folder, starts as the standby and begins following the role file. Throws when
+    /// the folder cannot be written.
+    public func start() throws {
+        try files.prepare()
+        let initial = state.withLock { state -> [RoleMachine.Action] in
+            state.seen = files.requestedRole()
+            state.stale = state.seen?.role == .active
+            return state.machine.start()
+        }
+        perform(initial)
+        record(.standby, detail: "started")
+        if state.withLock({ $0.stale }) {
+            logger.warning("keepalived asked this node to be active before the gateway started; standing by until it asks again")
+        }
+        try writeStatus()
+        following.store(true, ordering: .relaxed)
+        scheduleNextPoll()
+    }
+
+    /// Stops following the role file.
+    public func stop() {
+        following.store(false, ordering: .relaxed)
+    }
+
+    private func scheduleNextPoll() {
+        queue.asyncAfter(deadline: .now() + .milliseconds(100)) { [weak self] in
+            guard let self, self.following.load(ordering: .relaxed) else { return }
+            self.poll()
+            self.scheduleNextPoll()
+        }
+    }
+
+    /// Reads the role file, moves the machine on and, every second, writes the status.
+    private func poll() {
+        let request = files.requestedRole()
+        let now = DispatchTime.now().uptimeNanoseconds
+        let (actions, writeNow) = state.withLock { state -> ([RoleMachine.Action], Bool) in
+            var actions: [RoleMachine.Action] = []
+            if let request, state.seen.map({ $0.role != request.role || $0.modified != request.modified }) ?? true {
+                state.seen = request
+                state.stale = false
+                actions += state.machine.request(request.role, now: now)
+            }
+            actions += state.machine.tick(now: now)
+            state.ticks += 1
+            return (actions, state.ticks % 10 == 0 || !actions.isEmpty)
+        }
+        perform(actions, asked: request != nil ? "keepalived (\(files.rolePath))" : nil)
+        if writeNow {
+            do { try writeStatus() } catch { logger.error("redundancy: \(error)") }
+        }
+    }
+
+    private func perform(_ actions: [RoleMachine.Action], asked: String? = nil) {
+        for action in actions {
+            switch action {
+            case .executeCommands(let execute):
+                services.commandsRefused = execute ? nil : .blockedByMode
+            case .admitAssociations(let admit):
+                hooks.admitAssociations(admit ? nil : "this gateway is the standby of a redundant pair")
+            case .closeAssociations:
+                hooks.closeAssociations()
+            case .driveSerialLines(let drive):
+                for adapter in hooks.adapters() where !adapter.readableByStandby {
+                    if drive {
+                        do {
+                            try adapter.start()
+                            logger.notice("hand-over over: driving \(adapter.name)")
+                        } catch {
+                            logger.error("\(adapter.name): \(error)")
+                        }
+                    } else {
+                        adapter.hold()
+                    }
+                }
+            case .roleChanged(let role):
+                logger.notice("role: \(role.rawValue)", metadata: ["node": "\(node)"])
+                record(role, detail: asked.map { "asked by \($0)" })
+                hooks.roleChanged(role)
+            }
+        }
+    }
+
+    private func record(_ role: GatewayRole, detail: String?) {
+        hooks.record(
+            GatewayEvent(timeMilliseconds: currentMilliseconds(), kind: .role, reference: node, result: role.rawValue, detail: detail))
+    }
+
+    /// The node's health as keepalived's track script sees it: its server serves, it has the role asked
+    /// for, and its field network works: at least one of the sources both nodes read (Modbus TCP, MQTT)
+    /// answers. Those are reached over the network, so when none answers, this node has most likely lost
+    /// its link to the field, which its peer may still have. A serial line is the node's own and counts
+    /// only where the node has nothing else.
+    public func health() -> (healthy: Bool, reason: String?) {
+        if let problem = hooks.serverProblem() { return (false, problem) }
+        let (stale, requested, role) = state.withLock { ($0.stale, $0.seen?.role, $0.machine.role) }
+        if stale { return (false, "keepalived asked for the active role before this gateway started; it stands by until asked again") }
+        if let requested, requested != role { return (false, "asked to be \(requested.rawValue), still \(role.rawValue)") }
+        let adapters = hooks.adapters().filter(drives)
+        let shared = adapters.filter(\.readableByStandby).flatMap(\.links)
+        let links = shared.isEmpty ? adapters.flatMap(\.links) : shared
+        if !links.isEmpty, !links.contains(where: \.up) {
+            return (false, "no field source answers (\(links.map(\.source).joined(separator: ", ")))")
+        }
+        return (true, nil)
+    }
+
+    private func writeStatus() throws {
+        let (healthy, reason) = health()
+        let (role, requested) = state.withLock { ($0.machine.role, $0.seen?.role) }
+        try files.write(
+            NodeStatus(
+                node: node, role: role, requested: requested, healthy: healthy, reason: reason, pid: getpid(), timeMilliseconds: currentMilliseconds()))
+    }
+}
