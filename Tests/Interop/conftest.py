@@ -275,14 +275,28 @@ class Checker:
 
 # ------------------------------------------------------------------- bounded client runs
 def run_client(kind: str, srv: Server, body, *, password: str | None = None, connect: bool = True,
-               timeout: float = SESSION_TIMEOUT, tls: dict | None = None):
+               timeout: float = SESSION_TIMEOUT, tls: dict | None = None, netns: str | None = None):
     """Run body(client) in a forked child with a hard time limit; re-raise its outcome here.
 
     The libIEC61850 client keeps the GIL in blocking calls and either client may hang on a
     misbehaving server, so neither signal.alarm nor a watchdog thread could interrupt it.
     A forked child is killed (SIGKILL) when the limit passes.
     """
-    return collect_client(spawn_client(kind, srv, body, password=password, connect=connect, tls=tls), timeout=timeout)
+    return collect_client(spawn_client(kind, srv, body, password=password, connect=connect, tls=tls, netns=netns),
+                          timeout=timeout)
+
+
+def enter_netns(name: str) -> None:
+    """Moves this (single-threaded) process into the network namespace /run/netns/NAME."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    fd = os.open(f"/run/netns/{name}", os.O_RDONLY)
+    try:
+        if libc.setns(fd, 0x40000000) != 0:  # CLONE_NEWNET
+            raise OSError(ctypes.get_errno(), f"setns {name}")
+    finally:
+        os.close(fd)
 
 
 class ClientProcess:
@@ -291,15 +305,18 @@ class ClientProcess:
 
 
 def spawn_client(kind: str, srv: Server, body, *, password: str | None = None, connect: bool = True,
-                 tls: dict | None = None) -> ClientProcess:
+                 tls: dict | None = None, netns: str | None = None) -> ClientProcess:
     """Start body(client) in a forked child (see run_client); collect_client waits for it.
-    Several may run at once (the ten-client report test)."""
+    Several may run at once (the ten-client report test). With netns, the child runs in that
+    network namespace (the redundancy tests' SCADA host)."""
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:  # child
         os.close(r)
         payload: tuple
         try:
+            if netns:
+                enter_netns(netns)
             client = CLIENTS[kind]()
             client.tls = tls  # {"ca", "cert", "key"} files: associate over TLS (srv.port is then the TLS port)
             try:
