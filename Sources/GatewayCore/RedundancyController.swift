@@ -8,7 +8,7 @@ import Synchronization
 /// folder (``RedundancyFiles``), applies what ``RoleMachine`` says a role means (commands refused with
 /// blocked-by-mode on the standby, serial lines left to the active node and taken after the hand-over
 /// delay, the active node's associations ended when it stands down), and writes the node's status for
-/// the health check every second. It looks at the role file every 100 ms, on a queue of its own.
+/// the health check every second. It looks at the role file every 100 ms, on a thread of its own.
 public final class RedundancyController: Sendable {
     /// What the controller needs of the rest of the gateway.
     public struct Hooks: Sendable {
@@ -46,7 +46,8 @@ public final class RedundancyController: Sendable {
         /// The file asked for the active role before this process started: keepalived thinks this node is
         /// active, and it is not (it starts as the standby). Unhealthy until the file changes.
         var stale = false
-        var ticks = 0
+        /// When the status was last written (monotonic nanoseconds).
+        var written: UInt64 = 0
     }
 
     public let node: String
@@ -55,7 +56,6 @@ public final class RedundancyController: Sendable {
     private let hooks: Hooks
     private let logger: Logger
     private let state: Mutex<State>
-    private let queue = DispatchQueue(label: "iec61850-gateway.redundancy")
     private let following = Atomic(false)
 
     public init(
@@ -96,20 +96,21 @@ public final class RedundancyController: Sendable {
         }
         try writeStatus()
         following.store(true, ordering: .relaxed)
-        scheduleNextPoll()
+        // A thread of its own, as the pollers have: the health check must not wait behind other work.
+        let thread = Thread { [weak self] in
+            while true {
+                guard let self, self.following.load(ordering: .relaxed) else { return }
+                self.poll()
+                usleep(100_000)
+            }
+        }
+        thread.name = "redundancy"
+        thread.start()
     }
 
     /// Stops following the role file.
     public func stop() {
         following.store(false, ordering: .relaxed)
-    }
-
-    private func scheduleNextPoll() {
-        queue.asyncAfter(deadline: .now() + .milliseconds(100)) { [weak self] in
-            guard let self, self.following.load(ordering: .relaxed) else { return }
-            self.poll()
-            self.scheduleNextPoll()
-        }
     }
 
     /// Reads the role file, moves the machine on and, every second, writes the status.
@@ -124,8 +125,10 @@ public final class RedundancyController: Sendable {
                 actions += state.machine.request(request.role, now: now)
             }
             actions += state.machine.tick(now: now)
-            state.ticks += 1
-            return (actions, state.ticks % 10 == 0 || !actions.isEmpty)
+            // Every second, and at once after a change.
+            let due = now &- state.written >= 900_000_000 || !actions.isEmpty
+            if due { state.written = now }
+            return (actions, due)
         }
         perform(actions, asked: request != nil ? "keepalived (\(files.rolePath))" : nil)
         if writeNow {
