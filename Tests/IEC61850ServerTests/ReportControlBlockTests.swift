@@ -197,6 +197,17 @@ struct ReportControlBlockTests {
         #expect(sent.map { $0.members.map(\.member) } == [[0], [1]])
     }
 
+    @Test("BRCB: entries buffered before the client set OptFlds go out with the OptFlds it set")
+    func bufferedTakeCurrentOptions() throws {
+        var block = Self.block(buffered: true)
+        _ = block.membersChanged([Self.change(0)], now: Self.time(ms: 1))
+        let options = ReportOptions([.sequenceNumber, .reportTimeStamp, .reasonCode, .entryID, .bufferOverflow])
+        _ = try block.write(.optFlds, .bits(options.rawValue), by: Self.alice, Self.at(2))
+        let sent = Self.reports(try block.write(.rptEna, .boolean(true), by: Self.alice, Self.at(3)))
+        #expect(sent.count == 1)
+        #expect(sent.first?.options == options)
+    }
+
     @Test("BRCB: a full buffer drops the oldest and says BufOvfl; PurgeBuf empties it")
     func bufferedOverflowAndPurge() throws {
         var block = Self.block(buffered: true, capacity: 2)

@@ -41,6 +41,7 @@ ROLE = ("DEMODiag/LPHD1.RedAct.stVal", "ST")
 SPCSO1 = f"{LD}/GGIO1.SPCSO1"
 BRCB = f"{LD}/LLN0.BR.brcbEvents01"
 URCB = f"{LD}/LLN0.RP.urcbEvents01"
+HEALTH_URCB = "DEMODiag/LLN0.RP.urcbHealth01"  # data set Health: PhyHealth, RedAct, then each LCCH's ChLiv
 BLOCKED_BY_MODE = 8
 
 CONFIG = """\
@@ -181,10 +182,14 @@ class Node:
     def role(self) -> str | None:
         return self.status().get("role")
 
+    def http(self, path: str) -> str:
+        """GET path from the node's HTTP side (127.0.0.1:8102 in its namespace)."""
+        code = ("import sys, urllib.request\n"
+                "print(urllib.request.urlopen('http://127.0.0.1:8102' + sys.argv[1], timeout=3).read().decode())")
+        return self.topo.exec(self.name, "python3", "-c", code, path).stdout
+
     def http_health(self) -> dict:
-        code = ("import json, urllib.request\n"
-                "print(urllib.request.urlopen('http://127.0.0.1:8102/api/health', timeout=3).read().decode())")
-        return json.loads(self.topo.exec(self.name, "python3", "-c", code).stdout)
+        return json.loads(self.http("/api/health"))
 
     def events(self, kind: str) -> list[dict]:
         out = subprocess.run([GATEWAY, "events", "--event-log", os.path.join(self.dir, "events.sqlite"), "--kind", kind, "--format", "json"],
@@ -323,6 +328,16 @@ def test_the_survivor_serves_within_10_s_when_the_active_node_dies(pair):
     assert reports and reports[-1]["entry_id"], f"no buffered report before the failure: {reports}"
     old_entry = reports[-1]["entry_id"]
 
+    # A monitoring client on the standby's own address takes the diagnostics LD's reports: it must see
+    # RedAct turn true when its node takes over.
+    def monitor(c):
+        c.subscribe(HEALTH_URCB, c.rcb_values(HEALTH_URCB)["RptID"])
+        c.set_rcb(HEALTH_URCB, RptEna=True)
+        return [r["values"] for r in wait_for_value(c, 1, True, limit=25)]
+
+    watching = spawn_client("libiec61850", through(OWN[survivor]), monitor, netns=topo.ns("scada"))
+    time.sleep(2)
+
     # The active node dies; the value changes in the field meanwhile.
     writes_before = field.stats()[1]
     killed = time.monotonic()
@@ -339,6 +354,9 @@ def test_the_survivor_serves_within_10_s_when_the_active_node_dies(pair):
     nodes[first].remove_address()
     assert nodes[survivor].role() == "active"
     assert nodes[survivor].http_health()["role"] == "active"
+    assert 'gateway_role{role="active"} 1' in nodes[survivor].http("/metrics")
+    seen = collect_client(watching, timeout=60)
+    assert any(values.get(1) is True for values in seen), f"the survivor's RedAct was not reported true: {seen}"
 
     # On the survivor: the role object, reports after re-enabling (the old EntryID is unknown there:
     # refused, and the buffer comes with BufOvfl), and a control that reaches the field exactly once.
