@@ -3,11 +3,16 @@ import Foundation
 extension ConfigurationReader {
     /// The `redundancy:` section of a configuration file, read without the rest: keepalived runs the
     /// health check every second, and a plant's configuration with 100,000 points takes seconds to read
-    /// whole. Only a file whose section sits elsewhere (an included file) is read whole. nil: no section.
+    /// whole; and the notify script must set the role even while someone is editing a broken point
+    /// elsewhere in the file. Only a file whose section sits elsewhere (an included file) is read
+    /// whole. nil: no section.
     public static func redundancySection(file path: String, extensions: Set<String> = []) throws(ConfigurationErrors) -> GatewayConfiguration.Redundancy? {
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: path), var text = String(data: data, encoding: .utf8) else {
             throw ConfigurationErrors(errors: [ConfigurationError(file: path, line: 0, "cannot read \(path)")])
         }
+        // "\r\n" is one Character in Swift: a CRLF file would not split into lines.
+        text = text.replacingOccurrences(of: "\r\n", with: "\n")
+        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
         var section: [Substring] = []
         var inside = false
         var blankBefore = 0

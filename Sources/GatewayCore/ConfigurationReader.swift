@@ -210,12 +210,26 @@ public struct ConfigurationReader {
                 files.logDays = integer(settings["log-days"], "files.log-days", in: 0...366)
                 configuration.files = files
             case "redundancy":
-                guard let settings = mapping(value, "redundancy", keys: ["node", "state", "hand-over-ms", "standby-associations"]) else { continue }
+                guard let settings = mapping(value, "redundancy", keys: ["node", "state", "hand-over-ms", "standby-associations", "peer"]) else {
+                    continue
+                }
                 var redundancy = GatewayConfiguration.Redundancy()
                 redundancy.node = string(settings["node"], "redundancy.node")
                 redundancy.stateDirectory = string(settings["state"], "redundancy.state").map { resolve($0, folder) }
                 redundancy.handOverMilliseconds = integer(settings["hand-over-ms"], "redundancy.hand-over-ms", in: 0...600_000)
                 redundancy.standbyAcceptsAssociations = boolean(settings["standby-associations"], "redundancy.standby-associations")
+                if let peer = string(settings["peer"], "redundancy.peer") {
+                    let parts = peer.split(separator: ":", omittingEmptySubsequences: false)
+                    var address = in_addr()
+                    if parts.count <= 2, inet_pton(AF_INET, String(parts[0]), &address) == 1,
+                        parts.count == 1 || UInt16(parts[1]).map({ $0 > 0 }) == true
+                    {
+                        redundancy.peerAddress = String(parts[0])
+                        redundancy.peerPort = parts.count == 2 ? Int(parts[1]) : nil
+                    } else {
+                        fail(line(settings["peer"]), "redundancy.peer must be the other node's IPv4 address, with :PORT if not 8103, not '\(peer)'")
+                    }
+                }
                 configuration.redundancy = redundancy
             case "event-log":
                 guard let settings = mapping(value, "event-log", keys: ["path", "max-events", "max-audit-events", "max-log-entries"]) else { continue }

@@ -104,7 +104,8 @@ public struct GatewayConfiguration: Sendable {
         /// This node's name in the event log and `events` (`node`; the host name when not given).
         public var node: String?
         /// The folder of the role the pair's scripts set and of the status the gateway writes for the
-        /// health check (`state`; `$RUNTIME_DIRECTORY` under systemd, else beside the event log).
+        /// health check (`state`; ``RedundancyFiles/defaultDirectory``, the unit's RuntimeDirectory,
+        /// when not given: the scripts run outside the unit and find it from the configuration).
         public var stateDirectory: String?
         /// How long a node that became active waits before it drives a serial line the old active may still
         /// hold (`hand-over-ms`, 2000 when not given).
@@ -112,6 +113,12 @@ public struct GatewayConfiguration: Sendable {
         /// Whether a standby accepts associations, for monitoring on its own address
         /// (`standby-associations`, true when not given).
         public var standbyAcceptsAssociations: Bool?
+        /// The other node's IPv4 address (`peer: ADDRESS[:PORT]`): the two tell each other over UDP
+        /// whether they reach their field, so that a node hands over on a field loss only to a peer that
+        /// has its field. nil: a node that reaches none of its field sources hands over regardless.
+        public var peerAddress: String?
+        /// The UDP port of that exchange, the same on both nodes (``PeerBeacon/defaultPort`` when not given).
+        public var peerPort: Int?
 
         public init() {}
     }

@@ -46,8 +46,9 @@ public final class RedundancyController: Sendable {
         /// The file asked for the active role before this process started: keepalived thinks this node is
         /// active, and it is not (it starts as the standby). Unhealthy until the file changes.
         var stale = false
-        /// When the status was last written (monotonic nanoseconds).
+        /// When the status was last written, and the peer last told (monotonic nanoseconds).
         var written: UInt64 = 0
+        var told: UInt64 = 0
     }
 
     public let node: String
@@ -57,17 +58,31 @@ public final class RedundancyController: Sendable {
     private let logger: Logger
     private let state: Mutex<State>
     private let following = Atomic(false)
+    /// Whether the role thread runs (``stop()`` waits until it has ended).
+    private let threadRuns = Atomic(false)
+    /// Held while a role change starts or holds adapters, and while the reloader swaps them.
+    private let fieldLock = NSLock()
+    private let settings: GatewayConfiguration.Redundancy
+    /// The exchange with the peer, when `peer:` names it (opened by ``start()``).
+    private let beacon = Mutex<PeerBeacon?>(nil)
 
+    /// - Parameter minimumHandOverMilliseconds: the least hand-over delay the field needs: longer than a
+    ///   serial request can take (its timeout), so the old active node's last request is over.
     public init(
-        _ settings: GatewayConfiguration.Redundancy, services: IedServices, hooks: Hooks, logger: Logger
+        _ settings: GatewayConfiguration.Redundancy, services: IedServices, hooks: Hooks, logger: Logger, minimumHandOverMilliseconds: Int = 0
     ) {
         node = settings.node ?? ProcessInfo.processInfo.hostName
+        self.settings = settings
         files = RedundancyFiles(settings)
         self.services = services
         self.hooks = hooks
         self.logger = logger
+        let handOver = max(settings.handOverMilliseconds ?? 2000, minimumHandOverMilliseconds)
+        if handOver > settings.handOverMilliseconds ?? 2000 {
+            logger.notice("redundancy: hand-over \(handOver) ms, longer than the serial lines' timeout-ms")
+        }
         let machine = RoleMachine(
-            handOverNanoseconds: UInt64(settings.handOverMilliseconds ?? 2000) * 1_000_000,
+            handOverNanoseconds: UInt64(handOver) * 1_000_000,
             standbyAcceptsAssociations: settings.standbyAcceptsAssociations ?? true)
         state = Mutex(State(machine: machine))
     }
@@ -84,6 +99,10 @@ public final class RedundancyController: Sendable {
     /// the folder cannot be written.
     public func start() throws {
         try files.prepare()
+        if let peer = settings.peerAddress {
+            let opened = try PeerBeacon(peerAddress: peer, port: settings.peerPort ?? PeerBeacon.defaultPort)
+            beacon.withLock { $0 = opened }
+        }
         let initial = state.withLock { state -> [RoleMachine.Action] in
             state.seen = files.requestedRole()
             state.stale = state.seen?.role == .active
@@ -96,10 +115,15 @@ public final class RedundancyController: Sendable {
         }
         try writeStatus()
         following.store(true, ordering: .relaxed)
+        threadRuns.store(true, ordering: .releasing)
         // A thread of its own, as the pollers have: the health check must not wait behind other work.
         let thread = Thread { [weak self] in
             while true {
-                guard let self, self.following.load(ordering: .relaxed) else { return }
+                guard let self else { return }
+                guard self.following.load(ordering: .relaxed) else {
+                    self.threadRuns.store(false, ordering: .releasing)
+                    return
+                }
                 self.poll()
                 usleep(100_000)
             }
@@ -108,15 +132,32 @@ public final class RedundancyController: Sendable {
         thread.start()
     }
 
-    /// Stops following the role file.
+    /// Stops following the role file; returns once no role change can start or hold an adapter any more.
     public func stop() {
         following.store(false, ordering: .relaxed)
+        while threadRuns.load(ordering: .acquiring) { usleep(5_000) }
+    }
+
+    /// Runs body while no role change starts or holds adapters: the reloader swaps the field side in
+    /// it, and `run` starts the adapters in it.
+    public func whileFieldIsSteady<T>(_ body: () throws -> T) rethrows -> T {
+        fieldLock.lock()
+        defer { fieldLock.unlock() }
+        return try body()
     }
 
     /// Reads the role file, moves the machine on and, every second, writes the status.
     private func poll() {
         let request = files.requestedRole()
         let now = DispatchTime.now().uptimeNanoseconds
+        if let beacon = beacon.withLock({ $0 }) {
+            beacon.receive(now: now)
+            let tell = state.withLock { state in
+                defer { if now &- state.told >= 500_000_000 { state.told = now } }
+                return now &- state.told >= 500_000_000
+            }
+            if tell { beacon.send(node: node, field: fieldProblem() == nil) }
+        }
         let (actions, writeNow) = state.withLock { state -> ([RoleMachine.Action], Bool) in
             var actions: [RoleMachine.Action] = []
             if let request, state.seen.map({ $0.role != request.role || $0.modified != request.modified }) ?? true {
@@ -146,6 +187,8 @@ public final class RedundancyController: Sendable {
             case .closeAssociations:
                 hooks.closeAssociations()
             case .driveSerialLines(let drive):
+                fieldLock.lock()
+                defer { fieldLock.unlock() }
                 for adapter in hooks.adapters() where !adapter.readableByStandby {
                     if drive {
                         do {
@@ -172,22 +215,32 @@ public final class RedundancyController: Sendable {
     }
 
     /// The node's health as keepalived's track script sees it: its server serves, it has the role asked
-    /// for, and its field network works: at least one of the sources both nodes read (Modbus TCP, MQTT)
-    /// answers. Those are reached over the network, so when none answers, this node has most likely lost
-    /// its link to the field, which its peer may still have. A serial line is the node's own and counts
-    /// only where the node has nothing else.
+    /// for, and it reaches its field, or its peer does not either (as far as the node knows: without
+    /// `peer:`, a node that reaches none of its field sources hands over regardless). When a node keeps
+    /// serving without its field, `reason` says so while it is healthy.
     public func health() -> (healthy: Bool, reason: String?) {
-        if let problem = hooks.serverProblem() { return (false, problem) }
         let (stale, requested, role) = state.withLock { ($0.stale, $0.seen?.role, $0.machine.role) }
         if stale { return (false, "keepalived asked for the active role before this gateway started; it stands by until asked again") }
         if let requested, requested != role { return (false, "asked to be \(requested.rawValue), still \(role.rawValue)") }
-        let adapters = hooks.adapters().filter(drives)
-        let shared = adapters.filter(\.readableByStandby).flatMap(\.links)
-        let links = shared.isEmpty ? adapters.flatMap(\.links) : shared
-        if !links.isEmpty, !links.contains(where: \.up) {
-            return (false, "no field source answers (\(links.map(\.source).joined(separator: ", ")))")
+        if let problem = hooks.serverProblem() { return (false, problem) }
+        guard let problem = fieldProblem() else { return (true, nil) }
+        guard let beacon = beacon.withLock({ $0 }) else { return (false, problem) }
+        guard let peer = beacon.heard(now: DispatchTime.now().uptimeNanoseconds) else {
+            return (true, "\(problem); the peer is not heard, so this node stays")
         }
-        return (true, nil)
+        if peer.field { return (false, "\(problem); the peer \(peer.node) reaches its field") }
+        return (true, "\(problem); the peer \(peer.node) does not reach its field either, so this node stays")
+    }
+
+    /// Why this node does not reach its field, or nil when it does: none of the sources both nodes read
+    /// (Modbus TCP, MQTT) answers. Those are reached over the network, so when none answers, this node
+    /// has most likely lost its link to the field. Serial lines do not count: the standby does not read
+    /// them, so it cannot say it would do better, and handing a dead RS-485 device back and forth would
+    /// only drop the SCADA's associations each time.
+    private func fieldProblem() -> String? {
+        let links = hooks.adapters().filter(\.readableByStandby).flatMap(\.links)
+        guard !links.isEmpty, !links.contains(where: \.up) else { return nil }
+        return "no field source answers (\(links.map(\.source).joined(separator: ", ")))"
     }
 
     private func writeStatus() throws {

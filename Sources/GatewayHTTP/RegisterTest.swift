@@ -63,6 +63,9 @@ enum RegisterTest {
         guard (0...65535).contains(request.address - device.addressing) else { throw HTTPError(.badRequest, message: "address outside 0…65535") }
         var value: FieldValue?
         if let text = request.value {
+            guard operations.role == .active else {
+                throw HTTPError(.conflict, message: "this gateway is the standby of a redundant pair: it writes nothing to the field")
+            }
             guard table.isWritable else { throw HTTPError(.badRequest, message: "only coils and holding registers can be written") }
             guard let parsed = ModbusProbe.value(text, as: type, table: table) else {
                 throw HTTPError(.badRequest, message: "'\(text)' is not a \(table == .coil ? "bool" : type.rawValue)")

@@ -14,10 +14,13 @@ final class WorkerThread: @unchecked Sendable {
         return running
     }
 
+    /// Starts the body on a new thread; nothing when it runs already (two threads would share the
+    /// caller's connection).
     func start(name: String, _ body: @escaping @Sendable () -> Void) {
         lock.lock()
+        defer { lock.unlock() }
+        guard !running else { return }
         running = true
-        lock.unlock()
         let thread = Thread(block: body)
         thread.name = name
         self.thread = thread
@@ -29,6 +32,7 @@ final class WorkerThread: @unchecked Sendable {
         lock.lock()
         running = false
         lock.unlock()
+        let thread = lock.withLock { self.thread }
         while thread?.isFinished == false { usleep(5_000) }
     }
 }

@@ -95,7 +95,7 @@ struct EventsCommand: ParsableCommand {
             query.to = time
         }
         var events: [GatewayEvent] = []
-        var nodes: [String]? = files.count > 1 ? [] : nil
+        var nodes: [String]? = files.count > 1 || files.contains { $0.0 != nil } ? [] : nil
         for (label, file) in files {
             let storage = try SQLiteLogStorage(path: file)
             defer { storage.close() }

@@ -107,34 +107,46 @@ final class GatewayReloader: Sendable {
         } catch {
             return .refused("\(file) does not fit the served model", messages: "\(error)".split(separator: "\n").map(String.init))
         }
-        // The old adapters stop first: a serial line is one port, opened by one poller at a time.
-        let old = operations.field
-        for adapter in old.adapters { adapter.stop() }
-        var started: [any FieldAdapter] = []
-        for adapter in field.adapters {
-            // A standby leaves serial lines to the active node (they are held, their points invalid).
-            guard operations.redundancy?.drives(adapter) ?? true else {
-                adapter.hold()
-                continue
+        // The field side is swapped while no role change starts or holds adapters: otherwise a node taking
+        // or leaving the active role could act on the old adapters and miss the new ones.
+        let swapped = steadily { () -> ReloadOutcome? in
+            // The old adapters stop first: a serial line is one port, opened by one poller at a time.
+            let old = operations.field
+            for adapter in old.adapters { adapter.stop() }
+            var started: [any FieldAdapter] = []
+            for adapter in field.adapters {
+                // A standby leaves serial lines to the active node (they are held, their points invalid).
+                guard operations.redundancy?.drives(adapter) ?? true else {
+                    adapter.hold()
+                    continue
+                }
+                do {
+                    try adapter.start()
+                    started.append(adapter)
+                } catch {
+                    for adapter in started { adapter.stop() }
+                    restore(current)
+                    return ReloadOutcome.refused("\(adapter.name) does not start: \(error)")
+                }
             }
-            do {
-                try adapter.start()
-                started.append(adapter)
-            } catch {
-                for adapter in started { adapter.stop() }
-                restore(current)
-                return .refused("\(adapter.name) does not start: \(error)")
-            }
+            operations.replaceField(with: field)
+            return nil
         }
+        if let swapped { return swapped }
         let routed = RunCommand.routeControls(of: field, logger: logger)
         for object in state.routed.subtracting(routed) {
             try? operations.server.setControlHandlers(for: object, nil)  // its commands: not-supported, or simulated below
         }
         if let simulateDelay { operations.server.simulateControls(delay: simulateDelay) }
-        operations.replaceField(with: field)
         let summary = Self.changes(from: current, to: newer)
         state = (Self.withoutPoints(newer), routed)
         return .applied(summary)
+    }
+
+    /// Runs body while no role change of a redundant pair starts or holds adapters.
+    private func steadily<T>(_ body: () throws -> T) rethrows -> T {
+        guard let redundancy = operations.redundancy else { return try body() }
+        return try redundancy.whileFieldIsSteady(body)
     }
 
     /// The running configuration's field side again, after a new one failed to start.

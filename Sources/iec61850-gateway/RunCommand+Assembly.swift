@@ -131,7 +131,11 @@ extension RunCommand {
                 throw CommandFailure("diagnostics: \(error)")
             }
         }
-        let redundancy = file?.redundancy.map { Self.redundancy($0, server: server, operations: operations, logger: logger) }
+        // A new active node waits out a serial request of the old one: half a second more than the longest timeout.
+        let serialTimeout = file?.modbusDevices.filter { $0.serialPort != nil }.map(\.timeoutMilliseconds).max()
+        let redundancy = file?.redundancy.map {
+            Self.redundancy($0, server: server, operations: operations, logger: logger, minimumHandOver: serialTimeout.map { $0 + 500 } ?? 0)
+        }
         operations.redundancy = redundancy
         return Assembly(
             server: server, operations: operations, http: http, metrics: metrics, diagnostics: diagnostics, exports: exports, redundancy: redundancy)
@@ -139,7 +143,7 @@ extension RunCommand {
 
     /// The node's side of a redundant pair: what its role changes in the server, the field and the model.
     static func redundancy(
-        _ settings: GatewayConfiguration.Redundancy, server: IedServer, operations: GatewayOperations, logger: Logger
+        _ settings: GatewayConfiguration.Redundancy, server: IedServer, operations: GatewayOperations, logger: Logger, minimumHandOver: Int
     ) -> RedundancyController {
         let storage = operations.storage
         let hooks = RedundancyController.Hooks(
@@ -152,7 +156,7 @@ extension RunCommand {
                     if let time = try? server.services.handle(for: "\(DiagnosticsDevice.roleObject).t") { try batch.set(time, .timestamp(.now())) }
                 }
             })
-        return RedundancyController(settings, services: server.services, hooks: hooks, logger: logger)
+        return RedundancyController(settings, services: server.services, hooks: hooks, logger: logger, minimumHandOverMilliseconds: minimumHandOver)
     }
 
     /// What `run` would serve, decided from the configuration and the flags before anything is opened:
@@ -296,6 +300,12 @@ extension RunCommand {
     static func makeField(
         _ file: GatewayConfiguration, services: IedServices, logger: Logger, record: (@Sendable ([GatewayEvent]) -> Void)?
     ) throws -> GatewayOperations.Field {
+        // The two nodes of a pair share a configuration: a broker drops the older of two sessions with one
+        // client ID, so each node adds its name.
+        var file = file
+        if let redundancy = file.redundancy, file.mqtt != nil {
+            file.mqtt!.clientID += "-" + (redundancy.node ?? ProcessInfo.processInfo.hostName)
+        }
         let bindings: [PointBinding]
         do {
             bindings = try ConfigurationValidator.bind(file, to: services.model)

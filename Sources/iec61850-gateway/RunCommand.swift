@@ -211,18 +211,22 @@ struct RunCommand: AsyncParsableCommand {
             }
             logger.notice("redundant pair: node \(redundancy.node), standing by until keepalived asks (\(redundancy.files.rolePath))")
         }
-        defer { gateway.redundancy?.stop() }
         var started = true
         defer { if started { for adapter in gateway.operations.field.adapters.reversed() { adapter.stop() } } }
-        for (index, adapter) in adapters.enumerated() where gateway.redundancy?.drives(adapter) ?? true {
-            do {
-                try adapter.start()
-            } catch {
-                started = false
-                for earlier in adapters[..<index].reversed() { earlier.stop() }
-                throw CommandFailure("\(adapter.name): \(error)")
+        // Stopped first (defers run last to first): no role change starts an adapter once they stop.
+        defer { gateway.redundancy?.stop() }
+        let startAdapters = {
+            for (index, adapter) in adapters.enumerated() where gateway.redundancy?.drives(adapter) ?? true {
+                do {
+                    try adapter.start()
+                } catch {
+                    started = false
+                    for earlier in adapters[..<index].reversed() { earlier.stop() }
+                    throw CommandFailure("\(adapter.name): \(error)")
+                }
             }
         }
+        if let redundancy = gateway.redundancy { try redundancy.whileFieldIsSteady(startAdapters) } else { try startAdapters() }
         gateway.diagnostics?.start()
         defer { gateway.diagnostics?.stop() }
         defer { gateway.exports?.stop() }

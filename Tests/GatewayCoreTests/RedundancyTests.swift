@@ -66,6 +66,7 @@ struct RedundancyTests {
               state: state
               hand-over-ms: 500
               standby-associations: false
+              peer: 10.0.0.12:9000
             points: []
             """
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("redundancy-\(UUID().uuidString)")
@@ -78,11 +79,16 @@ struct RedundancyTests {
         #expect(whole.stateDirectory == folder.appendingPathComponent("state").path)
         #expect(whole.handOverMilliseconds == 500)
         #expect(whole.standbyAcceptsAssociations == false)
+        #expect(whole.peerAddress == "10.0.0.12" && whole.peerPort == 9000)
         #expect(try ConfigurationReader.redundancySection(file: path) == whole)
         // A mistake in the section alone names the file's own line.
         try text.replacingOccurrences(of: "hand-over-ms: 500", with: "hand-over-ms: soon").write(toFile: path, atomically: true, encoding: .utf8)
         let error = #expect(throws: ConfigurationErrors.self) { try ConfigurationReader.redundancySection(file: path) }
         #expect(error?.description.hasPrefix("\(path):7: redundancy.hand-over-ms") == true)
+        let badPeer = #expect(throws: ConfigurationErrors.self) {
+            try ConfigurationReader.parse(text.replacingOccurrences(of: "10.0.0.12:9000", with: "gw-b"), file: path)
+        }
+        #expect(badPeer?.description == "\(path):9: redundancy.peer must be the other node's IPv4 address, with :PORT if not 8103, not 'gw-b'")
         var other = try ConfigurationReader.parse(text, file: path)
         other.redundancy?.handOverMilliseconds = 100
         #expect(try ConfigurationReader.parse(text, file: path).restartOnlyChanges(in: other) == ["redundancy"])
@@ -158,7 +164,7 @@ struct RedundancyTests {
         #expect(roles.allSatisfy { $0.reference == "gw-test" })
     }
 
-    @Test("a node that finds the active role asked for before it started stands by and is unhealthy until asked again")
+    @Test("a node that finds the active role asked for before it started stands by and is unhealthy until asked again; then it follows")
     func staleRequest() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("redundancy-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: folder) }
@@ -177,6 +183,9 @@ struct RedundancyTests {
         try node.files.request(.standby)  // keepalived's FAULT (or BACKUP) after the failed check
         try await eventually { node.health().healthy }
         #expect(node.health().healthy)
+        try node.files.request(.active)  // asked again, after its start: now it is the active node
+        try await eventually { node.role == .active }
+        #expect(node.role == .active && server.commandsRefused == nil)
         tcp.stop()  // no field source answers: the check fails, so keepalived hands over
         #expect(node.health().reason?.contains("no field source answers") == true)
     }
