@@ -210,7 +210,13 @@ public struct ConfigurationReader {
                 files.logDays = integer(settings["log-days"], "files.log-days", in: 0...366)
                 configuration.files = files
             case "redundancy":
-                guard let settings = mapping(value, "redundancy", keys: ["node", "state", "hand-over-ms", "standby-associations", "peer"]) else {
+                guard
+                    let settings = mapping(
+                        value, "redundancy",
+                        keys: [
+                            "node", "state", "hand-over-ms", "standby-associations", "peer", "virtual-address",
+                        ])
+                else {
                     continue
                 }
                 var redundancy = GatewayConfiguration.Redundancy()
@@ -218,6 +224,16 @@ public struct ConfigurationReader {
                 redundancy.stateDirectory = string(settings["state"], "redundancy.state").map { resolve($0, folder) }
                 redundancy.handOverMilliseconds = integer(settings["hand-over-ms"], "redundancy.hand-over-ms", in: 0...600_000)
                 redundancy.standbyAcceptsAssociations = boolean(settings["standby-associations"], "redundancy.standby-associations")
+                if let address = string(settings["virtual-address"], "redundancy.virtual-address") {
+                    var parsed = in_addr()
+                    // keepalived's form (with the prefix length) is taken too.
+                    let host = String(address.split(separator: "/").first ?? "")
+                    if inet_pton(AF_INET, host, &parsed) == 1 {
+                        redundancy.virtualAddress = host
+                    } else {
+                        fail(line(settings["virtual-address"]), "redundancy.virtual-address must be the pair's IPv4 address, not '\(address)'")
+                    }
+                }
                 if let peer = string(settings["peer"], "redundancy.peer") {
                     let parts = peer.split(separator: ":", omittingEmptySubsequences: false)
                     var address = in_addr()

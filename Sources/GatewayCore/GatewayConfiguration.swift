@@ -117,6 +117,9 @@ public struct GatewayConfiguration: Sendable {
         /// whether they reach their field, so that a node hands over on a field loss only to a peer that
         /// has its field. nil: a node that reaches none of its field sources hands over regardless.
         public var peerAddress: String?
+        /// The pair's virtual address (`virtual-address`, IPv4): a node takes the active role only while
+        /// one of its interfaces holds it, so a late or out-of-order notify cannot make a second node active.
+        public var virtualAddress: String?
         /// The UDP port of that exchange, the same on both nodes (``PeerBeacon/defaultPort`` when not given).
         public var peerPort: Int?
 

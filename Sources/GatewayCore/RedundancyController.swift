@@ -49,6 +49,8 @@ public final class RedundancyController: Sendable {
         /// When the status was last written, and the peer last told (monotonic nanoseconds).
         var written: UInt64 = 0
         var told: UInt64 = 0
+        /// Whether the active role is withheld now for want of the virtual address.
+        var fenced = false
     }
 
     public let node: String
@@ -158,18 +160,27 @@ public final class RedundancyController: Sendable {
             }
             if tell { beacon.send(node: node, field: fieldProblem() == nil) }
         }
-        let (actions, writeNow) = state.withLock { state -> ([RoleMachine.Action], Bool) in
-            var actions: [RoleMachine.Action] = []
+        // The active role needs the virtual address on this machine, when the configuration names it:
+        // a notify that arrived late, or out of order, must not make a node without it active.
+        let holdsAddress = settings.virtualAddress.map(LocalAddresses.holds) ?? true
+        let (actions, writeNow, fenced) = state.withLock { state -> ([RoleMachine.Action], Bool, Bool) in
             if let request, state.seen.map({ $0.role != request.role || $0.modified != request.modified }) ?? true {
                 state.seen = request
                 state.stale = false
-                actions += state.machine.request(request.role, now: now)
             }
+            let asked = state.stale ? GatewayRole.standby : state.seen?.role ?? .standby
+            let fenced = asked == .active && !holdsAddress
+            var actions = state.machine.request(fenced ? .standby : asked, now: now)
             actions += state.machine.tick(now: now)
+            let warn = fenced && !state.fenced
+            state.fenced = fenced
             // Every second, and at once after a change.
             let due = now &- state.written >= 900_000_000 || !actions.isEmpty
             if due { state.written = now }
-            return (actions, due)
+            return (actions, due, warn)
+        }
+        if fenced {
+            logger.warning("asked to be active, but this machine does not hold the virtual address \(settings.virtualAddress ?? ""); standing by")
         }
         perform(actions, asked: request != nil ? "keepalived (\(files.rolePath))" : nil)
         if writeNow {
@@ -221,7 +232,10 @@ public final class RedundancyController: Sendable {
     public func health() -> (healthy: Bool, reason: String?) {
         let (stale, requested, role) = state.withLock { ($0.stale, $0.seen?.role, $0.machine.role) }
         if stale { return (false, "keepalived asked for the active role before this gateway started; it stands by until asked again") }
-        if let requested, requested != role { return (false, "asked to be \(requested.rawValue), still \(role.rawValue)") }
+        if let requested, requested != role {
+            let address = settings.virtualAddress.map { " (the virtual address \($0) is not on this machine)" } ?? ""
+            return (false, "asked to be \(requested.rawValue), still \(role.rawValue)\(address)")
+        }
         if let problem = hooks.serverProblem() { return (false, problem) }
         guard let problem = fieldProblem() else { return (true, nil) }
         guard let beacon = beacon.withLock({ $0 }) else { return (false, problem) }

@@ -102,7 +102,9 @@ struct RedundancyTests {
     }
 
     /// A controller on a real server's services, in a state folder of its own.
-    func controller(_ folder: URL, adapters: [CountingAdapter], observed: Observed) throws -> (RedundancyController, IedServer) {
+    func controller(
+        _ folder: URL, adapters: [CountingAdapter], observed: Observed, virtualAddress: String? = nil
+    ) throws -> (RedundancyController, IedServer) {
         let model = try SCLLoader().load(file: ConfigurationTests.root.appendingPathComponent("mappings/demo/demo.icd").path)
         let server = IedServer(model: model)
         var settings = GatewayConfiguration.Redundancy()
@@ -110,6 +112,7 @@ struct RedundancyTests {
         settings.stateDirectory = folder.path
         settings.handOverMilliseconds = 2000
         settings.standbyAcceptsAssociations = false
+        settings.virtualAddress = virtualAddress
         let hooks = RedundancyController.Hooks(
             admitAssociations: { reason in observed.refusal.withLock { $0 = reason } }, closeAssociations: { observed.closed.withLock { $0 += 1 } },
             adapters: { adapters }, serverProblem: { nil }, record: { event in observed.events.withLock { $0.append(event) } }, roleChanged: { _ in })
@@ -188,5 +191,22 @@ struct RedundancyTests {
         #expect(node.role == .active && server.commandsRefused == nil)
         tcp.stop()  // no field source answers: the check fails, so keepalived hands over
         #expect(node.health().reason?.contains("no field source answers") == true)
+    }
+
+    @Test("with a virtual address, a node takes the active role only while it holds the address")
+    func fenced() async throws {
+        for (address, held) in [("192.0.2.77", false), ("127.0.0.1", true)] {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("redundancy-\(UUID().uuidString)")
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let (node, server) = try controller(folder, adapters: [], observed: Observed(), virtualAddress: address)
+            try node.start()
+            defer { node.stop() }
+            try node.files.request(.active)
+            try await eventually { node.role == .active || node.files.status()?.requested == .active }
+            try await Task.sleep(for: .milliseconds(300))
+            #expect(node.role == (held ? .active : .standby), "\(address)")
+            #expect(server.commandsRefused == (held ? nil : .blockedByMode))
+            if !held { #expect(node.health().reason?.contains("virtual address 192.0.2.77 is not on this machine") == true) }
+        }
     }
 }

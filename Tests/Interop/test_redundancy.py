@@ -55,6 +55,7 @@ redundancy:
   state: {dir}/state
   hand-over-ms: {hand_over}
   peer: {peer}
+  virtual-address: 10.61.0.100
 modbus:
   - name: dev
     tcp: 10.62.0.2:1502
@@ -473,3 +474,14 @@ def test_a_field_outage_both_nodes_share_leaves_the_address_where_it_is(pair):
         assert status.get("healthy") is True, f"{name}: {status}"
         assert "does not reach its field either" in (status.get("reason") or ""), f"{name}: {status}"
     assert nodes[first].role() == "active" and nodes[survivor].role() == "standby"
+
+    # A notify that says active to the node without the virtual address (late, or out of order) does
+    # not make it active: it stands by, the role command says so, and its health check fails until
+    # keepalived (FAULT, then BACKUP) says standby again.
+    wrong = subprocess.run([GATEWAY, "role", "active", "--config", nodes[survivor].config, "--wait", "1500"],
+                           capture_output=True, text=True, timeout=20)
+    assert wrong.returncode != 0 and "still standby" in wrong.stderr + wrong.stdout, (wrong.returncode, wrong.stdout, wrong.stderr)
+    assert nodes[survivor].role() == "standby"
+    assert "virtual address 10.61.0.100 is not on this machine" in (nodes[survivor].status().get("reason") or "")
+    wait_until(lambda: nodes[survivor].status().get("requested") == "standby", 10, "keepalived sets the standby role again")
+    assert topo.holders() == [first]
