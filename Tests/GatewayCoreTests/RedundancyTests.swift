@@ -209,4 +209,38 @@ struct RedundancyTests {
             if !held { #expect(node.health().reason?.contains("virtual address 192.0.2.77 is not on this machine") == true) }
         }
     }
+
+    @Test("the peer exchange: what a node sends is heard, anything else is ignored, and old news expires")
+    func beacon() throws {
+        // One beacon whose peer is this machine hears itself: the same socket sends and receives.
+        let port = 20_000 + Int(getpid() % 20_000)
+        let beacon = try PeerBeacon(peerAddress: "127.0.0.1", port: port)
+        #expect(beacon.heard(now: 0) == nil)
+        // Garbage and a wrong prefix from the same address are ignored.
+        let other = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        defer { close(other) }
+        var to = sockaddr_in()
+        to.sin_family = sa_family_t(AF_INET)
+        to.sin_port = in_port_t(UInt16(port).bigEndian)
+        to.sin_addr.s_addr = inet_addr("127.0.0.1")
+        for junk in ["hello", "iec61850-gateway gw-x field=2", "iec61850-gateway", "\u{0}\u{1}"] {
+            let bytes = Array(junk.utf8)
+            _ = withUnsafePointer(to: &to) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { sendto(other, bytes, bytes.count, 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+        }
+        usleep(50_000)
+        beacon.receive(now: 1_000)
+        #expect(beacon.heard(now: 1_000) == nil)
+        beacon.send(node: "gw-b", field: false)
+        usleep(50_000)
+        beacon.receive(now: 2_000)
+        #expect(beacon.heard(now: 2_000) == PeerBeacon.Heard(node: "gw-b", field: false, atNanoseconds: 2_000))
+        beacon.send(node: "gw-b", field: true)
+        usleep(50_000)
+        beacon.receive(now: 3_000)
+        #expect(beacon.heard(now: 3_000)?.field == true)
+        #expect(beacon.heard(now: 3_000 + 3_000_000_001) == nil)  // more than 3 s old: not heard
+        #expect(throws: RedundancyError.self) { try PeerBeacon(peerAddress: "gw-b", port: port + 1) }
+    }
 }
