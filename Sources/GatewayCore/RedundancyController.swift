@@ -155,15 +155,16 @@ public final class RedundancyController: Sendable {
         if let beacon = beacon.withLock({ $0 }) {
             beacon.receive(now: now)
             let tell = state.withLock { state in
-                defer { if now &- state.told >= 500_000_000 { state.told = now } }
-                return now &- state.told >= 500_000_000
+                let due = now &- state.told >= 500_000_000
+                if due { state.told = now }
+                return due
             }
             if tell { beacon.send(node: node, field: fieldProblem() == nil) }
         }
         // The active role needs the virtual address on this machine, when the configuration names it:
         // a notify that arrived late, or out of order, must not make a node without it active.
         let holdsAddress = settings.virtualAddress.map(LocalAddresses.holds) ?? true
-        let (actions, writeNow, fenced) = state.withLock { state -> ([RoleMachine.Action], Bool, Bool) in
+        let (actions, writeNow, newlyFenced) = state.withLock { state -> ([RoleMachine.Action], Bool, Bool) in
             if let request, state.seen.map({ $0.role != request.role || $0.modified != request.modified }) ?? true {
                 state.seen = request
                 state.stale = false
@@ -172,14 +173,14 @@ public final class RedundancyController: Sendable {
             let fenced = asked == .active && !holdsAddress
             var actions = state.machine.request(fenced ? .standby : asked, now: now)
             actions += state.machine.tick(now: now)
-            let warn = fenced && !state.fenced
+            let newlyFenced = fenced && !state.fenced
             state.fenced = fenced
             // Every second, and at once after a change.
             let due = now &- state.written >= 900_000_000 || !actions.isEmpty
             if due { state.written = now }
-            return (actions, due, warn)
+            return (actions, due, newlyFenced)
         }
-        if fenced {
+        if newlyFenced {
             logger.warning("asked to be active, but this machine does not hold the virtual address \(settings.virtualAddress ?? ""); standing by")
         }
         perform(actions, asked: request != nil ? "keepalived (\(files.rolePath))" : nil)

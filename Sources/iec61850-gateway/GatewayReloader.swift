@@ -115,14 +115,8 @@ final class GatewayReloader: Sendable {
             for adapter in old.adapters { adapter.stop() }
             var started: [any FieldAdapter] = []
             for adapter in field.adapters {
-                // A standby leaves serial lines to the active node (they are held, their points invalid).
-                guard operations.redundancy?.drives(adapter) ?? true else {
-                    adapter.hold()
-                    continue
-                }
                 do {
-                    try adapter.start()
-                    started.append(adapter)
+                    if try startIfDriven(adapter) { started.append(adapter) }
                 } catch {
                     for adapter in started { adapter.stop() }
                     restore(current)
@@ -143,6 +137,17 @@ final class GatewayReloader: Sendable {
         return .applied(summary)
     }
 
+    /// Starts an adapter, or holds it on a standby that leaves its serial line to the active node (its
+    /// points invalid); whether it started.
+    private func startIfDriven(_ adapter: any FieldAdapter) throws -> Bool {
+        guard operations.redundancy?.drives(adapter) ?? true else {
+            adapter.hold()
+            return false
+        }
+        try adapter.start()
+        return true
+    }
+
     /// Runs body while no role change of a redundant pair starts or holds adapters.
     private func steadily<T>(_ body: () throws -> T) rethrows -> T {
         guard let redundancy = operations.redundancy else { return try body() }
@@ -153,9 +158,7 @@ final class GatewayReloader: Sendable {
     private func restore(_ configuration: GatewayConfiguration) {
         do {
             let field = try RunCommand.makeField(configuration, services: operations.server.services, logger: logger, record: record)
-            for adapter in field.adapters {
-                if operations.redundancy?.drives(adapter) ?? true { try adapter.start() } else { adapter.hold() }
-            }
+            for adapter in field.adapters { _ = try startIfDriven(adapter) }
             RunCommand.routeControls(of: field, logger: logger)
             operations.replaceField(with: field)
         } catch {
