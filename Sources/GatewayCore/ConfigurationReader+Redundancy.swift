@@ -7,11 +7,20 @@ extension ConfigurationReader {
     /// elsewhere in the file. Only a file whose section sits elsewhere (an included file) is read
     /// whole. nil: no section.
     public static func redundancySection(file path: String, extensions: Set<String> = []) throws(ConfigurationErrors) -> GatewayConfiguration.Redundancy? {
-        guard let data = FileManager.default.contents(atPath: path), var text = String(data: data, encoding: .utf8) else {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw ConfigurationErrors(errors: [ConfigurationError(file: path, line: 0, "cannot read \(path)")])
         }
+        guard let fragment = redundancyFragment(of: text) else {
+            return try load(file: path, extensions: extensions).redundancy
+        }
+        return try parse(fragment, file: path, extensions: extensions).redundancy
+    }
+
+    /// The top-level `redundancy:` section of a configuration's text, alone, behind as many blank lines
+    /// as stand before it (so messages keep the file's line numbers); nil when the text has none.
+    public static func redundancyFragment(of text: String) -> String? {
         // "\r\n" is one Character in Swift: a CRLF file would not split into lines.
-        text = text.replacingOccurrences(of: "\r\n", with: "\n")
+        var text = text.replacingOccurrences(of: "\r\n", with: "\n")
         if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
         var section: [Substring] = []
         var inside = false
@@ -24,11 +33,7 @@ extension ConfigurationReader {
             }
             if inside { section.append(line) } else if section.isEmpty { blankBefore += 1 }
         }
-        guard !section.isEmpty else {
-            return try load(file: path, extensions: extensions).redundancy
-        }
-        // Blank lines in front keep the line numbers of messages those of the file.
-        let fragment = String(repeating: "\n", count: blankBefore) + section.joined(separator: "\n")
-        return try parse(fragment, file: path, extensions: extensions).redundancy
+        guard !section.isEmpty else { return nil }
+        return String(repeating: "\n", count: blankBefore) + section.joined(separator: "\n")
     }
 }

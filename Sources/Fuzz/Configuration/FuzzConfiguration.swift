@@ -12,6 +12,10 @@ import IEC61850TestSupport
 func fuzzConfiguration(_ data: [UInt8]) {
     guard data.count < 200_000 else { return }
     let text = String(decoding: data, as: UTF8.self)
+    // The redundancy section alone, as `role` and `health` read it.
+    if let fragment = ConfigurationReader.redundancyFragment(of: text) {
+        _ = try? ConfigurationReader.parse(fragment, file: "/nonexistent/fuzz.yaml", extensions: ["ext"])
+    }
     guard let configuration = try? ConfigurationReader.parse(text, file: "/nonexistent/fuzz.yaml", extensions: ["ext"]) else { return }
     _ = try? ModelFromPoints.build(configuration)
     for rule in configuration.server.access?.rules ?? [] {
